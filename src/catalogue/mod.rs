@@ -1,0 +1,430 @@
+//! The catalogue: every provider hookctl knows and every event it can send, as data.
+//!
+//! `fixtures/<provider>/provider.toml` describes a provider and `fixtures/<provider>/<event>.json`
+//! is one event's body with placeholders (see [`render`]). The folder is embedded in the binary;
+//! `--fixtures DIR` lays a folder of the same shape over it to add or override providers and events.
+
+pub mod path;
+pub mod render;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::scheme::{SchemeKind, SchemeOptions};
+
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures");
+
+/// How a provider writes its JSON bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyFormat {
+    /// No whitespace (most providers).
+    #[default]
+    Compact,
+    /// Two-space indentation (Stripe).
+    Pretty,
+    /// PHP `json_encode` with default flags (Treezor).
+    Php,
+}
+
+/// Which HTTP statuses a provider counts as "delivered".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusRule {
+    /// Any status in these inclusive ranges.
+    Ranges(Vec<(u16, u16)>),
+}
+
+impl StatusRule {
+    /// Parse `2xx`, `200`, `200-204` or a comma-separated list of those.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut ranges = Vec::new();
+        for part in text.split(',').map(str::trim) {
+            let bad = || format!("{part:?} is not a status, a class like 2xx, or a range like 200-299");
+            let range = if let Some(class) = part.strip_suffix("xx").or_else(|| part.strip_suffix("XX")) {
+                let digit: u16 = class.parse().map_err(|_| bad())?;
+                if !(1..=5).contains(&digit) {
+                    return Err(bad());
+                }
+                (digit * 100, digit * 100 + 99)
+            } else if let Some((low, high)) = part.split_once('-') {
+                (low.trim().parse().map_err(|_| bad())?, high.trim().parse().map_err(|_| bad())?)
+            } else {
+                let code: u16 = part.parse().map_err(|_| bad())?;
+                (code, code)
+            };
+            if range.0 < 100 || range.1 > 599 || range.0 > range.1 {
+                return Err(bad());
+            }
+            ranges.push(range);
+        }
+        Ok(StatusRule::Ranges(ranges))
+    }
+
+    pub fn accepts(&self, status: u16) -> bool {
+        let StatusRule::Ranges(ranges) = self;
+        ranges.iter().any(|(low, high)| (*low..=*high).contains(&status))
+    }
+}
+
+impl fmt::Display for StatusRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let StatusRule::Ranges(ranges) = self;
+        let parts: Vec<String> = ranges
+            .iter()
+            .map(|&(low, high)| match (low, high) {
+                (l, h) if l == h => l.to_string(),
+                (l, h) if l % 100 == 0 && h == l + 99 => format!("{}xx", l / 100),
+                (l, h) => format!("{l}-{h}"),
+            })
+            .collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+impl<'de> Deserialize<'de> for StatusRule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        StatusRule::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// How the listener recognises a provider's deliveries.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Detect {
+    /// Any of these headers present means this provider.
+    pub headers: Vec<String>,
+    /// All of these top-level body keys present means this provider.
+    pub body_keys: Vec<String>,
+}
+
+/// The contents of a `provider.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderSpec {
+    /// The provider's name as people write it.
+    pub title: String,
+    pub scheme: SchemeKind,
+    pub content_type: String,
+    #[serde(default)]
+    pub body_format: BodyFormat,
+    /// Where the event name is in the body (`webhook`, `data.type`, `[0].notificationType`).
+    #[serde(default)]
+    pub event_path: Option<String>,
+    /// The header that carries the event name (GitHub).
+    #[serde(default)]
+    pub event_header: Option<String>,
+    /// Where the delivery id is in the body.
+    #[serde(default)]
+    pub id_path: Option<String>,
+    /// The template of a fresh delivery id.
+    #[serde(default = "default_id_format")]
+    pub id_format: String,
+    pub docs: String,
+    /// The secret used when none is configured; absent for unsigned providers.
+    #[serde(default)]
+    pub test_secret: Option<String>,
+    /// What the provider counts as a successful delivery.
+    #[serde(default = "default_success")]
+    pub success: StatusRule,
+    /// What a receiver answers when verification fails, as the provider asks.
+    #[serde(default = "default_reject_status")]
+    pub reject_status: u16,
+    /// Headers sent with every delivery; values may hold placeholders.
+    #[serde(default)]
+    pub headers: toml::Table,
+    #[serde(default)]
+    pub detect: Detect,
+    #[serde(default)]
+    pub options: SchemeOptions,
+    /// One line about each event, by event name.
+    #[serde(default)]
+    pub events: BTreeMap<String, String>,
+}
+
+fn default_id_format() -> String {
+    "{{uuid}}".into()
+}
+
+fn default_success() -> StatusRule {
+    StatusRule::Ranges(vec![(200, 299)])
+}
+
+fn default_reject_status() -> u16 {
+    401
+}
+
+/// One event fixture: a body template.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub name: String,
+    pub template: Value,
+    /// Where it came from, for messages.
+    pub origin: String,
+}
+
+/// A provider with its events, sorted by name.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub name: String,
+    pub spec: ProviderSpec,
+    pub events: Vec<Event>,
+    pub origin: String,
+}
+
+impl Provider {
+    pub fn event(&self, name: &str) -> Option<&Event> {
+        self.events
+            .iter()
+            .find(|e| e.name == name)
+            .or_else(|| self.events.iter().find(|e| e.name.eq_ignore_ascii_case(name)))
+    }
+
+    /// Static headers with their (unrendered) template values, in file order.
+    pub fn header_templates(&self) -> Vec<(String, String)> {
+        self.spec
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())))
+            .collect()
+    }
+}
+
+/// Why the catalogue could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: {why}")]
+    File { file: String, why: String },
+}
+
+fn file_error(file: impl Into<String>, why: impl fmt::Display) -> LoadError {
+    LoadError::File { file: file.into(), why: why.to_string() }
+}
+
+/// Why an event name could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("unknown provider {name:?}; known providers: {known}")]
+    UnknownProvider { name: String, known: String },
+    #[error("no event {name:?}{scope}{hint}")]
+    UnknownEvent { name: String, scope: String, hint: String },
+    #[error("{name:?} is an event of several providers; say which: {choices}")]
+    Ambiguous { name: String, choices: String },
+}
+
+/// All providers, sorted by name.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    providers: Vec<Provider>,
+}
+
+impl Catalogue {
+    /// The embedded catalogue, with an optional folder laid over it.
+    pub fn load(overlay: Option<&Path>) -> Result<Self, LoadError> {
+        let mut catalogue = Catalogue::embedded()?;
+        if let Some(dir) = overlay {
+            catalogue.overlay(dir)?;
+        }
+        Ok(catalogue)
+    }
+
+    pub fn embedded() -> Result<Self, LoadError> {
+        let mut providers = Vec::new();
+        for dir in EMBEDDED.dirs() {
+            let name = dir.path().to_string_lossy().into_owned();
+            let origin = format!("fixtures/{name}");
+            let toml_file = dir
+                .get_file(dir.path().join("provider.toml"))
+                .ok_or_else(|| file_error(&origin, "has no provider.toml"))?;
+            let spec = parse_spec(&format!("{origin}/provider.toml"), toml_file.contents())?;
+            let mut provider = Provider { name, spec, events: Vec::new(), origin };
+            for file in dir.files() {
+                let path = file.path();
+                if path.extension().is_some_and(|e| e == "json") {
+                    let event = parse_event(&format!("fixtures/{}", path.display()), path, file.contents())?;
+                    provider.events.push(event);
+                }
+            }
+            providers.push(provider);
+        }
+        let mut catalogue = Catalogue { providers };
+        catalogue.sort();
+        Ok(catalogue)
+    }
+
+    /// Add or override providers and events from a folder laid out like `fixtures/`.
+    pub fn overlay(&mut self, root: &Path) -> Result<(), LoadError> {
+        let entries = std::fs::read_dir(root).map_err(|e| file_error(root.display().to_string(), e))?;
+        let mut dirs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        dirs.sort();
+        for dir in dirs {
+            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let origin = dir.display().to_string();
+            let toml_path = dir.join("provider.toml");
+            let index = match self.providers.iter().position(|p| p.name == name) {
+                Some(index) => index,
+                None if toml_path.exists() => {
+                    let spec = read_spec(&toml_path)?;
+                    self.providers.push(Provider { name: name.clone(), spec, events: Vec::new(), origin: origin.clone() });
+                    self.providers.len() - 1
+                }
+                None => {
+                    return Err(file_error(
+                        &origin,
+                        format!("{name:?} is not a known provider, and the folder has no provider.toml to define it"),
+                    ))
+                }
+            };
+            let provider = &mut self.providers[index];
+            if toml_path.exists() && provider.origin != origin {
+                provider.spec = read_spec(&toml_path)?;
+                provider.origin = origin.clone();
+            }
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .map_err(|e| file_error(&origin, e))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            files.sort();
+            for file in files {
+                let shown = file.display().to_string();
+                let bytes = std::fs::read(&file).map_err(|e| file_error(&shown, e))?;
+                let event = parse_event(&shown, &file, &bytes)?;
+                // Fixtures from a folder are checked at once, so a typo is caught before a send.
+                render::check_template(&event.template).map_err(|e| file_error(&shown, e))?;
+                match provider.events.iter_mut().find(|e| e.name == event.name) {
+                    Some(existing) => *existing = event,
+                    None => provider.events.push(event),
+                }
+            }
+        }
+        self.sort();
+        Ok(())
+    }
+
+    fn sort(&mut self) {
+        self.providers.sort_by(|a, b| a.name.cmp(&b.name));
+        for provider in &mut self.providers {
+            provider.events.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+
+    pub fn providers(&self) -> &[Provider] {
+        &self.providers
+    }
+
+    pub fn provider(&self, name: &str) -> Result<&Provider, ResolveError> {
+        self.providers
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| ResolveError::UnknownProvider {
+                name: name.to_string(),
+                known: self.providers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+            })
+    }
+
+    /// Find an event from `event`, `provider:event`, or `event` with a provider given apart.
+    pub fn resolve(&self, query: &str, provider: Option<&str>) -> Result<(&Provider, &Event), ResolveError> {
+        let (provider, name) = match query.split_once(':') {
+            Some((p, e)) if self.provider(p).is_ok() => (Some(p), e),
+            _ => (provider, query),
+        };
+        if let Some(provider_name) = provider {
+            let provider = self.provider(provider_name)?;
+            return provider.event(name).map(|e| (provider, e)).ok_or_else(|| ResolveError::UnknownEvent {
+                name: name.to_string(),
+                scope: format!(" for {}", provider.name),
+                hint: self.suggest(name, Some(provider)),
+            });
+        }
+        let exact: Vec<(&Provider, &Event)> = self
+            .providers
+            .iter()
+            .filter_map(|p| p.events.iter().find(|e| e.name == name).map(|e| (p, e)))
+            .collect();
+        let found = if exact.is_empty() {
+            self.providers.iter().filter_map(|p| p.event(name).map(|e| (p, e))).collect()
+        } else {
+            exact
+        };
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(ResolveError::UnknownEvent { name: name.to_string(), scope: String::new(), hint: self.suggest(name, None) }),
+            many => Err(ResolveError::Ambiguous {
+                name: name.to_string(),
+                choices: many.iter().map(|(p, e)| format!("{}:{}", p.name, e.name)).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// "did you mean" text for an unknown event name, or a pointer to the listing.
+    fn suggest(&self, name: &str, only: Option<&Provider>) -> String {
+        let lowered = name.to_lowercase();
+        let mut scored: Vec<(f64, String)> = self
+            .providers
+            .iter()
+            .filter(|p| only.is_none_or(|o| o.name == p.name))
+            .flat_map(|p| p.events.iter().map(move |e| (p, e)))
+            .map(|(p, e)| {
+                let score = strsim::jaro_winkler(&lowered, &e.name.to_lowercase());
+                (score, format!("{}:{}", p.name, e.name))
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        if scored.is_empty() {
+            "; list events with `hookctl fixtures` or `hookctl fixtures PROVIDER`".into()
+        } else {
+            let names: Vec<String> = scored.into_iter().take(3).map(|(_, n)| n).collect();
+            format!("; did you mean {}?", names.join(", "))
+        }
+    }
+}
+
+fn read_spec(path: &Path) -> Result<ProviderSpec, LoadError> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| file_error(&shown, e))?;
+    parse_spec(&shown, &bytes)
+}
+
+fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| file_error(shown, "is not UTF-8"))?;
+    let spec: ProviderSpec = toml::from_str(text).map_err(|e| file_error(shown, e.message().to_string() + &span_hint(text, e.span())))?;
+    if let Some(secret) = &spec.test_secret {
+        spec.scheme.check_secret(secret).map_err(|why| file_error(shown, format!("test_secret: {why}")))?;
+    } else if spec.scheme != SchemeKind::None {
+        return Err(file_error(shown, format!("scheme {} signs, so the provider needs a test_secret", spec.scheme)));
+    }
+    if spec.event_path.is_none() && spec.event_header.is_none() {
+        return Err(file_error(shown, "needs event_path or event_header to say where the event name is"));
+    }
+    for path in [&spec.event_path, &spec.id_path].into_iter().flatten() {
+        path::parse(path).map_err(|why| file_error(shown, why))?;
+    }
+    render::check_text(&spec.id_format).map_err(|why| file_error(shown, format!("id_format: {why}")))?;
+    for (name, value) in &spec.headers {
+        let text = value.as_str().ok_or_else(|| file_error(shown, format!("header {name} must be a string")))?;
+        render::check_text(text).map_err(|why| file_error(shown, format!("header {name}: {why}")))?;
+    }
+    Ok(spec)
+}
+
+fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(span) => format!(" (line {})", text[..span.start.min(text.len())].matches('\n').count() + 1),
+        None => String::new(),
+    }
+}
+
+fn parse_event(shown: &str, path: &Path, bytes: &[u8]) -> Result<Event, LoadError> {
+    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let template: Value =
+        serde_json::from_slice(bytes).map_err(|e| file_error(shown, format!("is not valid JSON: {e}")))?;
+    Ok(Event { name, template, origin: shown.to_string() })
+}

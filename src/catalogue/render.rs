@@ -1,0 +1,214 @@
+//! Placeholders in fixtures, filled in fresh on every send.
+//!
+//! A placeholder is `{{kind}}` or `{{kind@tag}}`; within one rendering, the same kind and tag give
+//! the same value, so an object's id can appear in several places. Kinds:
+//!
+//! | kind | value |
+//! |---|---|
+//! | `id` | the delivery id (the provider's `id_format`, or `--webhook-id`) |
+//! | `event` | the event name |
+//! | `uuid` | a random UUID v4 |
+//! | `digits:N` / `hex:N` / `alnum:N` | N random digits (no leading zero), hex digits, letters and digits |
+//! | `int:N` | a JSON number of N random digits |
+//! | `now:iso` / `now:iso_ms` / `now:rfc3339` | `2024-03-01T09:15:27Z`, `…27.123Z`, `…27+00:00` |
+//! | `now:date` / `now:datetime` | `2024-03-01`, `2024-03-01 09:15:27` |
+//! | `now:unix` / `now:unix_ms` / `now:treezor` | JSON numbers: seconds, milliseconds, 10⁻⁴ seconds |
+//! | `signature` | an empty string, filled in by the signing scheme |
+//!
+//! A string that is exactly one numeric placeholder becomes a JSON number; anywhere else a
+//! placeholder is replaced by its text.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rand::Rng;
+use serde_json::{Map, Value};
+
+/// What one rendering needs: the clock, the delivery id and the event name.
+pub struct Renderer<'a> {
+    pub now: DateTime<Utc>,
+    pub id: &'a str,
+    pub event: &'a str,
+    shared: HashMap<String, String>,
+}
+
+impl<'a> Renderer<'a> {
+    pub fn new(now: DateTime<Utc>, id: &'a str, event: &'a str) -> Self {
+        Renderer { now, id, event, shared: HashMap::new() }
+    }
+
+    /// Render a template value.
+    pub fn value(&mut self, template: &Value) -> Result<Value, String> {
+        Ok(match template {
+            Value::String(text) => self.string(text)?,
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect::<Result<_, _>>()?),
+            Value::Object(map) => {
+                let mut out = Map::with_capacity(map.len());
+                for (key, item) in map {
+                    out.insert(self.text(key)?, self.value(item)?);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    fn string(&mut self, text: &str) -> Result<Value, String> {
+        if let Some(inner) = text.strip_prefix("{{").and_then(|t| t.strip_suffix("}}")) {
+            if !inner.contains("{{") {
+                let (kind, _) = split_tag(inner.trim());
+                if is_numeric(kind) {
+                    let digits = self.placeholder(inner.trim())?;
+                    return serde_json::from_str(&digits).map_err(|_| format!("{{{{{inner}}}}} did not give a number"));
+                }
+            }
+        }
+        Ok(Value::String(self.text(text)?))
+    }
+
+    /// Replace every placeholder in a piece of text.
+    pub fn text(&mut self, text: &str) -> Result<String, String> {
+        if !text.contains("{{") {
+            return Ok(text.to_string());
+        }
+        let mut out = String::with_capacity(text.len() + 32);
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find("}}").ok_or_else(|| format!("unclosed placeholder in {text:?}"))?;
+            out.push_str(&self.placeholder(after[..end].trim())?);
+            rest = &after[end + 2..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn placeholder(&mut self, spec: &str) -> Result<String, String> {
+        let (kind, tag) = split_tag(spec);
+        let fresh = |this: &mut Self| this.generate(kind);
+        match tag {
+            None => fresh(self),
+            Some(_) => {
+                if let Some(value) = self.shared.get(spec) {
+                    return Ok(value.clone());
+                }
+                let value = fresh(self)?;
+                self.shared.insert(spec.to_string(), value.clone());
+                Ok(value)
+            }
+        }
+    }
+
+    fn generate(&self, kind: &str) -> Result<String, String> {
+        let now = self.now;
+        let (name, arg) = match kind.split_once(':') {
+            Some((name, arg)) => (name, Some(arg)),
+            None => (kind, None),
+        };
+        let length = || -> Result<usize, String> {
+            match arg.map(str::parse::<usize>) {
+                Some(Ok(n)) if (1..=256).contains(&n) => Ok(n),
+                _ => Err(format!("{{{{{kind}}}}} needs a length from 1 to 256, like {{{{{name}:12}}}}")),
+            }
+        };
+        let mut rng = rand::rng();
+        Ok(match (name, arg) {
+            ("id", None) => self.id.to_string(),
+            ("event", None) => self.event.to_string(),
+            ("signature", None) => String::new(),
+            ("uuid", None) => uuid::Uuid::new_v4().to_string(),
+            ("digits" | "int", Some(_)) => {
+                let n = length()?;
+                let mut s = String::with_capacity(n);
+                s.push(char::from(b'1' + rng.random_range(0..9u8)));
+                (1..n).for_each(|_| s.push(char::from(b'0' + rng.random_range(0..10u8))));
+                s
+            }
+            ("hex", Some(_)) => (0..length()?).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect(),
+            ("alnum", Some(_)) => {
+                const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+                (0..length()?).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+            }
+            ("now", Some("iso")) => now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            ("now", Some("iso_ms")) => now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            ("now", Some("rfc3339")) => now.to_rfc3339_opts(SecondsFormat::Secs, false),
+            ("now", Some("date")) => now.format("%Y-%m-%d").to_string(),
+            ("now", Some("datetime")) => now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            ("now", Some("unix")) => now.timestamp().to_string(),
+            ("now", Some("unix_ms")) => now.timestamp_millis().to_string(),
+            // Treezor counts webhook_created_at in units of 10⁻⁴ s.
+            ("now", Some("treezor")) => (now.timestamp_micros() / 100).to_string(),
+            _ => return Err(format!("unknown placeholder {{{{{kind}}}}}")),
+        })
+    }
+}
+
+fn split_tag(spec: &str) -> (&str, Option<&str>) {
+    match spec.split_once('@') {
+        Some((kind, tag)) => (kind, Some(tag)),
+        None => (spec, None),
+    }
+}
+
+fn is_numeric(kind: &str) -> bool {
+    kind.starts_with("int:") || matches!(kind, "now:unix" | "now:unix_ms" | "now:treezor")
+}
+
+/// Check that every placeholder in a template is known, by rendering it once.
+pub fn check_template(template: &Value) -> Result<(), String> {
+    Renderer::new(Utc::now(), "id", "event").value(template).map(|_| ())
+}
+
+/// Check the placeholders in a piece of text.
+pub fn check_text(text: &str) -> Result<(), String> {
+    Renderer::new(Utc::now(), "id", "event").text(text).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixed_now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z").unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn renders_times_in_each_format() {
+        let template = json!({
+            "iso": "{{now:iso}}", "ms": "{{now:iso_ms}}", "off": "{{now:rfc3339}}", "date": "{{now:date}}",
+            "dt": "{{now:datetime}}", "unix": "{{now:unix}}", "unix_ms": "{{now:unix_ms}}", "tz": "{{now:treezor}}",
+            "text": "at {{now:unix}}"
+        });
+        let out = Renderer::new(fixed_now(), "x", "e").value(&template).unwrap();
+        assert_eq!(
+            out,
+            json!({
+                "iso": "2024-03-01T09:15:27Z", "ms": "2024-03-01T09:15:27.123Z", "off": "2024-03-01T09:15:27+00:00",
+                "date": "2024-03-01", "dt": "2024-03-01 09:15:27", "unix": 1709284527, "unix_ms": 1709284527123u64,
+                "tz": 17092845271234u64, "text": "at 1709284527"
+            })
+        );
+    }
+
+    #[test]
+    fn tags_share_values_and_untagged_are_fresh() {
+        let template = json!(["{{uuid@a}}", "{{uuid@a}}", "{{uuid}}", "{{uuid}}", "{{id}}", "{{event}}", "pre-{{digits:6@a}}"]);
+        let out = Renderer::new(fixed_now(), "the-id", "payin.update").value(&template).unwrap();
+        let items: Vec<&str> = out.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        assert_eq!(items[0], items[1]);
+        assert_ne!(items[2], items[3]);
+        assert_eq!(items[4], "the-id");
+        assert_eq!(items[5], "payin.update");
+        assert!(items[6].starts_with("pre-") && items[6].len() == 10);
+    }
+
+    #[test]
+    fn refuses_unknown_and_malformed_placeholders() {
+        assert!(check_text("{{nope}}").unwrap_err().contains("unknown placeholder"));
+        assert!(check_text("{{digits}}").unwrap_err().contains("length"));
+        assert!(check_text("{{uuid").unwrap_err().contains("unclosed"));
+        assert!(check_template(&json!({"a": ["{{int:4}}"]})).is_ok());
+    }
+}

@@ -1,0 +1,169 @@
+//! The command line, and nothing else: every clap type lives here, doc comments are the help text.
+//!
+//! Style: one doc line per option, ending without a full stop; value names in CAPITALS;
+//! `env` only where the environment is a documented source; no logic beyond parsing.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Send, receive, verify and replay payment-provider webhooks, signed exactly as each provider signs them.
+#[derive(Debug, Parser)]
+#[command(name = "hookctl", version, propagate_version = true, max_term_width = 100)]
+#[command(after_help = "Exit codes: 0 success, 1 runtime error, 2 usage error, 3 verification failed, \
+4 unexpected status, 130 interrupted.")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// When to use colour
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true, value_name = "WHEN")]
+    pub color: ColorChoice,
+
+    /// Print JSON Lines on stdout, one object per result
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Print less: only failures and the summary
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Print more: headers and bodies
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Read settings from this file instead of ./hookctl.toml or the user config folder
+    #[arg(long, global = true, value_name = "FILE", env = "HOOKCTL_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Add or override providers and events from a folder laid out like fixtures/
+    #[arg(long, global = true, value_name = "DIR", env = "HOOKCTL_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Send provider events to a URL, signed (or encrypted) as the provider does
+    #[command(after_help = "Examples:\n  hookctl send payin.update --to localhost\n  hookctl send stripe:charge.succeeded --to :3000/webhooks --secret whsec_…\n  hookctl send --all --provider treezor --dry-run\n  hookctl send payment_intent.succeeded --count 200 --concurrency 8 --quiet")]
+    Send(SendArgs),
+
+    /// List providers and events, or show an event's rendered body
+    Fixtures(FixturesArgs),
+
+    /// Print a shell completion script
+    #[command(hide = true)]
+    Completions {
+        /// The shell to write completions for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Events to send: `event`, or `provider:event` where several providers have the name
+    #[arg(value_name = "EVENT")]
+    pub events: Vec<String>,
+
+    /// Where to send: localhost, localhost:3000, :3000, 127.0.0.1:3000/hooks or a full URL [default: http://localhost:8080/]
+    #[arg(long, short = 't', value_name = "URL")]
+    pub to: Option<String>,
+
+    /// The provider of the events (when a name alone is ambiguous), or the provider for --all
+    #[arg(long, short = 'p', value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// Send every event of --provider, or of every provider
+    #[arg(long, conflicts_with = "events")]
+    pub all: bool,
+
+    /// The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)
+    #[arg(long, short = 's', value_name = "SECRET")]
+    pub secret: Option<String>,
+
+    /// Change a field of the body: path=value, the value parsed as JSON where it parses (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+
+    /// Send this file's bytes (or stdin's, with -) as the body, signed verbatim
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["all", "set"])]
+    pub body: Option<PathBuf>,
+
+    /// Add a header, replacing one of the same name (repeatable)
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Use this delivery id instead of a fresh one
+    #[arg(long, value_name = "ID")]
+    pub webhook_id: Option<String>,
+
+    /// Sign and render with this time (Unix seconds or RFC 3339) instead of now
+    #[arg(long, value_name = "TIME")]
+    pub timestamp: Option<String>,
+
+    /// How many times to send each event, each with fresh ids
+    #[arg(long, short = 'n', default_value_t = 1, value_name = "N")]
+    pub count: u64,
+
+    /// How many requests may be in flight at once
+    #[arg(long, short = 'c', default_value_t = 1, value_name = "C")]
+    pub concurrency: usize,
+
+    /// Give up on a request after this long (e.g. 500ms, 10s, 1m)
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Accept invalid TLS certificates (self-signed HTTPS)
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+
+    /// Statuses that count as delivered, e.g. 200, 2xx, 200-299, 200,202 [default: the provider's own rule]
+    #[arg(long, value_name = "STATUSES")]
+    pub expect_status: Option<String>,
+
+    /// Print each request exactly as it would go, and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct FixturesArgs {
+    #[command(subcommand)]
+    pub action: Option<FixturesAction>,
+
+    /// List this provider's events
+    #[arg(value_name = "PROVIDER")]
+    pub provider: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixturesAction {
+    /// Print an event's body, rendered with fresh ids and timestamps (before signing or encryption)
+    Show {
+        /// `event` or `provider:event`
+        #[arg(value_name = "EVENT")]
+        event: String,
+
+        /// The provider, when the name alone is ambiguous
+        #[arg(long, short = 'p', value_name = "PROVIDER")]
+        provider: Option<String>,
+
+        /// Change a field: path=value (repeatable)
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
+}

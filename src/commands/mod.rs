@@ -1,0 +1,39 @@
+//! One file per subcommand, each wiring the steps together; `run` dispatches.
+
+pub mod completions;
+pub mod fixtures;
+pub mod pick;
+pub mod send;
+
+use crate::catalogue::Catalogue;
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+use crate::output::Output;
+
+/// What every command gets: the output decision, the catalogue and the settings.
+pub struct Context {
+    pub output: Output,
+    pub catalogue: Catalogue,
+    pub config: Config,
+}
+
+/// Run the parsed command line; the result is the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let output = Output::from_args(&cli.global);
+    if let Command::Completions { shell } = cli.command {
+        return completions::run(shell);
+    }
+    let catalogue = Catalogue::load(cli.global.fixtures.as_deref())?;
+    let config = Config::load(cli.global.config.as_deref())?;
+    let ctx = Context { output, catalogue, config };
+    match cli.command {
+        Command::Send(args) => runtime()?.block_on(send::run(args, &ctx)),
+        Command::Fixtures(args) => fixtures::run(args, &ctx),
+        Command::Completions { .. } => unreachable!("handled above"),
+    }
+}
+
+/// The async runtime, built only for commands that do network work.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

@@ -1,0 +1,57 @@
+//! Exit codes, and the errors that carry them.
+//!
+//! Expected failures are typed and carry their code; anything else is a runtime error (1) with the
+//! context gathered on the way up.
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const SUCCESS: u8 = 0;
+    /// Network, I/O, a bad fixture or file.
+    pub const RUNTIME: u8 = 1;
+    /// The command line or a setting is wrong.
+    pub const USAGE: u8 = 2;
+    /// A signature failed verification.
+    pub const VERIFICATION: u8 = 3;
+    /// A target answered with a status that was not expected.
+    pub const UNEXPECTED_STATUS: u8 = 4;
+    /// Stopped by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// A mistake in how hookctl was called: reported with exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl UsageError {
+    pub fn new(message: impl Into<String>) -> Self {
+        UsageError(message.into())
+    }
+}
+
+/// The exit code an error should end the process with.
+pub fn exit_code(error: &anyhow::Error) -> u8 {
+    if error.chain().any(|cause| cause.is::<UsageError>()) {
+        exit::USAGE
+    } else if error.chain().any(|cause| cause.is::<crate::catalogue::ResolveError>()) {
+        exit::USAGE
+    } else {
+        exit::RUNTIME
+    }
+}
+
+/// Whether the error is a closed stdout (`hookctl fixtures | head`), which is not worth reporting.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Remove control characters from text that may have come from a remote peer before it reaches
+/// a terminal.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() && c != '\n' && c != '\t' { char::REPLACEMENT_CHARACTER } else { c })
+        .collect()
+}

@@ -1,0 +1,17 @@
+//! hookctl: send, receive, verify and replay payment-provider webhooks.
+//!
+//! The pipeline (see DESIGN.md): a fixture from the [`catalogue`] is rendered and [`compose`]d into
+//! a [`delivery`], signed by a [`scheme`], and sent by the [`client`]; [`output`] is the only part
+//! that writes to the terminal, and [`commands`] wire the parts together, one file per subcommand.
+
+pub mod catalogue;
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod compose;
+pub mod config;
+pub mod delivery;
+pub mod error;
+pub mod output;
+pub mod scheme;
+pub mod target;

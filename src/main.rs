@@ -1,0 +1,18 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use hookctl::cli::Cli;
+use hookctl::error::{exit_code, is_broken_pipe, sanitize};
+
+fn main() -> ExitCode {
+    // Parse before anything else, so --help and usage errors cost nothing.
+    let cli = Cli::parse();
+    match hookctl::commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("hookctl: error: {}", sanitize(&format!("{error:#}")));
+            ExitCode::from(exit_code(&error))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The only place that writes to the terminal: the colour decision, human and JSON Lines views,
+//! progress bars. Commands hand it results; it decides how they look.
+
+use std::io::{self, IsTerminal, Write};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// How results are shown, decided once from the global flags and the environment.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub json: bool,
+    pub verbosity: Verbosity,
+    /// Whether a person can answer prompts: stdin and stderr are terminals, and JSON was not asked for.
+    pub interactive: bool,
+    stderr_is_terminal: bool,
+}
+
+impl Output {
+    pub fn from_args(global: &GlobalArgs) -> Self {
+        let colour = decide_colour(global.color, io::stdout().is_terminal());
+        colored::control::set_override(colour);
+        let stderr_is_terminal = io::stderr().is_terminal();
+        Output {
+            json: global.json,
+            verbosity: if global.quiet {
+                Verbosity::Quiet
+            } else if global.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+            interactive: !global.json && stderr_is_terminal && io::stdin().is_terminal(),
+            stderr_is_terminal,
+        }
+    }
+
+    /// Write one line of human output to stdout.
+    pub fn line(&self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{text}")
+    }
+
+    /// Write one JSON Lines record `{"type": kind, "data": data}` to stdout.
+    pub fn record(&self, kind: &str, data: Value) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        serde_json::to_writer(&mut out, &json!({"type": kind, "data": data}))?;
+        out.write_all(b"\n")
+    }
+
+    /// A note for the person at the terminal (stderr), suppressed by --quiet and --json.
+    pub fn note(&self, text: &str) {
+        if self.verbosity != Verbosity::Quiet && !self.json {
+            eprintln!("{text}");
+        }
+    }
+
+    /// A progress bar on stderr, shown only on a terminal and never with --json or --quiet.
+    pub fn progress(&self, total: u64) -> ProgressBar {
+        if !self.stderr_is_terminal || self.json || total < 2 {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} {msg}")
+                .expect("the progress template is valid"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        bar
+    }
+}
+
+/// Colour on stdout: `--color always|never` wins; otherwise `NO_COLOR`, `TERM=dumb` or a
+/// non-terminal stdout turn it off.
+pub fn decide_colour(choice: ColorChoice, stdout_is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+            let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+            stdout_is_terminal && !no_color && !dumb
+        }
+    }
+}
+
+/// A body for JSON output: `{"text": …}` when it is UTF-8, else `{"base64": …}`.
+pub fn body_json(body: &[u8]) -> Value {
+    match std::str::from_utf8(body) {
+        Ok(text) => json!({ "text": text }),
+        Err(_) => json!({ "base64": B64.encode(body) }),
+    }
+}
+
+/// A body for a terminal: text with control characters escaped, or a note for binary bytes.
+pub fn body_text(body: &[u8]) -> String {
+    match std::str::from_utf8(body) {
+        Ok(text) => text.chars().flat_map(escape_control).collect(),
+        Err(_) => format!("[{} bytes of binary data; base64: {}]", body.len(), B64.encode(body)),
+    }
+}
+
+fn escape_control(c: char) -> Vec<char> {
+    if c == '\n' || c == '\t' || !c.is_control() {
+        vec![c]
+    } else {
+        format!("\\u{{{:04x}}}", c as u32).chars().collect()
+    }
+}
+
+/// A duration for people: `850 µs`, `3.2 ms`, `1.45 s`.
+pub fn human_duration(d: Duration) -> String {
+    let micros = d.as_micros();
+    if micros < 1000 {
+        format!("{micros} µs")
+    } else if micros < 1_000_000 {
+        format!("{:.1} ms", micros as f64 / 1000.0)
+    } else {
+        format!("{:.2} s", d.as_secs_f64())
+    }
+}
+
+/// Milliseconds with three decimals, for JSON.
+pub fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_and_control_bytes_never_reach_the_terminal_raw() {
+        assert_eq!(body_text(b"ok\x1b[31m\n"), "ok\\u{001b}[31m\n");
+        assert!(body_text(&[0xff, 0xfe]).starts_with("[2 bytes of binary data"));
+        assert_eq!(body_json(&[0xff]), json!({"base64": "/w=="}));
+        assert_eq!(body_json(b"{}"), json!({"text": "{}"}));
+    }
+
+    #[test]
+    fn colour_follows_the_flag_first() {
+        assert!(decide_colour(ColorChoice::Always, false));
+        assert!(!decide_colour(ColorChoice::Never, true));
+        assert!(!decide_colour(ColorChoice::Auto, false));
+    }
+}

@@ -1,0 +1,35 @@
+//! CryptoMate: no HMAC. The shared webhook key travels verbatim in `X-Webhook-Key`, with the send
+//! time in `X-Request-Timestamp` (Unix milliseconds, not signed).
+
+use super::{constant_time_eq, Invalid, SignRequest, Signed, Verdict, VerifyRequest};
+
+pub const KEY_HEADER: &str = "X-Webhook-Key";
+pub const TIMESTAMP_HEADER: &str = "X-Request-Timestamp";
+
+pub fn sign(request: &SignRequest<'_>) -> Signed {
+    Signed {
+        body: request.body.to_vec(),
+        headers: vec![
+            (KEY_HEADER.into(), request.secret.into()),
+            (TIMESTAMP_HEADER.into(), (request.timestamp * 1000).to_string()),
+        ],
+        note: "X-Webhook-Key shared secret (the body is not signed)".into(),
+    }
+}
+
+pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
+    let Some(given) = request.headers.get(KEY_HEADER) else {
+        return Verdict::invalid(Invalid::MissingHeader, format!("no {KEY_HEADER} header"));
+    };
+    if !constant_time_eq(given.as_bytes(), secret.as_bytes()) {
+        // With no body binding, a different key can only mean a different secret.
+        return Verdict::invalid(Invalid::WrongSecret, format!("{KEY_HEADER} differs from the secret in use"));
+    }
+    match request.headers.get(TIMESTAMP_HEADER) {
+        None => Verdict::valid(format!("{KEY_HEADER} matches (no {TIMESTAMP_HEADER}; the body is not signed)")),
+        Some(ts) if ts.trim().parse::<i64>().is_err() => {
+            Verdict::invalid(Invalid::Malformed, format!("{TIMESTAMP_HEADER} {ts:?} is not Unix milliseconds"))
+        }
+        Some(_) => Verdict::valid(format!("{KEY_HEADER} matches (the body is not signed)")),
+    }
+}
