@@ -57,7 +57,9 @@ pub enum ColorChoice {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Send provider events to a URL, signed (or encrypted) as the provider does
-    #[command(after_help = "Examples:\n  hookctl send payin.update --to localhost\n  hookctl send stripe:charge.succeeded --to :3000/webhooks --secret whsec_…\n  hookctl send --all --provider treezor --dry-run\n  hookctl send payment_intent.succeeded --count 200 --concurrency 8 --quiet")]
+    #[command(
+        after_help = "Examples:\n  hookctl send payin.update --to localhost\n  hookctl send stripe:charge.succeeded --to :3000/webhooks --secret whsec_…\n  hookctl send --all --provider treezor --dry-run\n  hookctl send payment_intent.succeeded --count 200 --concurrency 8 --quiet"
+    )]
     Send(SendArgs),
 
     /// List providers and events, or show an event's rendered body

@@ -90,7 +90,8 @@ impl fmt::Debug for Secret {
 
 /// The environment variable that holds one provider's secret.
 pub fn secret_env_name(provider: &str) -> String {
-    let upper: String = provider.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let upper: String =
+        provider.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
     format!("HOOKCTL_{upper}_SECRET")
 }
 

@@ -31,9 +31,10 @@ impl UsageError {
 
 /// The exit code an error should end the process with.
 pub fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<UsageError>()) {
-        exit::USAGE
-    } else if error.chain().any(|cause| cause.is::<crate::catalogue::ResolveError>()) {
+    let is_usage = |cause: &(dyn std::error::Error + 'static)| {
+        cause.is::<UsageError>() || cause.is::<crate::catalogue::ResolveError>()
+    };
+    if error.chain().any(is_usage) {
         exit::USAGE
     } else {
         exit::RUNTIME

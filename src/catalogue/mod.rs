@@ -190,7 +190,9 @@ impl Provider {
         self.spec
             .headers
             .iter()
-            .map(|(name, value)| (name.clone(), value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())))
+            .map(|(name, value)| {
+                (name.clone(), value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()))
+            })
             .collect()
     }
 }
@@ -270,7 +272,12 @@ impl Catalogue {
                 Some(index) => index,
                 None if toml_path.exists() => {
                     let spec = read_spec(&toml_path)?;
-                    self.providers.push(Provider { name: name.clone(), spec, events: Vec::new(), origin: origin.clone() });
+                    self.providers.push(Provider {
+                        name: name.clone(),
+                        spec,
+                        events: Vec::new(),
+                        origin: origin.clone(),
+                    });
                     self.providers.len() - 1
                 }
                 None => {
@@ -320,13 +327,10 @@ impl Catalogue {
     }
 
     pub fn provider(&self, name: &str) -> Result<&Provider, ResolveError> {
-        self.providers
-            .iter()
-            .find(|p| p.name.eq_ignore_ascii_case(name))
-            .ok_or_else(|| ResolveError::UnknownProvider {
-                name: name.to_string(),
-                known: self.providers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
-            })
+        self.providers.iter().find(|p| p.name.eq_ignore_ascii_case(name)).ok_or_else(|| ResolveError::UnknownProvider {
+            name: name.to_string(),
+            known: self.providers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
+        })
     }
 
     /// Find an event from `event`, `provider:event`, or `event` with a provider given apart.
@@ -343,11 +347,8 @@ impl Catalogue {
                 hint: self.suggest(name, Some(provider)),
             });
         }
-        let exact: Vec<(&Provider, &Event)> = self
-            .providers
-            .iter()
-            .filter_map(|p| p.events.iter().find(|e| e.name == name).map(|e| (p, e)))
-            .collect();
+        let exact: Vec<(&Provider, &Event)> =
+            self.providers.iter().filter_map(|p| p.events.iter().find(|e| e.name == name).map(|e| (p, e))).collect();
         let found = if exact.is_empty() {
             self.providers.iter().filter_map(|p| p.event(name).map(|e| (p, e))).collect()
         } else {
@@ -355,7 +356,11 @@ impl Catalogue {
         };
         match found.as_slice() {
             [one] => Ok(*one),
-            [] => Err(ResolveError::UnknownEvent { name: name.to_string(), scope: String::new(), hint: self.suggest(name, None) }),
+            [] => Err(ResolveError::UnknownEvent {
+                name: name.to_string(),
+                scope: String::new(),
+                hint: self.suggest(name, None),
+            }),
             many => Err(ResolveError::Ambiguous {
                 name: name.to_string(),
                 choices: many.iter().map(|(p, e)| format!("{}:{}", p.name, e.name)).collect::<Vec<_>>().join(", "),
@@ -395,7 +400,8 @@ fn read_spec(path: &Path) -> Result<ProviderSpec, LoadError> {
 
 fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
     let text = std::str::from_utf8(bytes).map_err(|_| file_error(shown, "is not UTF-8"))?;
-    let spec: ProviderSpec = toml::from_str(text).map_err(|e| file_error(shown, e.message().to_string() + &span_hint(text, e.span())))?;
+    let spec: ProviderSpec =
+        toml::from_str(text).map_err(|e| file_error(shown, e.message().to_string() + &span_hint(text, e.span())))?;
     if let Some(secret) = &spec.test_secret {
         spec.scheme.check_secret(secret).map_err(|why| file_error(shown, format!("test_secret: {why}")))?;
     } else if spec.scheme != SchemeKind::None {

@@ -87,7 +87,9 @@ pub fn set(root: &mut Value, path: &[Segment], new: Value) -> Result<(), String>
             items.push(new);
             Ok(())
         }
-        (Segment::Index(i), Value::Array(items)) => Err(format!("index {i} is past the end of an array of {}", items.len())),
+        (Segment::Index(i), Value::Array(items)) => {
+            Err(format!("index {i} is past the end of an array of {}", items.len()))
+        }
         (Segment::Index(i), Value::Object(map)) => {
             map.insert(i.to_string(), new);
             Ok(())
@@ -96,7 +98,12 @@ pub fn set(root: &mut Value, path: &[Segment], new: Value) -> Result<(), String>
     }
 }
 
-fn step<'a>(current: &'a mut Value, segment: &Segment, next_is_index: bool, depth: usize) -> Result<&'a mut Value, String> {
+fn step<'a>(
+    current: &'a mut Value,
+    segment: &Segment,
+    next_is_index: bool,
+    depth: usize,
+) -> Result<&'a mut Value, String> {
     let fresh = || if next_is_index { Value::Array(Vec::new()) } else { Value::Object(Default::default()) };
     match (segment, current) {
         (Segment::Key(key), Value::Object(map)) => Ok(map.entry(key.clone()).or_insert_with(fresh)),
@@ -108,7 +115,12 @@ fn step<'a>(current: &'a mut Value, segment: &Segment, next_is_index: bool, dept
             }
             items.get_mut(*i).ok_or_else(|| format!("index {i} is past the end of an array of {len}"))
         }
-        (segment, other) => Err(format!("segment {} of the path reaches a {} where {} was expected", depth + 1, kind(other), describe(segment))),
+        (segment, other) => Err(format!(
+            "segment {} of the path reaches a {} where {} was expected",
+            depth + 1,
+            kind(other),
+            describe(segment)
+        )),
     }
 }
 
@@ -148,7 +160,10 @@ mod tests {
         let expected = vec![Segment::Key("payins".into()), Segment::Index(0), Segment::Key("amount".into())];
         assert_eq!(parse("payins[0].amount").unwrap(), expected);
         assert_eq!(parse("payins.0.amount").unwrap(), expected);
-        assert_eq!(parse("[0].notificationType").unwrap(), vec![Segment::Index(0), Segment::Key("notificationType".into())]);
+        assert_eq!(
+            parse("[0].notificationType").unwrap(),
+            vec![Segment::Index(0), Segment::Key("notificationType".into())]
+        );
         assert!(parse("a..b").is_err());
         assert!(parse("a[x]").is_err());
         assert!(parse("a[1").is_err());

@@ -118,15 +118,15 @@ impl<'a> Renderer<'a> {
             ("event", None) => self.event.to_string(),
             ("signature", None) => String::new(),
             ("uuid", None) => uuid::Uuid::new_v4().to_string(),
-            ("digits" | "int", Some(_)) => {
+            ("digits" | "int", _) => {
                 let n = length()?;
                 let mut s = String::with_capacity(n);
                 s.push(char::from(b'1' + rng.random_range(0..9u8)));
                 (1..n).for_each(|_| s.push(char::from(b'0' + rng.random_range(0..10u8))));
                 s
             }
-            ("hex", Some(_)) => (0..length()?).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect(),
-            ("alnum", Some(_)) => {
+            ("hex", _) => (0..length()?).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect(),
+            ("alnum", _) => {
                 const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
                 (0..length()?).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
             }
@@ -194,7 +194,8 @@ mod tests {
 
     #[test]
     fn tags_share_values_and_untagged_are_fresh() {
-        let template = json!(["{{uuid@a}}", "{{uuid@a}}", "{{uuid}}", "{{uuid}}", "{{id}}", "{{event}}", "pre-{{digits:6@a}}"]);
+        let template =
+            json!(["{{uuid@a}}", "{{uuid@a}}", "{{uuid}}", "{{uuid}}", "{{id}}", "{{event}}", "pre-{{digits:6@a}}"]);
         let out = Renderer::new(fixed_now(), "the-id", "payin.update").value(&template).unwrap();
         let items: Vec<&str> = out.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         assert_eq!(items[0], items[1]);

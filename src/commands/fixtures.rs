@@ -22,19 +22,10 @@ pub fn run(args: FixturesArgs, ctx: &Context) -> anyhow::Result<u8> {
 
 fn providers(ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
-    if !output.json {
-        output.line(&format!(
-            "{:<14} {:<14} {:>6}  {:<36} {}",
-            "PROVIDER".bold(),
-            "SCHEME".bold(),
-            "EVENTS".bold(),
-            "BUILT-IN TEST SECRET".bold(),
-            "DOCS".bold()
-        ))?;
-    }
-    for provider in ctx.catalogue.providers() {
-        let spec = &provider.spec;
-        if output.json {
+    let providers = ctx.catalogue.providers();
+    if output.json {
+        for provider in providers {
+            let spec = &provider.spec;
             output.record(
                 "provider",
                 json!({
@@ -49,23 +40,30 @@ fn providers(ctx: &Context) -> anyhow::Result<u8> {
                     "docs": spec.docs,
                 }),
             )?;
-        } else {
-            output.line(&format!(
-                "{:<14} {:<14} {:>6}  {:<36} {}",
-                provider.name.bold(),
-                spec.scheme.name(),
-                provider.events.len(),
-                spec.test_secret.as_deref().unwrap_or("(unsigned)"),
-                spec.docs.dimmed()
-            ))?;
         }
+        return Ok(exit::SUCCESS);
     }
-    if !output.json {
-        output.note(&format!(
-            "\nList a provider's events with `hookctl fixtures PROVIDER`; send one with `hookctl send EVENT`.\n\
-             The built-in test secrets are used when no secret is configured; they are public, for testing only."
-        ));
+    let secret_of = |p: &crate::catalogue::Provider| p.spec.test_secret.clone().unwrap_or_else(|| "(unsigned)".into());
+    let name_width = providers.iter().map(|p| p.name.len()).max().unwrap_or(0).max(8);
+    let secret_width = providers.iter().map(|p| secret_of(p).len()).max().unwrap_or(0).max(20);
+    let row = |name: &str, scheme: &str, events: &str, secret: &str, docs: &str| {
+        format!("{name:<name_width$}  {scheme:<13}  {events:>6}  {secret:<secret_width$}  {docs}")
+    };
+    output.line(&row("PROVIDER", "SCHEME", "EVENTS", "BUILT-IN TEST SECRET", "DOCS").bold().to_string())?;
+    for provider in providers {
+        let spec = &provider.spec;
+        output.line(&row(
+            &provider.name,
+            spec.scheme.name(),
+            &provider.events.len().to_string(),
+            &secret_of(provider),
+            &spec.docs,
+        ))?;
     }
+    output.note(
+        "\nList a provider's events with `hookctl fixtures PROVIDER`; send one with `hookctl send EVENT`.\n\
+         The built-in test secrets are used when no secret is configured; they are public, for testing only.",
+    );
     Ok(exit::SUCCESS)
 }
 
@@ -102,7 +100,8 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
 
 fn show(ctx: &Context, query: &str, provider: Option<&str>, sets: &[String]) -> anyhow::Result<u8> {
     let (provider, event) = ctx.catalogue.resolve(query, provider)?;
-    let sets = sets.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
+    let sets =
+        sets.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
     let now = Utc::now();
     let id = Renderer::new(now, "", &event.name).text(&provider.spec.id_format).map_err(anyhow::Error::msg)?;
     let body = render_body(provider, event, &mut Renderer::new(now, &id, &event.name), &sets)?;

@@ -96,7 +96,8 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     let (results, mut received) = mpsc::channel::<Outcome>(concurrency * 4);
     let started = Instant::now();
     for _ in 0..concurrency.min(total as usize) {
-        let (run, client, next, stop, results) = (run.clone(), client.clone(), next.clone(), stop.clone(), results.clone());
+        let (run, client, next, stop, results) =
+            (run.clone(), client.clone(), next.clone(), stop.clone(), results.clone());
         tokio::spawn(async move {
             while !stop.load(Ordering::Relaxed) {
                 let index = next.fetch_add(1, Ordering::Relaxed);
@@ -113,7 +114,8 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     drop(results);
 
     let output = &ctx.output;
-    let bar = if output.verbosity == Verbosity::Verbose { indicatif::ProgressBar::hidden() } else { output.progress(total) };
+    let bar =
+        if output.verbosity == Verbosity::Verbose { indicatif::ProgressBar::hidden() } else { output.progress(total) };
     let mut summary = Summary::default();
     let mut interrupted = false;
     let ctrl_c = tokio::signal::ctrl_c();
@@ -202,8 +204,10 @@ fn report(output: &Output, url: &Url, outcome: &Outcome) -> std::io::Result<()> 
     let line = match &outcome.result {
         Ok(response) => {
             let status = response.status.to_string();
-            let (mark, status) = if failed { ("✘".red(), status.red().bold()) } else { ("✔".green(), status.green().bold()) };
-            let mut line = format!("{mark} {status} {} → {url} {}", name.bold(), human_duration(response.elapsed).dimmed());
+            let (mark, status) =
+                if failed { ("✘".red(), status.red().bold()) } else { ("✔".green(), status.green().bold()) };
+            let mut line =
+                format!("{mark} {status} {} → {url} {}", name.bold(), human_duration(response.elapsed).dimmed());
             if failed {
                 line.push_str(&format!("  (expected {})", outcome.expect));
             }
@@ -366,12 +370,8 @@ fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
     let picked = select_events(args, catalogue, &ctx.output)?;
     let url_text = args.to.clone().or_else(|| ctx.config.to.clone()).unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let url = target::parse(&url_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
-    let sets = args
-        .set
-        .iter()
-        .map(|s| path::parse_assignment(s))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(UsageError::new)?;
+    let sets =
+        args.set.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
     let headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
     let now = args.timestamp.as_deref().map(parse_timestamp).transpose()?;
     if args.count == 0 {
@@ -390,7 +390,10 @@ fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
         let secret = resolve_secret(provider, args.secret.as_deref(), &ctx.config);
         if let Some(secret) = &secret {
             provider.spec.scheme.check_secret(&secret.value).map_err(|why| {
-                UsageError::new(format!("the secret for {} (from {}) is not usable: {why}", provider.name, secret.source))
+                UsageError::new(format!(
+                    "the secret for {} (from {}) is not usable: {why}",
+                    provider.name, secret.source
+                ))
             })?;
         }
         plans.push(Plan {
@@ -411,7 +414,8 @@ fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
             });
         }
     }
-    let uses_builtin = run.plans.iter().any(|p| p.secret.as_ref().is_some_and(|s| s.source == crate::config::SecretSource::BuiltIn));
+    let uses_builtin =
+        run.plans.iter().any(|p| p.secret.as_ref().is_some_and(|s| s.source == crate::config::SecretSource::BuiltIn));
     if uses_builtin && !args.dry_run {
         ctx.output.note(&format!(
             "{} signing with the built-in test secret; give --secret (or HOOKCTL_<PROVIDER>_SECRET) to use your own",
@@ -421,7 +425,11 @@ fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
     Ok(run)
 }
 
-fn select_events<'c>(args: &SendArgs, catalogue: &'c Catalogue, output: &Output) -> anyhow::Result<Vec<(&'c Provider, &'c Event)>> {
+fn select_events<'c>(
+    args: &SendArgs,
+    catalogue: &'c Catalogue,
+    output: &Output,
+) -> anyhow::Result<Vec<(&'c Provider, &'c Event)>> {
     if args.all {
         let providers: Vec<&Provider> = match &args.provider {
             Some(name) => vec![catalogue.provider(name)?],
@@ -438,16 +446,12 @@ fn select_events<'c>(args: &SendArgs, catalogue: &'c Catalogue, output: &Output)
         )
         .into());
     }
-    args.events
-        .iter()
-        .map(|query| catalogue.resolve(query, args.provider.as_deref()).map_err(Into::into))
-        .collect()
+    args.events.iter().map(|query| catalogue.resolve(query, args.provider.as_deref()).map_err(Into::into)).collect()
 }
 
 fn parse_header(text: &str) -> anyhow::Result<(String, String)> {
-    let (name, value) = text
-        .split_once(':')
-        .ok_or_else(|| UsageError::new(format!("-H {text:?} is not `Name: value`")))?;
+    let (name, value) =
+        text.split_once(':').ok_or_else(|| UsageError::new(format!("-H {text:?} is not `Name: value`")))?;
     let name = name.trim();
     reqwest::header::HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| UsageError::new(format!("-H: {name:?} is not a valid header name")))?;
@@ -463,9 +467,10 @@ pub fn parse_timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
         return DateTime::from_timestamp(seconds, 0)
             .ok_or_else(|| UsageError::new(format!("--timestamp {text} is out of range")).into());
     }
-    DateTime::parse_from_rfc3339(text.trim())
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| UsageError::new(format!("--timestamp {text:?} is neither Unix seconds nor RFC 3339 (2024-03-01T09:15:27Z)")).into())
+    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+        UsageError::new(format!("--timestamp {text:?} is neither Unix seconds nor RFC 3339 (2024-03-01T09:15:27Z)"))
+            .into()
+    })
 }
 
 /// `500ms`, `10s`, `1m`, or a plain number of seconds.

@@ -11,7 +11,9 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{constant_time_eq, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, Verification, VerifyRequest};
+use super::{
+    constant_time_eq, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, Verification, VerifyRequest,
+};
 
 pub const NONCE_HEADER: &str = "Nonce";
 pub const TAG_HEADER: &str = "AuthenticationTag";
@@ -122,7 +124,9 @@ fn header_bytes<const N: usize>(request: &VerifyRequest<'_>, name: &str) -> Resu
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verification {
     let key = match key_bytes(secret) {
         Ok(key) => key,
-        Err(why) => return Verdict::invalid(Invalid::Malformed, format!("the configured key is unusable: {why}")).into(),
+        Err(why) => {
+            return Verdict::invalid(Invalid::Malformed, format!("the configured key is unusable: {why}")).into()
+        }
     };
     let (nonce, tag) = match (header_bytes::<12>(request, NONCE_HEADER), header_bytes::<16>(request, TAG_HEADER)) {
         (Ok(nonce), Ok(tag)) => (nonce, tag),
@@ -131,10 +135,7 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verification {
     let checksum_header = request.headers.get(CHECKSUM_HEADER).map(str::trim);
     let cipher = Aes256Gcm::new((&key).into());
     let mut buffer = request.body.to_vec();
-    if cipher
-        .decrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut buffer, Tag::from_slice(&tag))
-        .is_err()
-    {
+    if cipher.decrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut buffer, Tag::from_slice(&tag)).is_err() {
         return Verdict::invalid(
             Invalid::Mismatch,
             "decryption failed (authentication tag): the body changed or the key differs",
@@ -145,7 +146,8 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verification {
     let preferred = request.options.plaintext_encoding;
     let decoded = [preferred, preferred.other()].into_iter().find_map(|encoding| {
         let text = encoding.decode(&buffer)?;
-        let matches = checksum_header.is_none_or(|given| constant_time_eq(given.as_bytes(), checksum(text.as_bytes()).as_bytes()));
+        let matches = checksum_header
+            .is_none_or(|given| constant_time_eq(given.as_bytes(), checksum(text.as_bytes()).as_bytes()));
         matches.then_some((encoding, text))
     });
     match (decoded, checksum_header) {
@@ -161,7 +163,10 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verification {
             plaintext: Some(text.into_bytes()),
         },
         (None, _) => Verification {
-            verdict: Verdict::invalid(Invalid::BodyChanged, format!("decrypted, but {CHECKSUM_HEADER} does not match the plaintext")),
+            verdict: Verdict::invalid(
+                Invalid::BodyChanged,
+                format!("decrypted, but {CHECKSUM_HEADER} does not match the plaintext"),
+            ),
             plaintext: preferred.decode(&buffer).map(String::into_bytes),
         },
     }

@@ -32,7 +32,10 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     } else if let Some(value) = request.headers.get(HEADER_SHA1) {
         (value, "sha1=", mac::sha1(secret.as_bytes(), &[request.body]).to_vec())
     } else {
-        return Verdict::invalid(Invalid::MissingHeader, format!("no {HEADER_SHA256} (or legacy {HEADER_SHA1}) header"));
+        return Verdict::invalid(
+            Invalid::MissingHeader,
+            format!("no {HEADER_SHA256} (or legacy {HEADER_SHA1}) header"),
+        );
     };
     let Some(hex_digest) = header.trim().strip_prefix(prefix) else {
         return Verdict::invalid(Invalid::Malformed, format!("signature header does not start with {prefix}"));

@@ -285,7 +285,7 @@ pub fn verify_explained(
         return Verdict::NoSecret.into();
     };
     let verification = verify(kind, request, secret);
-    if verification.verdict.reason() != Some(Invalid::Mismatch) {
+    if !matches!(verification.verdict.reason(), Some(Invalid::Mismatch | Invalid::WrongSecret)) {
         return verification;
     }
     for other in others.iter().filter(|o| o.value != secret) {
@@ -307,7 +307,11 @@ pub fn verify_explained(
     verification
 }
 
-fn reserialised_form_that_verifies(kind: SchemeKind, request: &VerifyRequest<'_>, secret: &str) -> Option<&'static str> {
+fn reserialised_form_that_verifies(
+    kind: SchemeKind,
+    request: &VerifyRequest<'_>,
+    secret: &str,
+) -> Option<&'static str> {
     // Treezor re-encodes the payload anyway and Banking Circle encrypts: rewriting cannot be told apart.
     if matches!(kind, SchemeKind::Treezor | SchemeKind::Bankingcircle | SchemeKind::Cryptomate) {
         return None;

@@ -84,7 +84,7 @@ pub fn php_float(value: f64) -> String {
     if value < 0.0 {
         out.push('-');
     }
-    if decpt < -3 || decpt > 17 {
+    if !(-3..=17).contains(&decpt) {
         let (first, rest) = digits.split_at(1);
         out.push_str(first);
         out.push('.');

@@ -6,7 +6,9 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
-use super::{check_timestamp, constant_time_eq, mac, Invalid, SignError, SchemeKind, SignRequest, Signed, Verdict, VerifyRequest};
+use super::{
+    check_timestamp, constant_time_eq, mac, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest,
+};
 
 pub const PREFIX: &str = "whsec_";
 
@@ -38,7 +40,10 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
 pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
     let key = key_bytes(request.secret).map_err(|why| SignError::Secret { scheme: SchemeKind::Standard, why })?;
     if request.id.contains('.') {
-        return Err(SignError::Body { scheme: SchemeKind::Standard, why: "the webhook id must not contain '.'".into() });
+        return Err(SignError::Body {
+            scheme: SchemeKind::Standard,
+            why: "the webhook id must not contain '.'".into(),
+        });
     }
     let [id_name, ts_name, sig_name] = header_names(request.options.svix_headers);
     Ok(Signed {
@@ -58,9 +63,7 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         Err(why) => return Verdict::invalid(Invalid::Malformed, format!("the configured secret is unusable: {why}")),
     };
     // Accept either naming, whichever the delivery carries.
-    let names = [header_names(false), header_names(true)]
-        .into_iter()
-        .find(|[_, _, sig]| request.headers.contains(sig));
+    let names = [header_names(false), header_names(true)].into_iter().find(|[_, _, sig]| request.headers.contains(sig));
     let Some([id_name, ts_name, sig_name]) = names else {
         return Verdict::invalid(Invalid::MissingHeader, "no webhook-signature (or svix-signature) header");
     };
@@ -80,7 +83,10 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     let mut matched = false;
     for entry in header.split(' ').filter(|e| !e.is_empty()) {
         let Some((version, sig)) = entry.split_once(',') else {
-            return Verdict::invalid(Invalid::Malformed, format!("{sig_name} entry {entry:?} is not version,signature"));
+            return Verdict::invalid(
+                Invalid::Malformed,
+                format!("{sig_name} entry {entry:?} is not version,signature"),
+            );
         };
         if version != "v1" {
             continue;
@@ -99,5 +105,9 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     if let Err(stale) = check_timestamp(timestamp, request.now, request.tolerance) {
         return stale;
     }
-    Verdict::valid(if v1_count > 1 { format!("one of {v1_count} v1 signatures matches") } else { "v1 signature matches".into() })
+    Verdict::valid(if v1_count > 1 {
+        format!("one of {v1_count} v1 signatures matches")
+    } else {
+        "v1 signature matches".into()
+    })
 }

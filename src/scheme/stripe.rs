@@ -61,11 +61,8 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     }
     let t = timestamp.to_string();
     let expected = mac::sha256(secret.as_bytes(), &[t.as_bytes(), b".", request.body]);
-    let matched = parsed
-        .v1
-        .iter()
-        .filter_map(|sig| hex::decode(sig).ok())
-        .any(|given| constant_time_eq(&given, &expected));
+    let matched =
+        parsed.v1.iter().filter_map(|sig| hex::decode(sig).ok()).any(|given| constant_time_eq(&given, &expected));
     if !matched {
         return Verdict::invalid(Invalid::Mismatch, "no v1 signature matches: the body changed or the secret differs");
     }
@@ -74,5 +71,9 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         return stale;
     }
     let count = parsed.v1.len();
-    Verdict::valid(if count > 1 { format!("one of {count} v1 signatures matches") } else { "v1 signature matches".into() })
+    Verdict::valid(if count > 1 {
+        format!("one of {count} v1 signatures matches")
+    } else {
+        "v1 signature matches".into()
+    })
 }

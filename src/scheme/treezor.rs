@@ -9,7 +9,9 @@ use base64::Engine;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::{constant_time_eq, mac, php_json, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest};
+use super::{
+    constant_time_eq, mac, php_json, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest,
+};
 
 pub const PAYLOAD_FIELD: &str = "object_payload";
 pub const SIGNATURE_FIELD: &str = "object_payload_signature";
@@ -26,9 +28,8 @@ pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
     let body_error = |why: String| SignError::Body { scheme: SchemeKind::Treezor, why };
     let text = std::str::from_utf8(request.body).map_err(|_| body_error("the body is not UTF-8".into()))?;
     let value: Value = serde_json::from_str(text).map_err(|e| body_error(format!("the body is not JSON: {e}")))?;
-    let payload = value
-        .get(PAYLOAD_FIELD)
-        .ok_or_else(|| body_error(format!("the body has no top-level {PAYLOAD_FIELD}")))?;
+    let payload =
+        value.get(PAYLOAD_FIELD).ok_or_else(|| body_error(format!("the body has no top-level {PAYLOAD_FIELD}")))?;
     let signature = signature(request.secret, payload);
     let body = splice_signature(text, &signature).map_err(body_error)?;
     Ok(Signed {
@@ -86,7 +87,10 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     if constant_time_eq(&given, &expected) {
         Verdict::valid("object_payload_signature matches")
     } else {
-        Verdict::invalid(Invalid::Mismatch, "object_payload_signature does not match: the payload changed or the secret differs")
+        Verdict::invalid(
+            Invalid::Mismatch,
+            "object_payload_signature does not match: the payload changed or the secret differs",
+        )
     }
 }
 

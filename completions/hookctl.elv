@@ -1,0 +1,148 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[hookctl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'hookctl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'hookctl'= {
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand send 'Send provider events to a URL, signed (or encrypted) as the provider does'
+            cand fixtures 'List providers and events, or show an event''s rendered body'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookctl;send'= {
+            cand -t 'Where to send: localhost, localhost:3000, :3000, 127.0.0.1:3000/hooks or a full URL [default: http://localhost:8080/]'
+            cand --to 'Where to send: localhost, localhost:3000, :3000, 127.0.0.1:3000/hooks or a full URL [default: http://localhost:8080/]'
+            cand -p 'The provider of the events (when a name alone is ambiguous), or the provider for --all'
+            cand --provider 'The provider of the events (when a name alone is ambiguous), or the provider for --all'
+            cand -s 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
+            cand --secret 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
+            cand --set 'Change a field of the body: path=value, the value parsed as JSON where it parses (repeatable)'
+            cand --body 'Send this file''s bytes (or stdin''s, with -) as the body, signed verbatim'
+            cand -H 'Add a header, replacing one of the same name (repeatable)'
+            cand --header 'Add a header, replacing one of the same name (repeatable)'
+            cand --webhook-id 'Use this delivery id instead of a fresh one'
+            cand --timestamp 'Sign and render with this time (Unix seconds or RFC 3339) instead of now'
+            cand -n 'How many times to send each event, each with fresh ids'
+            cand --count 'How many times to send each event, each with fresh ids'
+            cand -c 'How many requests may be in flight at once'
+            cand --concurrency 'How many requests may be in flight at once'
+            cand --timeout 'Give up on a request after this long (e.g. 500ms, 10s, 1m)'
+            cand --expect-status 'Statuses that count as delivered, e.g. 200, 2xx, 200-299, 200,202 [default: the provider''s own rule]'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --all 'Send every event of --provider, or of every provider'
+            cand -k 'Accept invalid TLS certificates (self-signed HTTPS)'
+            cand --insecure 'Accept invalid TLS certificates (self-signed HTTPS)'
+            cand --dry-run 'Print each request exactly as it would go, and send nothing'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hookctl;fixtures'= {
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookctl;fixtures;show'= {
+            cand -p 'The provider, when the name alone is ambiguous'
+            cand --provider 'The provider, when the name alone is ambiguous'
+            cand --set 'Change a field: path=value (repeatable)'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hookctl;fixtures;help'= {
+            cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookctl;fixtures;help;show'= {
+        }
+        &'hookctl;fixtures;help;help'= {
+        }
+        &'hookctl;completions'= {
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hookctl;help'= {
+            cand send 'Send provider events to a URL, signed (or encrypted) as the provider does'
+            cand fixtures 'List providers and events, or show an event''s rendered body'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'hookctl;help;send'= {
+        }
+        &'hookctl;help;fixtures'= {
+            cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'
+        }
+        &'hookctl;help;fixtures;show'= {
+        }
+        &'hookctl;help;completions'= {
+        }
+        &'hookctl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,11 @@
+//! All integration tests, in one binary: linking is most of the test time on a small machine.
+
+mod common;
+
+mod catalogue;
+mod cli;
+mod completions;
+mod php_json;
+mod send;
+mod vectors;
+mod verdicts;

@@ -1,0 +1,125 @@
+//! Property tests for the PHP json_encode writer and the Treezor scheme, plus a cross-check against
+//! real PHP when `php` is installed.
+
+use hookctl::delivery::Headers;
+use hookctl::scheme::{self, php_json, SchemeKind, SchemeOptions, SignRequest, VerifyRequest};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+/// JSON values without floats: strings of any characters, integers, nesting.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| serde_json::from_str(&n.to_string()).unwrap()),
+        any::<String>().prop_map(Value::String),
+        "[ -~\u{7f}\u{80}-\u{10ffff}/\\\\\"]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::vec(("[a-zA-Z/é]{0,6}", inner), 0..5)
+                .prop_map(|pairs| Value::Object(pairs.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+/// The model Treezor publishes for JavaScript: JSON.stringify, then `/` escaped and every
+/// non-ASCII UTF-16 unit written as lowercase \uXXXX. Equal to PHP wherever there are no floats.
+fn treezor_js_model(value: &Value) -> String {
+    let compact = serde_json::to_string(value).unwrap();
+    let mut out = String::new();
+    for c in compact.chars() {
+        match c {
+            '/' => out.push_str("\\/"),
+            c if (c as u32) < 0x80 => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_writer_matches_treezors_model(value in json_value()) {
+        let written = String::from_utf8(php_json::encode(&value)).unwrap();
+        prop_assert_eq!(written, treezor_js_model(&value));
+    }
+
+    #[test]
+    fn the_writer_output_parses_back_to_the_same_value(value in json_value()) {
+        let written = php_json::encode(&value);
+        let back: Value = serde_json::from_slice(&written).unwrap();
+        prop_assert_eq!(back, value);
+    }
+
+    #[test]
+    fn floats_round_trip_through_php_form(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+        let text = php_json::php_float(x);
+        let back: f64 = text.parse().unwrap();
+        prop_assert_eq!(back, x);
+    }
+
+    #[test]
+    fn treezor_sign_then_verify_round_trips(payload in json_value(), secret in "[ -~]{1,40}") {
+        let body = format!("{{\"webhook\":\"payin.update\",\"object_payload\":{}}}", serde_json::to_string(&payload).unwrap());
+        let options = SchemeOptions::default();
+        let signed = scheme::sign(SchemeKind::Treezor, &SignRequest { secret: &secret, body: body.as_bytes(), url: "", id: "", timestamp: 0, options: &options }).unwrap();
+        let headers = Headers::new();
+        let request = VerifyRequest { headers: &headers, body: &signed.body, url: "", now: 0, tolerance: 300, options: &options };
+        prop_assert!(scheme::verify(SchemeKind::Treezor, &request, &secret).verdict.is_valid());
+        let other = format!("{}x", secret);
+        prop_assert!(scheme::verify(SchemeKind::Treezor, &request, &other).verdict.is_invalid());
+    }
+
+    #[test]
+    fn hmac_schemes_round_trip_arbitrary_bodies(body in prop::collection::vec(any::<u8>(), 0..256), secret in "[ -~]{1,40}") {
+        let options = SchemeOptions::default();
+        let secret = format!("whsec_{}", base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret.as_bytes()));
+        for kind in [SchemeKind::Github, SchemeKind::Stripe, SchemeKind::Standard, SchemeKind::Mobilepay, SchemeKind::Cryptomate] {
+            let signed = scheme::sign(kind, &SignRequest { secret: &secret, body: &body, url: "https://example.com/h", id: "msg_1", timestamp: 1_700_000_000, options: &options }).unwrap();
+            let headers: Headers = signed.headers.into_iter().collect();
+            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: 1_700_000_000, tolerance: 300, options: &options };
+            prop_assert!(scheme::verify(kind, &request, &secret).verdict.is_valid(), "{:?}", kind);
+        }
+    }
+}
+
+#[test]
+fn real_php_agrees_when_it_is_installed() {
+    let Ok(version) = std::process::Command::new("php").arg("-v").output() else {
+        eprintln!("php is not installed; skipping the cross-check against real PHP");
+        return;
+    };
+    if !version.status.success() {
+        return;
+    }
+    let samples = [
+        r#"{"a":1.0,"b":0.1,"c":1e25,"d":1.5e-7,"e":-0.0,"f":100000000000000000.0,"g":12345678901234567890,"h":0.00001,"i":123.456e3}"#,
+        r#"{"s":"Caf\u00e9 \ud83d\ude00 / \\ \" \u0001 \u007f \u2028 <>&'","empty":{},"list":[],"nested":[{"x":null,"y":true}]}"#,
+        r#"[1,-0,2.50,3e0,1E+2,0.30000000000000004,9007199254740993]"#,
+    ];
+    for sample in samples {
+        let value: Value = serde_json::from_str(sample).unwrap();
+        let ours = String::from_utf8(php_json::encode(&value)).unwrap();
+        let output = std::process::Command::new("php")
+            .args(["-r", "echo json_encode(json_decode(stream_get_contents(STDIN)));"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().unwrap().write_all(sample.as_bytes())?;
+                child.wait_with_output()
+            })
+            .unwrap();
+        assert_eq!(ours, String::from_utf8(output.stdout).unwrap(), "for {sample}");
+    }
+}
