@@ -62,6 +62,10 @@ pub enum Command {
     )]
     Send(SendArgs),
 
+    /// Receive webhooks: recognise the provider, verify, show and save each delivery
+    #[command(after_help = "Examples:\n  hookctl listen\n  hookctl listen --port 3000 --save captures/ --reject-invalid\n  hookctl listen --forward-to localhost:3000/webhooks\n  hookctl listen --port 0 --json --count 3 --timeout 30s --expect payin.update")]
+    Listen(ListenArgs),
+
     /// List providers and events, or show an event's rendered body
     Fixtures(FixturesArgs),
 
@@ -139,6 +143,102 @@ pub struct SendArgs {
     /// Print each request exactly as it would go, and send nothing
     #[arg(long)]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// The port to listen on; 0 picks a free one (the first line says which)
+    #[arg(long, short = 'P', default_value_t = 8080, value_name = "PORT")]
+    pub port: u16,
+
+    /// The address to listen on; anything but loopback is reachable from other machines
+    #[arg(long, default_value = "127.0.0.1", value_name = "ADDRESS")]
+    pub host: String,
+
+    /// Accept deliveries on this path only (default: every path)
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+
+    /// Treat every delivery as this provider's (default: recognise each from its headers and body)
+    #[arg(long, short = 'p', value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)
+    #[arg(long, short = 's', value_name = "SECRET")]
+    pub secret: Option<String>,
+
+    /// The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Save every delivery, valid or not, as a capture file in this folder
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+
+    /// The status to answer with
+    #[arg(long, default_value_t = 200, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub status: u16,
+
+    /// The body to answer with
+    #[arg(long, value_name = "TEXT")]
+    pub response_body: Option<String>,
+
+    /// A header to answer with (repeatable)
+    #[arg(long, value_name = "NAME: VALUE")]
+    pub response_header: Vec<String>,
+
+    /// Wait this long before answering (e.g. 200ms)
+    #[arg(long, value_name = "DURATION")]
+    pub delay: Option<String>,
+
+    /// Answer deliveries that fail verification with 401, or the provider's own failure status (Treezor: 500)
+    #[arg(long)]
+    pub reject_invalid: bool,
+
+    /// How to answer CryptoMate card authorisations (which must be answered within 1,200 ms)
+    #[arg(long, value_enum, default_value_t = Decision::Approve, value_name = "DECISION")]
+    pub authorization: Decision,
+
+    /// Pass each delivery on to your app, byte for byte, and give the app's answer back to the sender
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+
+    /// How long to wait for the app behind --forward-to
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub forward_timeout: String,
+
+    /// Exit after this many deliveries
+    #[arg(long, short = 'n', value_name = "N")]
+    pub count: Option<u64>,
+
+    /// With --count or --expect: exit with an error if they have not all arrived within this time
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Fail unless this event arrives: `event` or `provider:event` (repeatable); exits once all have
+    #[arg(long, value_name = "EVENT")]
+    pub expect: Vec<String>,
+
+    /// The largest body accepted, e.g. 16MiB or 50MB; larger ones are answered 413
+    #[arg(long, default_value = "16MiB", value_name = "SIZE")]
+    pub max_body: String,
+
+    /// How long a client may take to send its headers, and then its body
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub read_timeout: String,
+
+    /// How far a signed timestamp may be from now (Stripe, Standard Webhooks)
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub tolerance: String,
+}
+
+/// An answer to a card authorisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Decision {
+    /// Answer with response code "00"
+    Approve,
+    /// Answer with response code "05"
+    Decline,
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,7 @@ pub struct Response {
     pub status: u16,
     pub elapsed: Duration,
     pub location: Option<String>,
+    pub headers: Vec<(String, String)>,
     pub body: Bytes,
 }
 
@@ -88,8 +89,13 @@ impl Client {
         let response = result.map_err(|e| classify(e, &host, self.timeout))?;
         let status = response.status().as_u16();
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
         let body = response.bytes().await.map_err(|e| classify(e, &host, self.timeout))?;
-        Ok(Response { status, elapsed: started.elapsed(), location, body })
+        Ok(Response { status, elapsed: started.elapsed(), location, headers, body })
     }
 }
 

@@ -4,6 +4,7 @@
 //! a [`delivery`], signed by a [`scheme`], and sent by the [`client`]; [`output`] is the only part
 //! that writes to the terminal, and [`commands`] wire the parts together, one file per subcommand.
 
+pub mod capture;
 pub mod catalogue;
 pub mod cli;
 pub mod client;
@@ -12,6 +13,9 @@ pub mod compose;
 pub mod config;
 pub mod delivery;
 pub mod error;
+pub mod inspect;
 pub mod output;
 pub mod scheme;
+pub mod server;
 pub mod target;
+pub mod units;

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod fixtures;
+pub mod listen;
 pub mod pick;
 pub mod send;
 
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let ctx = Context { output, catalogue, config };
     match cli.command {
         Command::Send(args) => runtime()?.block_on(send::run(args, &ctx)),
+        Command::Listen(args) => runtime()?.block_on(listen::run(args, &ctx)),
         Command::Fixtures(args) => fixtures::run(args, &ctx),
         Command::Completions { .. } => unreachable!("handled above"),
     }

@@ -23,7 +23,7 @@ use crate::compose::{compose, Compose, Composed};
 use crate::config::{resolve_secret, Secret};
 use crate::error::{exit, sanitize, UsageError};
 use crate::output::{body_json, body_text, human_duration, millis, Output, Verbosity};
-use crate::target;
+use crate::{target, units};
 
 /// One event to send, with everything that is the same for each of its deliveries.
 struct Plan {
@@ -86,7 +86,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     if args.dry_run {
         return dry_run(&run, &ctx.output);
     }
-    let timeout = parse_duration(&args.timeout)?;
+    let timeout = units::duration("--timeout", &args.timeout)?;
     let concurrency = args.concurrency.max(1);
     let client = Arc::new(Client::new(&ClientOptions { timeout, insecure: args.insecure, pool_size: concurrency })?);
 
@@ -373,7 +373,7 @@ fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
     let sets =
         args.set.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
     let headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
-    let now = args.timestamp.as_deref().map(parse_timestamp).transpose()?;
+    let now = args.timestamp.as_deref().map(|t| units::timestamp("--timestamp", t)).transpose()?;
     if args.count == 0 {
         return Err(UsageError::new("--count must be at least 1").into());
     }
@@ -459,32 +459,6 @@ fn parse_header(text: &str) -> anyhow::Result<(String, String)> {
     reqwest::header::HeaderValue::from_str(value)
         .map_err(|_| UsageError::new(format!("-H: the value of {name} has characters a header cannot carry")))?;
     Ok((name.to_string(), value.to_string()))
-}
-
-/// Unix seconds, or an RFC 3339 time.
-pub fn parse_timestamp(text: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(seconds) = text.trim().parse::<i64>() {
-        return DateTime::from_timestamp(seconds, 0)
-            .ok_or_else(|| UsageError::new(format!("--timestamp {text} is out of range")).into());
-    }
-    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-        UsageError::new(format!("--timestamp {text:?} is neither Unix seconds nor RFC 3339 (2024-03-01T09:15:27Z)"))
-            .into()
-    })
-}
-
-/// `500ms`, `10s`, `1m`, or a plain number of seconds.
-pub fn parse_duration(text: &str) -> anyhow::Result<Duration> {
-    let text = text.trim();
-    let parsed = match text.parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(Duration::from_secs_f64(seconds)),
-        _ => humantime::parse_duration(text).map_err(|e| e.to_string()),
-    };
-    match parsed {
-        Ok(d) if !d.is_zero() => Ok(d),
-        Ok(_) => Err(UsageError::new(format!("duration {text:?} must be more than zero")).into()),
-        Err(e) => Err(UsageError::new(format!("{text:?} is not a duration like 500ms, 10s or 1m: {e}")).into()),
-    }
 }
 
 fn read_body(path: &std::path::Path) -> anyhow::Result<Bytes> {

@@ -11,6 +11,9 @@ use serde_json::{json, Value};
 
 use crate::cli::{ColorChoice, GlobalArgs};
 
+pub mod json_view;
+pub mod listen_view;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {
     Quiet,

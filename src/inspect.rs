@@ -1,0 +1,165 @@
+//! What a received delivery is and whether it is genuine: recognise the provider from its headers
+//! and body (as each `provider.toml` declares), read the event name, and verify with the
+//! provider's secret. Used by `listen`, and by anything that checks captures.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use crate::capture::StoredVerdict;
+use crate::catalogue::{path, Catalogue, Provider};
+use crate::config::{resolve_secret, Config, Secret, SecretSource};
+use crate::delivery::Delivery;
+use crate::scheme::{self, OtherSecret, Verdict, VerifyRequest};
+
+/// The result of inspecting one delivery.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The provider's catalogue name; `None` when nothing recognised it.
+    pub provider: Option<String>,
+    /// The event name as the delivery states it.
+    pub event: Option<String>,
+    /// `None` when the provider was not recognised.
+    pub verdict: Option<Verdict>,
+    pub secret_source: Option<SecretSource>,
+    /// The decrypted body, for schemes that encrypt.
+    pub plaintext: Option<Vec<u8>>,
+}
+
+impl Inspection {
+    pub fn is_invalid(&self) -> bool {
+        self.verdict.as_ref().is_some_and(Verdict::is_invalid)
+    }
+
+    /// The verdict as stored in captures and printed as JSON.
+    pub fn stored_verdict(&self) -> StoredVerdict {
+        match &self.verdict {
+            Some(verdict) => StoredVerdict {
+                status: verdict.status().to_string(),
+                reason: verdict.reason().map(|r| r.code().to_string()),
+                detail: self.detail(),
+            },
+            None => StoredVerdict {
+                status: "unknown_provider".into(),
+                reason: None,
+                detail: "no provider recognised this delivery".into(),
+            },
+        }
+    }
+
+    /// The verdict's detail, saying when the built-in test secret was used.
+    pub fn detail(&self) -> String {
+        let Some(verdict) = &self.verdict else {
+            return "no provider recognised this delivery".into();
+        };
+        match (&self.secret_source, verdict) {
+            (Some(SecretSource::BuiltIn), Verdict::Valid { .. } | Verdict::Invalid { .. }) => {
+                format!("{} (checked with the built-in test secret)", verdict.detail())
+            }
+            _ => verdict.detail().to_string(),
+        }
+    }
+}
+
+/// Everything needed to inspect deliveries: the catalogue, a secret per provider, the tolerance.
+pub struct Inspector {
+    catalogue: Catalogue,
+    forced: Option<String>,
+    secrets: HashMap<String, Secret>,
+    pub tolerance: u64,
+}
+
+impl Inspector {
+    /// Resolve every provider's secret once, from the same sources as `send`.
+    pub fn new(catalogue: Catalogue, forced: Option<String>, flag_secret: Option<&str>, config: &Config, tolerance: u64) -> Self {
+        let secrets = catalogue
+            .providers()
+            .iter()
+            .filter(|p| forced.as_deref().is_none_or(|f| f == p.name))
+            .filter_map(|p| resolve_secret(p, flag_secret, config).map(|s| (p.name.clone(), s)))
+            .collect();
+        Inspector { catalogue, forced, secrets, tolerance }
+    }
+
+    pub fn catalogue(&self) -> &Catalogue {
+        &self.catalogue
+    }
+
+    pub fn secret(&self, provider: &str) -> Option<&Secret> {
+        self.secrets.get(provider)
+    }
+
+    /// Which provider sent a delivery: the forced one, else the best match of the detect rules.
+    pub fn identify(&self, delivery: &Delivery, body: Option<&Value>) -> Option<&Provider> {
+        if let Some(forced) = &self.forced {
+            return self.catalogue.provider(forced).ok();
+        }
+        let by_header = self
+            .catalogue
+            .providers()
+            .iter()
+            .filter(|p| p.spec.detect.headers.iter().any(|h| delivery.headers.contains(h)))
+            .max_by_key(|p| p.spec.detect.headers.iter().filter(|h| delivery.headers.contains(h)).count());
+        if by_header.is_some() {
+            return by_header;
+        }
+        let object = body?.as_object()?;
+        self.catalogue
+            .providers()
+            .iter()
+            .filter(|p| !p.spec.detect.body_keys.is_empty())
+            .filter(|p| p.spec.detect.body_keys.iter().all(|k| object.contains_key(k)))
+            .max_by_key(|p| p.spec.detect.body_keys.len())
+    }
+
+    /// Recognise, read the event, and verify. `url` is the URL the sender signed against.
+    pub fn inspect(&self, delivery: &Delivery, url: &str, now: i64) -> Inspection {
+        let body: Option<Value> = looks_like_json(&delivery.body).then(|| serde_json::from_slice(&delivery.body).ok()).flatten();
+        let Some(provider) = self.identify(delivery, body.as_ref()) else {
+            return Inspection { provider: None, event: None, verdict: None, secret_source: None, plaintext: None };
+        };
+        let secret = self.secrets.get(&provider.name);
+        let builtin = provider.spec.test_secret.as_deref();
+        let others: Vec<OtherSecret<'_>> = match (secret, builtin) {
+            (Some(s), Some(b)) if s.source != SecretSource::BuiltIn => {
+                vec![OtherSecret { label: "the built-in test secret", value: b }]
+            }
+            _ => Vec::new(),
+        };
+        let request = VerifyRequest {
+            headers: &delivery.headers,
+            body: &delivery.body,
+            url,
+            now,
+            tolerance: self.tolerance,
+            options: &provider.spec.options,
+        };
+        let verification =
+            scheme::verify_explained(provider.spec.scheme, &request, secret.map(|s| s.value.as_str()), &others);
+        let event = match (&provider.spec.event_header, &provider.spec.event_path) {
+            (Some(header), _) => delivery.headers.get(header).map(str::to_string),
+            (None, Some(event_path)) => {
+                let decrypted: Option<Value> =
+                    verification.plaintext.as_deref().and_then(|p| serde_json::from_slice(p).ok());
+                decrypted.as_ref().or(body.as_ref()).and_then(|v| path::get_text(v, event_path))
+            }
+            (None, None) => None,
+        };
+        Inspection {
+            provider: Some(provider.name.clone()),
+            event,
+            verdict: Some(verification.verdict),
+            secret_source: secret.map(|s| s.source.clone()),
+            plaintext: verification.plaintext,
+        }
+    }
+
+    /// The catalogue's spelling of an event, when the provider has it: safe for file names.
+    pub fn known_event(&self, provider: &str, event: &str) -> Option<String> {
+        self.catalogue.provider(provider).ok()?.event(event).map(|e| e.name.clone())
+    }
+}
+
+fn looks_like_json(body: &[u8]) -> bool {
+    matches!(body.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['))
+}

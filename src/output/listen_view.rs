@@ -1,0 +1,207 @@
+//! How `listen` shows each request: a block per delivery for people, one line with --quiet, one
+//! JSON object with --json.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use colored::Colorize;
+use serde_json::{json, Value};
+
+use super::json_view;
+use super::{body_json, body_text, human_duration, millis, Verbosity};
+use crate::error::sanitize;
+use crate::inspect::Inspection;
+use crate::scheme::Verdict;
+use crate::server::Received;
+
+/// Bodies longer than this are cut short on the terminal (never in captures or JSON).
+const SHOWN_BODY_LIMIT: usize = 64 * 1024;
+
+/// What the app behind `--forward-to` did.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub url: String,
+    /// The app's status and body, or why it could not be reached.
+    pub result: Result<(u16, Duration, bytes::Bytes), String>,
+}
+
+/// One delivery and everything the listener did with it.
+pub struct DeliveryView<'a> {
+    pub received: &'a Received,
+    pub inspection: &'a Inspection,
+    pub status: u16,
+    /// From arrival to the answer being ready.
+    pub elapsed: Duration,
+    pub capture: Option<&'a Result<PathBuf, String>>,
+    pub forwarded: Option<&'a Forwarded>,
+    /// A remark about the answer, such as a CryptoMate authorisation decision.
+    pub remark: Option<&'a str>,
+}
+
+/// A request the listener answered without treating it as a delivery.
+pub struct RejectedView<'a> {
+    pub received: &'a Received,
+    pub status: u16,
+    pub why: &'a str,
+}
+
+fn clock(received: &Received) -> String {
+    received.received_at.with_timezone(&chrono::Local).format("%H:%M:%S%.3f").to_string()
+}
+
+fn verdict_mark(inspection: &Inspection) -> String {
+    match &inspection.verdict {
+        Some(Verdict::Valid { .. }) => "✔ valid".green().bold().to_string(),
+        Some(Verdict::Invalid { reason, .. }) => format!("✘ invalid ({})", reason.code()).red().bold().to_string(),
+        Some(Verdict::Unsigned) => "○ unsigned".yellow().to_string(),
+        Some(Verdict::NoSecret) => "? no secret".yellow().to_string(),
+        None => "? unknown provider".yellow().to_string(),
+    }
+}
+
+pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
+    let r = view.received;
+    let i = view.inspection;
+    let provider = i.provider.as_deref().unwrap_or("?");
+    let event = sanitize(i.event.as_deref().unwrap_or("?"));
+    let status = if (200..300).contains(&view.status) {
+        view.status.to_string().green().to_string()
+    } else {
+        view.status.to_string().red().to_string()
+    };
+    let mut out = format!(
+        "{} {} {} {} {}  {}  → {status} in {}",
+        clock(r).dimmed(),
+        r.delivery.method,
+        sanitize(&r.delivery.target),
+        provider.bold(),
+        event.bold(),
+        verdict_mark(i),
+        human_duration(view.elapsed),
+    );
+    if verbosity == Verbosity::Quiet {
+        return out;
+    }
+    out.push_str(&format!("\n  {}", i.detail().dimmed()));
+    if let Some(remark) = view.remark {
+        out.push_str(&format!("\n  {remark}"));
+    }
+    if let Some(forwarded) = view.forwarded {
+        match &forwarded.result {
+            Ok((status, elapsed, body)) => out.push_str(&format!(
+                "\n  forwarded to {}: {} in {}{}",
+                forwarded.url,
+                status,
+                human_duration(*elapsed),
+                if body.is_empty() { String::new() } else { format!(": {}", one_line(body)) }
+            )),
+            Err(error) => out.push_str(&format!("\n  {} {}", "forward failed:".red(), error)),
+        }
+    }
+    match view.capture {
+        Some(Ok(path)) => out.push_str(&format!("\n  {} {}", "saved".dimmed(), path.display())),
+        Some(Err(error)) => out.push_str(&format!("\n  {} {error}", "NOT SAVED:".red().bold())),
+        None => {}
+    }
+    if verbosity == Verbosity::Verbose {
+        out.push_str(&format!("\n  {} {}", r.http_version.dimmed(), r.peer.to_string().dimmed()));
+        for (name, value) in r.delivery.headers.iter() {
+            out.push_str(&format!("\n  {}: {}", name.cyan(), sanitize(value)));
+        }
+    }
+    let shown = i.plaintext.as_deref().unwrap_or(&r.delivery.body);
+    if i.plaintext.is_some() {
+        out.push_str(&format!("\n  {}", "decrypted body:".dimmed()));
+    }
+    out.push('\n');
+    out.push_str(&body_for_terminal(shown, verbosity));
+    out
+}
+
+fn one_line(body: &[u8]) -> String {
+    let text = body_text(body).replace('\n', " ");
+    if text.chars().count() > 120 {
+        format!("{}…", text.chars().take(120).collect::<String>())
+    } else {
+        text
+    }
+}
+
+/// A body as coloured JSON when it is JSON, else as escaped text; cut short unless verbose.
+pub fn body_for_terminal(body: &[u8], verbosity: Verbosity) -> String {
+    if body.is_empty() {
+        return "(empty body)".dimmed().to_string();
+    }
+    let limit = if verbosity == Verbosity::Verbose { usize::MAX } else { SHOWN_BODY_LIMIT };
+    if body.len() <= limit {
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            return json_view::pretty(&value);
+        }
+        return body_text(body);
+    }
+    let cut = &body[..limit];
+    format!("{}\n{}", body_text(cut), format!("… {} more bytes (-v shows all)", body.len() - limit).dimmed())
+}
+
+pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
+    let r = view.received;
+    let i = view.inspection;
+    let headers: Vec<Value> = r.delivery.headers.iter().map(|(n, v)| json!([n, v])).collect();
+    let mut data = json!({
+        "sequence": r.sequence,
+        "received_at": r.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "peer": r.peer.to_string(),
+        "method": r.delivery.method,
+        "target": r.delivery.target,
+        "http_version": r.http_version,
+        "headers": headers,
+        "body": body_json(&r.delivery.body),
+        "provider": i.provider,
+        "event": i.event,
+        "verdict": i.stored_verdict(),
+        "response": {"status": view.status, "elapsed_ms": millis(view.elapsed)},
+    });
+    if let Some(plaintext) = &i.plaintext {
+        data["plaintext"] = body_json(plaintext);
+    }
+    if let Some(remark) = view.remark {
+        data["remark"] = json!(remark);
+    }
+    match view.capture {
+        Some(Ok(path)) => data["capture"] = json!(path.display().to_string()),
+        Some(Err(error)) => data["capture_error"] = json!(error),
+        None => {}
+    }
+    if let Some(forwarded) = view.forwarded {
+        data["forwarded"] = match &forwarded.result {
+            Ok((status, elapsed, body)) => {
+                json!({"url": forwarded.url, "status": status, "elapsed_ms": millis(*elapsed), "body": body_json(body)})
+            }
+            Err(error) => json!({"url": forwarded.url, "error": error}),
+        };
+    }
+    data
+}
+
+pub fn rejected_human(view: &RejectedView<'_>) -> String {
+    format!(
+        "{} {} {}  {} {}",
+        clock(view.received).dimmed(),
+        sanitize(&view.received.delivery.method),
+        sanitize(&view.received.delivery.target),
+        format!("✘ {}", view.status).red().bold(),
+        view.why
+    )
+}
+
+pub fn rejected_json(view: &RejectedView<'_>) -> Value {
+    json!({
+        "sequence": view.received.sequence,
+        "received_at": view.received.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        "peer": view.received.peer.to_string(),
+        "method": view.received.delivery.method,
+        "target": view.received.delivery.target,
+        "status": view.status,
+        "reason": view.why,
+    })
+}

@@ -1,0 +1,182 @@
+//! The listener's HTTP server: a hyper 1 accept loop with HTTP/1.1 keep-alive and HTTP/2 without
+//! TLS, a header read timeout, a body size limit and time limit, and graceful shutdown.
+//!
+//! It reads each request into a [`Received`] and hands it to the handler, whose [`Answer`] it sends
+//! back. It never prints: what to say about a request is the handler's business.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::delivery::{Delivery, Headers};
+
+/// How the server treats every connection.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Bodies larger than this are refused with 413.
+    pub max_body: usize,
+    /// How long a client may take to send its headers, and then its body.
+    pub read_timeout: Duration,
+    /// How long in-flight requests may take to finish once shutdown starts.
+    pub drain_timeout: Duration,
+}
+
+/// Why a request's body could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyProblem {
+    TooLarge { limit: usize },
+    Timeout(Duration),
+    /// The client went away or sent something that is not HTTP framing.
+    Broken(String),
+}
+
+/// One request as received, in arrival order.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// 1 for the first request of the run, and so on.
+    pub sequence: u64,
+    pub received_at: DateTime<Utc>,
+    pub peer: SocketAddr,
+    pub http_version: &'static str,
+    /// The host the client addressed (Host header, or the HTTP/2 authority).
+    pub host: Option<String>,
+    pub delivery: Delivery,
+    pub body_problem: Option<BodyProblem>,
+}
+
+/// What to answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn text(status: u16, body: impl Into<String>) -> Self {
+        Answer {
+            status,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: Bytes::from(body.into()),
+        }
+    }
+}
+
+pub type Handler = Arc<dyn Fn(Received) -> Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync>;
+
+/// Serve until `shutdown` completes, then stop accepting, let in-flight requests finish (up to the
+/// drain timeout), and return.
+pub async fn serve(listener: TcpListener, config: ServerConfig, handler: Handler, shutdown: impl Future<Output = ()>) {
+    let graceful = GracefulShutdown::new();
+    let sequence = Arc::new(AtomicU64::new(0));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().keep_alive(true).timer(TokioTimer::new()).header_read_timeout(config.read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(pair) => pair,
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let (handler, sequence, config) = (handler.clone(), sequence.clone(), config.clone());
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let (handler, sequence, config) = (handler.clone(), sequence.clone(), config.clone());
+                    async move {
+                        let received = read(request, peer, &sequence, &config).await;
+                        let answer = handler(received).await;
+                        Ok::<_, Infallible>(respond(answer))
+                    }
+                });
+                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let watched = graceful.watch(connection);
+                tokio::spawn(async move {
+                    // A connection error (a client that hung up, bytes that are not HTTP) ends
+                    // that connection only.
+                    let _ = watched.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(config.drain_timeout, graceful.shutdown()).await;
+}
+
+async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64, config: &ServerConfig) -> Received {
+    let sequence = sequence.fetch_add(1, Ordering::Relaxed) + 1;
+    let received_at = Utc::now();
+    let (parts, body) = request.into_parts();
+    let headers: Headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
+    let host = headers.get("host").map(str::to_string).or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let http_version = match parts.version {
+        hyper::Version::HTTP_09 => "HTTP/0.9",
+        hyper::Version::HTTP_10 => "HTTP/1.0",
+        hyper::Version::HTTP_2 => "HTTP/2",
+        hyper::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    let declared: Option<u64> = headers.get("content-length").and_then(|v| v.trim().parse().ok());
+    let (body, body_problem) = if declared.is_some_and(|length| length > config.max_body as u64) {
+        // Refuse before reading: the declared size is enough.
+        (Bytes::new(), Some(BodyProblem::TooLarge { limit: config.max_body }))
+    } else {
+        match tokio::time::timeout(config.read_timeout, Limited::new(body, config.max_body).collect()).await {
+            Ok(Ok(collected)) => (collected.to_bytes(), None),
+            Ok(Err(error)) if error.is::<LengthLimitError>() => {
+                (Bytes::new(), Some(BodyProblem::TooLarge { limit: config.max_body }))
+            }
+            Ok(Err(error)) => (Bytes::new(), Some(BodyProblem::Broken(error.to_string()))),
+            Err(_) => (Bytes::new(), Some(BodyProblem::Timeout(config.read_timeout))),
+        }
+    };
+    Received {
+        sequence,
+        received_at,
+        peer,
+        http_version,
+        host,
+        delivery: Delivery { method: parts.method.to_string(), target, headers, body },
+        body_problem,
+    }
+}
+
+fn respond(answer: Answer) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(answer.body));
+    *response.status_mut() = hyper::StatusCode::from_u16(answer.status).unwrap_or(hyper::StatusCode::OK);
+    let headers = response.headers_mut();
+    for (name, value) in answer.headers {
+        if let (Ok(name), Ok(value)) =
+            (hyper::header::HeaderName::from_bytes(name.as_bytes()), hyper::header::HeaderValue::from_str(&value))
+        {
+            headers.append(name, value);
+        }
+    }
+    response
+}
