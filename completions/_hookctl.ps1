@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send provider events to a URL, signed (or encrypted) as the provider does')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive webhooks: recognise the provider, verify, show and save each delivery')
             [CompletionResult]::new('fixtures', 'fixtures', [CompletionResultType]::ParameterValue, 'List providers and events, or show an event''s rendered body')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -72,6 +73,46 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more: headers and bodies')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'hookctl;listen' {
+            [CompletionResult]::new('-P', '-P ', [CompletionResultType]::ParameterName, 'The port to listen on; 0 picks a free one (the first line says which)')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port to listen on; 0 picks a free one (the first line says which)')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The address to listen on; anything but loopback is reachable from other machines')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Accept deliveries on this path only (default: every path)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Treat every delivery as this provider''s (default: recognise each from its headers and body)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'Treat every delivery as this provider''s (default: recognise each from its headers and body)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Save every delivery, valid or not, as a capture file in this folder')
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'The status to answer with')
+            [CompletionResult]::new('--response-body', '--response-body', [CompletionResultType]::ParameterName, 'The body to answer with')
+            [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header to answer with (repeatable)')
+            [CompletionResult]::new('--delay', '--delay', [CompletionResultType]::ParameterName, 'Wait this long before answering (e.g. 200ms)')
+            [CompletionResult]::new('--authorization', '--authorization', [CompletionResultType]::ParameterName, 'How to answer CryptoMate card authorisations (which must be answered within 1,200 ms)')
+            [CompletionResult]::new('--forward-to', '--forward-to', [CompletionResultType]::ParameterName, 'Pass each delivery on to your app, byte for byte, and give the app''s answer back to the sender')
+            [CompletionResult]::new('--forward-timeout', '--forward-timeout', [CompletionResultType]::ParameterName, 'How long to wait for the app behind --forward-to')
+            [CompletionResult]::new('-n', '-n', [CompletionResultType]::ParameterName, 'Exit after this many deliveries')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Exit after this many deliveries')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --count or --expect: exit with an error if they have not all arrived within this time')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Fail unless this event arrives: `event` or `provider:event` (repeatable); exits once all have')
+            [CompletionResult]::new('--max-body', '--max-body', [CompletionResultType]::ParameterName, 'The largest body accepted, e.g. 16MiB or 50MB; larger ones are answered 413')
+            [CompletionResult]::new('--read-timeout', '--read-timeout', [CompletionResultType]::ParameterName, 'How long a client may take to send its headers, and then its body')
+            [CompletionResult]::new('--tolerance', '--tolerance', [CompletionResultType]::ParameterName, 'How far a signed timestamp may be from now (Stripe, Standard Webhooks)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of ./hookctl.toml or the user config folder')
+            [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'Add or override providers and events from a folder laid out like fixtures/')
+            [CompletionResult]::new('--reject-invalid', '--reject-invalid', [CompletionResultType]::ParameterName, 'Answer deliveries that fail verification with 401, or the provider''s own failure status (Treezor: 500)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines on stdout, one object per result')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: only failures and the summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: only failures and the summary')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more: headers and bodies')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more: headers and bodies')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
@@ -139,12 +180,16 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
         }
         'hookctl;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send provider events to a URL, signed (or encrypted) as the provider does')
+            [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive webhooks: recognise the provider, verify, show and save each delivery')
             [CompletionResult]::new('fixtures', 'fixtures', [CompletionResultType]::ParameterValue, 'List providers and events, or show an event''s rendered body')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'hookctl;help;send' {
+            break
+        }
+        'hookctl;help;listen' {
             break
         }
         'hookctl;help;fixtures' {

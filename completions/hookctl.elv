@@ -31,6 +31,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand send 'Send provider events to a URL, signed (or encrypted) as the provider does'
+            cand listen 'Receive webhooks: recognise the provider, verify, show and save each delivery'
             cand fixtures 'List providers and events, or show an event''s rendered body'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -68,6 +69,45 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --verbose 'Print more: headers and bodies'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hookctl;listen'= {
+            cand -P 'The port to listen on; 0 picks a free one (the first line says which)'
+            cand --port 'The port to listen on; 0 picks a free one (the first line says which)'
+            cand --host 'The address to listen on; anything but loopback is reachable from other machines'
+            cand --path 'Accept deliveries on this path only (default: every path)'
+            cand -p 'Treat every delivery as this provider''s (default: recognise each from its headers and body)'
+            cand --provider 'Treat every delivery as this provider''s (default: recognise each from its headers and body)'
+            cand -s 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
+            cand --secret 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
+            cand --public-url 'The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)'
+            cand --save 'Save every delivery, valid or not, as a capture file in this folder'
+            cand --status 'The status to answer with'
+            cand --response-body 'The body to answer with'
+            cand --response-header 'A header to answer with (repeatable)'
+            cand --delay 'Wait this long before answering (e.g. 200ms)'
+            cand --authorization 'How to answer CryptoMate card authorisations (which must be answered within 1,200 ms)'
+            cand --forward-to 'Pass each delivery on to your app, byte for byte, and give the app''s answer back to the sender'
+            cand --forward-timeout 'How long to wait for the app behind --forward-to'
+            cand -n 'Exit after this many deliveries'
+            cand --count 'Exit after this many deliveries'
+            cand --timeout 'With --count or --expect: exit with an error if they have not all arrived within this time'
+            cand --expect 'Fail unless this event arrives: `event` or `provider:event` (repeatable); exits once all have'
+            cand --max-body 'The largest body accepted, e.g. 16MiB or 50MB; larger ones are answered 413'
+            cand --read-timeout 'How long a client may take to send its headers, and then its body'
+            cand --tolerance 'How far a signed timestamp may be from now (Stripe, Standard Webhooks)'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --reject-invalid 'Answer deliveries that fail verification with 401, or the provider''s own failure status (Treezor: 500)'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -128,11 +168,14 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         }
         &'hookctl;help'= {
             cand send 'Send provider events to a URL, signed (or encrypted) as the provider does'
+            cand listen 'Receive webhooks: recognise the provider, verify, show and save each delivery'
             cand fixtures 'List providers and events, or show an event''s rendered body'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookctl;help;send'= {
+        }
+        &'hookctl;help;listen'= {
         }
         &'hookctl;help;fixtures'= {
             cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'

@@ -35,6 +35,7 @@ complete -c hookctl -n "__fish_hookctl_needs_command" -s v -l verbose -d 'Print 
 complete -c hookctl -n "__fish_hookctl_needs_command" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_needs_command" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
+complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -63,6 +64,38 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s q -l quiet -d '
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s V -l version -d 'Print version'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s P -l port -d 'The port to listen on; 0 picks a free one (the first line says which)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l host -d 'The address to listen on; anything but loopback is reachable from other machines' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l path -d 'Accept deliveries on this path only (default: every path)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s p -l provider -d 'Treat every delivery as this provider\'s (default: recognise each from its headers and body)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s s -l secret -d 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l public-url -d 'The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l save -d 'Save every delivery, valid or not, as a capture file in this folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l status -d 'The status to answer with' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l response-body -d 'The body to answer with' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l response-header -d 'A header to answer with (repeatable)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l delay -d 'Wait this long before answering (e.g. 200ms)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l authorization -d 'How to answer CryptoMate card authorisations (which must be answered within 1,200 ms)' -r -f -a "approve\t'Answer with response code "00"'
+decline\t'Answer with response code "05"'"
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l forward-to -d 'Pass each delivery on to your app, byte for byte, and give the app\'s answer back to the sender' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l forward-timeout -d 'How long to wait for the app behind --forward-to' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s n -l count -d 'Exit after this many deliveries' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l timeout -d 'With --count or --expect: exit with an error if they have not all arrived within this time' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l expect -d 'Fail unless this event arrives: `event` or `provider:event` (repeatable); exits once all have' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l max-body -d 'The largest body accepted, e.g. 16MiB or 50MB; larger ones are answered 413' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l read-timeout -d 'How long a client may take to send its headers, and then its body' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l tolerance -d 'How far a signed timestamp may be from now (Stripe, Standard Webhooks)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l reject-invalid -d 'Answer deliveries that fail verification with 401, or the provider\'s own failure status (Treezor: 500)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l json -d 'Print JSON Lines on stdout, one object per result'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s q -l quiet -d 'Print less: only failures and the summary'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s v -l verbose -d 'Print more: headers and bodies'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -99,8 +132,9 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s q -l qui
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send fixtures completions help" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Print an event\'s body, rendered with fresh ids and timestamps (before signing or encryption)'

@@ -117,8 +117,11 @@ impl Capture {
 
 /// Keep only characters that are safe in a file name on every system.
 fn safe(name: &str) -> String {
-    let cleaned: String =
-        name.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' }).take(80).collect();
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .take(80)
+        .collect();
     let trimmed = cleaned.trim_start_matches('.');
     if trimmed.is_empty() {
         "unknown".into()
@@ -181,7 +184,11 @@ mod tests {
             method: "POST".into(),
             target: "/hooks?x=1".into(),
             http_version: "HTTP/1.1".into(),
-            headers: vec![("content-type".into(), "application/json".into()), ("x-a".into(), "1".into()), ("x-a".into(), "2".into())],
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("x-a".into(), "1".into()),
+                ("x-a".into(), "2".into()),
+            ],
             body: StoredBody::from_bytes(&[0xff, 0x00, 0x01]),
             provider: Some("treezor".into()),
             event: Some("../../etc/passwd".into()),
@@ -194,7 +201,7 @@ mod tests {
     fn names_sort_by_arrival_and_never_escape_the_folder() {
         let capture = sample();
         let name = capture.file_name(7);
-        assert_eq!(name, "20261123T191527.123456Z-000007-treezor-.._.._etc_passwd.json");
+        assert_eq!(name, "20261123T191527.123456Z-000007-treezor-_.._etc_passwd.json");
         assert!(!name.contains('/'));
     }
 

@@ -63,7 +63,9 @@ pub enum Command {
     Send(SendArgs),
 
     /// Receive webhooks: recognise the provider, verify, show and save each delivery
-    #[command(after_help = "Examples:\n  hookctl listen\n  hookctl listen --port 3000 --save captures/ --reject-invalid\n  hookctl listen --forward-to localhost:3000/webhooks\n  hookctl listen --port 0 --json --count 3 --timeout 30s --expect payin.update")]
+    #[command(
+        after_help = "Examples:\n  hookctl listen\n  hookctl listen --port 3000 --save captures/ --reject-invalid\n  hookctl listen --forward-to localhost:3000/webhooks\n  hookctl listen --port 0 --json --count 3 --timeout 30s --expect payin.update"
+    )]
     Listen(ListenArgs),
 
     /// List providers and events, or show an event's rendered body

@@ -71,7 +71,13 @@ pub struct Inspector {
 
 impl Inspector {
     /// Resolve every provider's secret once, from the same sources as `send`.
-    pub fn new(catalogue: Catalogue, forced: Option<String>, flag_secret: Option<&str>, config: &Config, tolerance: u64) -> Self {
+    pub fn new(
+        catalogue: Catalogue,
+        forced: Option<String>,
+        flag_secret: Option<&str>,
+        config: &Config,
+        tolerance: u64,
+    ) -> Self {
         let secrets = catalogue
             .providers()
             .iter()
@@ -114,7 +120,8 @@ impl Inspector {
 
     /// Recognise, read the event, and verify. `url` is the URL the sender signed against.
     pub fn inspect(&self, delivery: &Delivery, url: &str, now: i64) -> Inspection {
-        let body: Option<Value> = looks_like_json(&delivery.body).then(|| serde_json::from_slice(&delivery.body).ok()).flatten();
+        let body: Option<Value> =
+            looks_like_json(&delivery.body).then(|| serde_json::from_slice(&delivery.body).ok()).flatten();
         let Some(provider) = self.identify(delivery, body.as_ref()) else {
             return Inspection { provider: None, event: None, verdict: None, secret_source: None, plaintext: None };
         };

@@ -17,5 +17,6 @@ pub mod inspect;
 pub mod output;
 pub mod scheme;
 pub mod server;
+pub mod signals;
 pub mod target;
 pub mod units;

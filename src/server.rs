@@ -39,7 +39,9 @@ pub struct ServerConfig {
 /// Why a request's body could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BodyProblem {
-    TooLarge { limit: usize },
+    TooLarge {
+        limit: usize,
+    },
     Timeout(Duration),
     /// The client went away or sent something that is not HTTP framing.
     Broken(String),

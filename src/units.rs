@@ -23,7 +23,8 @@ pub fn duration(option: &str, text: &str) -> Result<Duration, UsageError> {
 /// Unix seconds, or an RFC 3339 time.
 pub fn timestamp(option: &str, text: &str) -> Result<DateTime<Utc>, UsageError> {
     if let Ok(seconds) = text.trim().parse::<i64>() {
-        return DateTime::from_timestamp(seconds, 0).ok_or_else(|| UsageError::new(format!("{option}: {text} is out of range")));
+        return DateTime::from_timestamp(seconds, 0)
+            .ok_or_else(|| UsageError::new(format!("{option}: {text} is out of range")));
     }
     DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
         UsageError::new(format!("{option}: {text:?} is neither Unix seconds nor RFC 3339 (2024-03-01T09:15:27Z)"))

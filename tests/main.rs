@@ -5,6 +5,7 @@ mod common;
 mod catalogue;
 mod cli;
 mod completions;
+mod listen;
 mod php_json;
 mod send;
 mod vectors;

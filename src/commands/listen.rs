@@ -30,8 +30,17 @@ use crate::{target, units};
 const AUTHORIZATION_DEADLINE: Duration = Duration::from_millis(1200);
 
 /// Headers that belong to one hop and are not passed on to the app.
-const HOP_BY_HOP: &[&str] =
-    &["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"];
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+];
 
 /// The listener's settings, checked once.
 struct Settings {
@@ -87,13 +96,19 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         ctx.catalogue.provider(provider)?;
     }
     let settings = settings(&args)?;
-    let inspector = Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
+    let inspector =
+        Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
     if let Some(dir) = &settings.save {
         capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
     }
 
+    let mut signals = crate::signals::StopSignals::new()?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, args.port)).await.with_context(|| {
-        format!("cannot listen on {host}:{}{}", args.port, if args.port != 0 { " (in use? --port 0 picks a free port)" } else { "" })
+        format!(
+            "cannot listen on {host}:{}{}",
+            args.port,
+            if args.port != 0 { " (in use? --port 0 picks a free port)" } else { "" }
+        )
     })?;
     let address = listener.local_addr()?;
     announce(output, address, &settings, &inspector, &args)?;
@@ -106,7 +121,8 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     });
     let stop = Arc::new(Notify::new());
     let stop_signal = stop.clone();
-    let mut server = tokio::spawn(server::serve(listener, server_config, handler, async move { stop_signal.notified().await }));
+    let mut server =
+        tokio::spawn(server::serve(listener, server_config, handler, async move { stop_signal.notified().await }));
 
     let mut tally = Tally::new(args.count, &args.expect);
     let mut stopping = false;
@@ -115,9 +131,6 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let started = Instant::now();
     let timer = tokio::time::sleep(deadline.unwrap_or(Duration::from_secs(u32::MAX as u64)));
     tokio::pin!(timer);
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut terminate = terminate_signal()?;
     loop {
         tokio::select! {
             report = incoming.recv() => {
@@ -129,8 +142,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
                     stop.notify_one();
                 }
             }
-            _ = &mut ctrl_c, if !stopping => { interrupted = true; stopping = true; stop.notify_one(); }
-            _ = terminate.recv(), if !stopping => { interrupted = true; stopping = true; stop.notify_one(); }
+            _ = signals.recv(), if !stopping => { interrupted = true; stopping = true; stop.notify_one(); }
             _ = &mut timer, if !stopping && deadline.is_some() => { timed_out = true; stopping = true; stop.notify_one(); }
             _ = &mut server => {
                 // The server has drained; what is still queued is printed, then we are done.
@@ -154,17 +166,14 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     })
 }
 
-#[cfg(unix)]
-fn terminate_signal() -> anyhow::Result<tokio::signal::unix::Signal> {
-    Ok(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?)
-}
-
 fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
     let response_headers = args
         .response_header
         .iter()
         .map(|h| {
-            let (name, value) = h.split_once(':').ok_or_else(|| UsageError::new(format!("--response-header {h:?} is not `Name: value`")))?;
+            let (name, value) = h
+                .split_once(':')
+                .ok_or_else(|| UsageError::new(format!("--response-header {h:?} is not `Name: value`")))?;
             let name = name.trim();
             hyper::header::HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| UsageError::new(format!("--response-header: {name:?} is not a header name")))?;
@@ -198,7 +207,13 @@ fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
     })
 }
 
-fn announce(output: &Output, address: SocketAddr, settings: &Settings, inspector: &Inspector, args: &ListenArgs) -> anyhow::Result<()> {
+fn announce(
+    output: &Output,
+    address: SocketAddr,
+    settings: &Settings,
+    inspector: &Inspector,
+    args: &ListenArgs,
+) -> anyhow::Result<()> {
     let url = format!("http://{address}{}", settings.path.as_deref().unwrap_or("/"));
     if output.json {
         output.record("listening", json!({"url": url, "address": address.to_string(), "port": address.port()}))?;
@@ -291,8 +306,8 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         answer
     } else {
         let mut body = settings.response_body.clone().unwrap_or_default();
-        let is_authorization =
-            inspection.provider.as_deref() == Some("cryptomate") && inspection.event.as_deref() == Some("AUTHORIZATION");
+        let is_authorization = inspection.provider.as_deref() == Some("cryptomate")
+            && inspection.event.as_deref() == Some("AUTHORIZATION");
         let mut headers = Vec::new();
         if is_authorization && settings.response_body.is_none() {
             let (code, word) = match settings.decision {
@@ -358,12 +373,16 @@ async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Fo
                 .cloned()
                 .collect();
             let answer = Answer { status: response.status, headers, body: response.body.clone() };
-            let record = Forwarded { url: url.to_string(), result: Ok((response.status, response.elapsed, response.body)) };
+            let record =
+                Forwarded { url: url.to_string(), result: Ok((response.status, response.elapsed, response.body)) };
             (answer, record)
         }
         Err(error) => {
             let text = error.to_string();
-            (Answer::text(502, format!("hookctl: the app did not answer: {text}\n")), Forwarded { url: url.to_string(), result: Err(text) })
+            (
+                Answer::text(502, format!("hookctl: the app did not answer: {text}\n")),
+                Forwarded { url: url.to_string(), result: Err(text) },
+            )
         }
     }
 }
@@ -533,7 +552,11 @@ impl Tally {
         }
         if timed_out && !self.satisfied() {
             let wanted = self.count.map(|n| format!("; {} of {n} expected", self.deliveries)).unwrap_or_default();
-            line.push_str(&format!(". {} after {}{wanted}", "Timed out".red().bold(), crate::output::human_duration(elapsed)));
+            line.push_str(&format!(
+                ". {} after {}{wanted}",
+                "Timed out".red().bold(),
+                crate::output::human_duration(elapsed)
+            ));
         }
         if !missing.is_empty() {
             line.push_str(&format!(". Never arrived: {}", missing.join(", ").red()));

@@ -79,6 +79,8 @@ struct Outcome {
     expect: String,
     result: Result<Response, String>,
     delivered: bool,
+    /// The request as sent, kept only when it will be shown (--json --verbose).
+    request: Option<crate::delivery::Delivery>,
 }
 
 pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
@@ -95,6 +97,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     let stop = Arc::new(AtomicBool::new(false));
     let (results, mut received) = mpsc::channel::<Outcome>(concurrency * 4);
     let started = Instant::now();
+    let keep_requests = ctx.output.json && ctx.output.verbosity == Verbosity::Verbose;
     for _ in 0..concurrency.min(total as usize) {
         let (run, client, next, stop, results) =
             (run.clone(), client.clone(), next.clone(), stop.clone(), results.clone());
@@ -104,7 +107,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
                 if index >= total {
                     break;
                 }
-                let outcome = deliver(&run, &client, index).await;
+                let outcome = deliver(&run, &client, index, keep_requests).await;
                 if results.send(outcome).await.is_err() {
                     break;
                 }
@@ -118,8 +121,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
         if output.verbosity == Verbosity::Verbose { indicatif::ProgressBar::hidden() } else { output.progress(total) };
     let mut summary = Summary::default();
     let mut interrupted = false;
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
+    let mut signals = crate::signals::StopSignals::new()?;
     loop {
         tokio::select! {
             outcome = received.recv() => {
@@ -128,7 +130,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
                 bar.inc(1);
                 bar.suspend(|| report(output, &run.url, &outcome))?;
             }
-            _ = &mut ctrl_c, if !interrupted => {
+            _ = signals.recv(), if !interrupted => {
                 // Stop taking new work; what is in flight still reports.
                 interrupted = true;
                 stop.store(true, Ordering::Relaxed);
@@ -149,7 +151,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     })
 }
 
-async fn deliver(run: &Run, client: &Client, index: u64) -> Outcome {
+async fn deliver(run: &Run, client: &Client, index: u64, keep_request: bool) -> Outcome {
     let (plan, composed) = run.compose(index);
     let mut outcome = Outcome {
         provider: plan.provider.name.clone(),
@@ -159,6 +161,7 @@ async fn deliver(run: &Run, client: &Client, index: u64) -> Outcome {
         expect: plan.expect.to_string(),
         result: Err(String::new()),
         delivered: false,
+        request: None,
     };
     match composed {
         Err(e) => outcome.result = Err(e.to_string()),
@@ -167,6 +170,9 @@ async fn deliver(run: &Run, client: &Client, index: u64) -> Outcome {
             outcome.note = composed.note;
             outcome.result = client.send(&run.url, &composed.delivery).await.map_err(|e: SendError| e.to_string());
             outcome.delivered = matches!(&outcome.result, Ok(r) if plan.expect.accepts(r.status));
+            if keep_request {
+                outcome.request = Some(composed.delivery);
+            }
         }
     }
     outcome
@@ -193,6 +199,10 @@ fn report(output: &Output, url: &Url, outcome: &Outcome) -> std::io::Result<()> 
                 data["response_body"] = body_json(&response.body);
             }
             Err(error) => data["error"] = json!(error),
+        }
+        if let Some(request) = &outcome.request {
+            let headers: Vec<Value> = request.headers.iter().map(|(n, v)| json!([n, v])).collect();
+            data["request"] = json!({"method": request.method, "headers": headers, "body": body_json(&request.body)});
         }
         return output.record("delivery", data);
     }

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: the binary, the shared vectors, a test server.
 
+pub mod listener;
 pub mod server;
 
 use std::path::PathBuf;

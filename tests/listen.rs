@@ -1,0 +1,316 @@
+//! `hookctl listen` as CI uses it: a child process on a port of its own choosing, fed by `hookctl
+//! send` and by raw sockets.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use hookctl::capture;
+use hookctl::catalogue::Catalogue;
+
+use crate::common::listener::{raw_exchange, Listener};
+use crate::common::server::TestServer;
+use crate::common::{hookctl, records, run};
+
+fn stored_body(value: &serde_json::Value) -> Vec<u8> {
+    serde_json::from_value::<capture::StoredBody>(value.clone()).unwrap().to_bytes().unwrap()
+}
+
+/// Send every event of every provider to a listener and check what it made of each.
+fn every_event_round_trips(listener: &Listener, dir: &std::path::Path, send_args: &[&str]) {
+    let catalogue = Catalogue::embedded().unwrap();
+    let total: usize = catalogue.providers().iter().map(|p| p.events.len()).sum();
+    let to = listener.to("/hooks");
+    let mut args = vec!["send", "--all", "--to", &to, "--json", "-v"];
+    args.extend_from_slice(send_args);
+    let (out, stdout, stderr) = run(hookctl().args(&args));
+    assert!(out.status.success(), "{stderr}");
+    // What was sent, by delivery id.
+    let sent: HashMap<String, Vec<u8>> = records(&stdout)
+        .into_iter()
+        .filter(|r| r["type"] == "delivery")
+        .map(|r| (r["data"]["id"].as_str().unwrap().to_string(), stored_body(&r["data"]["request"]["body"])))
+        .collect();
+    assert_eq!(sent.len(), total);
+
+    let deliveries = listener.take("delivery", total);
+    let mut bodies: Vec<&Vec<u8>> = sent.values().collect();
+    for delivery in &deliveries {
+        let provider = delivery["provider"].as_str().unwrap_or_else(|| panic!("not recognised: {delivery}"));
+        let spec = &catalogue.provider(provider).unwrap().spec;
+        let event = delivery["event"].as_str().unwrap();
+        assert!(catalogue.provider(provider).unwrap().event(event).is_some(), "{provider}:{event}");
+        let expected_status = if spec.test_secret.is_some() { "valid" } else { "unsigned" };
+        assert_eq!(delivery["verdict"]["status"], expected_status, "{provider}:{event}: {}", delivery["verdict"]);
+
+        let received = stored_body(&delivery["body"]);
+        let position = bodies
+            .iter()
+            .position(|b| **b == received)
+            .unwrap_or_else(|| panic!("{provider}:{event}: body differs from every body sent"));
+        bodies.swap_remove(position);
+        let path = delivery["capture"].as_str().expect("a capture was written");
+        assert!(path.starts_with(dir.to_str().unwrap()));
+        let stored = capture::read(std::path::Path::new(path)).unwrap();
+        assert_eq!(
+            &stored.delivery().unwrap().body[..],
+            &received[..],
+            "{provider}:{event}: the capture holds the exact bytes"
+        );
+        assert_eq!(stored.provider.as_deref(), Some(provider));
+        assert_eq!(stored.response.unwrap().status, 200);
+    }
+}
+
+#[test]
+fn every_provider_is_recognised_verified_and_saved_with_builtin_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    every_event_round_trips(&listener, dir.path(), &[]);
+}
+
+#[test]
+fn every_provider_is_verified_with_explicit_secrets() {
+    let secrets = [
+        ("HOOKCTL_MOBILEPAY_SECRET", "mp-key"),
+        ("HOOKCTL_TREEZOR_SECRET", "tz-secret"),
+        ("HOOKCTL_BANKINGCIRCLE_SECRET", "ZYXWVUTSRQPONMLKJIHGFEDCBA543210"),
+        ("HOOKCTL_CRYPTOMATE_SECRET", "cm-key"),
+        ("HOOKCTL_STANDARD_SECRET", "whsec_c2VjcmV0LWtleS1ieXRlcw=="),
+        ("HOOKCTL_STRIPE_SECRET", "whsec_mine"),
+        ("HOOKCTL_GITHUB_SECRET", "gh-secret"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start_with_env(&["--save", dir.path().to_str().unwrap()], &secrets);
+    // The sender reads the same variables.
+    let catalogue = Catalogue::embedded().unwrap();
+    let total: usize = catalogue.providers().iter().map(|p| p.events.len()).sum();
+    let mut command = hookctl();
+    command.args(["send", "--all", "--to", &listener.to("/"), "--json"]);
+    for (name, value) in secrets {
+        command.env(name, value);
+    }
+    let (out, _, stderr) = run(&mut command);
+    assert!(out.status.success(), "{stderr}");
+    for delivery in listener.take("delivery", total) {
+        let status = delivery["verdict"]["status"].as_str().unwrap();
+        assert!(status == "valid" || (status == "unsigned" && delivery["provider"] == "mipise"), "{delivery}");
+        assert!(!delivery["verdict"]["detail"].as_str().unwrap().contains("built-in"), "{delivery}");
+    }
+}
+
+#[test]
+fn wrong_secrets_and_tampered_bodies_are_invalid_and_count_exits_3() {
+    let listener = Listener::start(&["--secret", "whsec_mine", "--provider", "stripe", "--count", "2"]);
+    // Signed with the built-in test secret, which the listener knows is not the one in use.
+    let (out, _, _) = run(hookctl().args(["send", "stripe:charge.succeeded", "--to", &listener.to("/")]));
+    assert!(out.status.success(), "without --reject-invalid the listener answers 200");
+    let first = &listener.take("delivery", 1)[0];
+    assert_eq!(first["verdict"]["status"], "invalid");
+    assert_eq!(first["verdict"]["reason"], "wrong_secret", "{first}");
+
+    // A body changed after signing: the signature of one body on another.
+    let signed =
+        hookctl::scheme::stripe::header_value("whsec_mine", chrono::Utc::now().timestamp(), b"{\"amount\":100}");
+    let body = "{\"amount\":999}";
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nStripe-Signature: {signed}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer = raw_exchange(listener.port, request.as_bytes(), Duration::from_secs(30));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (status, rest) = listener.wait();
+    assert_eq!(status.code(), Some(3), "a failed verification ends with exit 3");
+    let second = rest.iter().find(|r| r["type"] == "delivery").expect("the second delivery");
+    assert_eq!(second["data"]["verdict"]["reason"], "mismatch", "{second}");
+    let summary = rest.iter().find(|r| r["type"] == "summary").unwrap();
+    assert_eq!(summary["data"]["invalid"], 2);
+}
+
+#[test]
+fn reject_invalid_answers_with_the_providers_failure_status() {
+    let listener = Listener::start(&["--reject-invalid", "--secret", "not-the-one"]);
+    let (out, stdout, _) = run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("401"), "{stdout}");
+    let (out, stdout, _) = run(hookctl().args(["send", "treezor:payin.update", "--to", &listener.to("/")]));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stdout.contains("500"), "Treezor asks for a 5xx: {stdout}");
+    let (out, _, _) =
+        run(hookctl().args(["send", "github:push", "--to", &listener.to("/"), "--secret", "not-the-one"]));
+    assert!(out.status.success(), "a valid delivery is still answered 200");
+}
+
+#[test]
+fn count_timeout_and_expect_drive_ci_runs() {
+    // --expect exits as soon as everything expected has come.
+    let listener =
+        Listener::start(&["--expect", "payin.update", "--expect", "stripe:charge.succeeded", "--timeout", "60s"]);
+    for event in ["treezor:payin.update", "stripe:charge.succeeded"] {
+        let (out, _, _) = run(hookctl().args(["send", event, "--to", &listener.to("/")]));
+        assert!(out.status.success());
+    }
+    let (status, rest) = listener.wait();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(rest.last().unwrap()["type"], "summary");
+
+    // Too few deliveries before the timeout: an error, and the summary says what never came.
+    let listener = Listener::start(&["--count", "2", "--expect", "github:release", "--timeout", "1s"]);
+    let (out, _, _) = run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
+    assert!(out.status.success());
+    let (status, rest) = listener.wait();
+    assert_eq!(status.code(), Some(1));
+    let summary = &rest.last().unwrap()["data"];
+    assert_eq!(summary["timed_out"], true);
+    assert_eq!(summary["missing"], serde_json::json!(["github:release"]));
+}
+
+#[test]
+fn forward_to_passes_bytes_and_answers_through() {
+    let app = TestServer::start(201);
+    let listener = Listener::start(&["--forward-to", &app.url("/app/webhooks")]);
+    let (out, stdout, stderr) = run(hookctl().args([
+        "send",
+        "stripe:charge.succeeded",
+        "--to",
+        &listener.to("/hooks"),
+        "--expect-status",
+        "201",
+        "--json",
+        "-v",
+    ]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let sent = &records(&stdout)[0]["data"];
+    assert_eq!(sent["status"], 201, "the app's status reaches the sender");
+    assert_eq!(sent["response_body"]["text"], "{\"ok\":true}", "and its body");
+    let at_app = &app.requests()[0];
+    assert_eq!(at_app.path, "/app/webhooks");
+    assert_eq!(&at_app.body[..], &stored_body(&sent["request"]["body"])[..], "bytes unchanged");
+    for pair in sent["request"]["headers"].as_array().unwrap() {
+        let (name, value) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
+        assert_eq!(at_app.header(name), Some(value), "header {name} passed on unchanged");
+    }
+    let delivery = &listener.take("delivery", 1)[0];
+    assert_eq!(delivery["forwarded"]["status"], 201);
+    assert_eq!(delivery["response"]["status"], 201);
+
+    // An app that is not there: the sender gets 502 and the listener says so.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let listener = Listener::start(&["--forward-to", &format!("127.0.0.1:{port}/")]);
+    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stdout.contains("502"), "{stdout}");
+    let delivery = &listener.take("delivery", 1)[0];
+    assert!(delivery["forwarded"]["error"].as_str().unwrap().contains("refused"), "{delivery}");
+}
+
+#[test]
+fn a_thousand_concurrent_deliveries_are_all_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--quiet", "--count", "1000"]);
+    let (out, stdout, stderr) = run(hookctl().args([
+        "send",
+        "payin.update",
+        "--to",
+        &listener.to("/"),
+        "--count",
+        "1000",
+        "--concurrency",
+        "16",
+        "--quiet",
+    ]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let (status, _) = listener.wait();
+    assert_eq!(status.code(), Some(0));
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    assert_eq!(files.len(), 1000);
+    for file in files {
+        let capture = capture::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(capture.verdict.unwrap().status, "valid");
+    }
+}
+
+#[test]
+fn bad_input_gets_an_answer_and_the_listener_keeps_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener =
+        Listener::start(&["--save", dir.path().to_str().unwrap(), "--max-body", "1KiB", "--read-timeout", "1s"]);
+    let post = |body: &[u8], extra: &str| {
+        let mut request = format!(
+            "POST /hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        request.extend_from_slice(body);
+        raw_exchange(listener.port, &request, Duration::from_secs(30))
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("invalid JSON", post(b"{not json", ""), "delivery"),
+        ("empty body", post(b"", ""), "delivery"),
+        ("non-UTF-8", post(&[0xff, 0xfe, 0x00, 0x1b], "Content-Type: application/octet-stream\r\n"), "delivery"),
+        ("unknown provider", post(b"{\"hello\":\"world\"}", ""), "delivery"),
+        ("over the limit", post(&[b'x'; 4096], ""), "rejected"),
+        (
+            "GET",
+            raw_exchange(
+                listener.port,
+                b"GET /hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                Duration::from_secs(30),
+            ),
+            "rejected",
+        ),
+        (
+            "headers without the body",
+            raw_exchange(
+                listener.port,
+                b"POST /hooks HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n",
+                Duration::from_secs(30),
+            ),
+            "rejected",
+        ),
+    ];
+    for (what, answer, kind) in &cases {
+        assert!(answer.starts_with("HTTP/1.1 "), "{what}: no answer: {answer:?}");
+        let record = listener.next();
+        assert_eq!(record["type"], *kind, "{what}: {record}");
+        let status =
+            if *kind == "delivery" { &record["data"]["response"]["status"] } else { &record["data"]["status"] };
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{what}: {answer}");
+    }
+    assert!(cases[4].1.starts_with("HTTP/1.1 413"));
+    assert!(cases[5].1.starts_with("HTTP/1.1 405"));
+    assert!(cases[6].1.starts_with("HTTP/1.1 408"));
+    // The non-UTF-8 body is saved exactly, as base64.
+    let saved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    assert_eq!(saved.len(), 4, "every delivery, valid or not, is saved");
+    assert!(saved.iter().any(|p| capture::read(p).unwrap().delivery().unwrap().body[..] == [0xff, 0xfe, 0x00, 0x1b]));
+
+    let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/hooks")]));
+    assert!(out.status.success(), "still serving");
+    assert_eq!(listener.take("delivery", 1)[0]["verdict"]["status"], "valid");
+}
+
+#[test]
+fn an_unwritable_capture_folder_is_answered_500_not_200() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    // Take the folder away after the listener made it.
+    std::fs::remove_dir_all(dir.path()).unwrap();
+    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains("500"));
+    let delivery = &listener.take("delivery", 1)[0];
+    assert!(delivery["capture_error"].is_string(), "{delivery}");
+    assert_eq!(delivery["response"]["status"], 500);
+}
+
+#[test]
+fn ctrl_c_stops_with_130_and_http2_is_served() {
+    let listener = Listener::start(&[]);
+    // HTTP/2 without TLS (prior knowledge): the connection preface gets a SETTINGS frame back.
+    let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+    let answer = raw_exchange(listener.port, preface, Duration::from_millis(500));
+    assert!(answer.len() >= 9 && answer.as_bytes()[3] == 0x04, "a SETTINGS frame: {answer:?}");
+    let (status, rest) = listener.interrupt();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(rest.last().unwrap()["type"], "summary");
+}
