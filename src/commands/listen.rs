@@ -3,8 +3,6 @@
 //! when to stop.
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -12,74 +10,18 @@ use bytes::Bytes;
 use colored::Colorize;
 use reqwest::Url;
 use serde_json::json;
-use tokio::sync::{mpsc, Notify};
 
 use super::Context;
-use crate::capture::{self, Capture, StoredResponse};
-use crate::cli::{Decision, ListenArgs};
+use crate::capture;
+use crate::cli::ListenArgs;
 use crate::client::{Client, ClientOptions};
-use crate::delivery::{Delivery, Headers};
 use crate::error::{exit, UsageError};
-use crate::inspect::{Inspection, Inspector};
-use crate::output::listen_view::{self, DeliveryView, Forwarded, RejectedView};
+use crate::inspect::Inspector;
+use crate::output::listen_view::{self, DeliveryView, RejectedView};
 use crate::output::Output;
-use crate::server::{self, Answer, BodyProblem, Received, ServerConfig};
+use crate::receiver::{Receiver, Report, Settings};
+use crate::server::ServerConfig;
 use crate::{target, units};
-
-/// CryptoMate expects an answer to a card authorisation within this time.
-const AUTHORIZATION_DEADLINE: Duration = Duration::from_millis(1200);
-
-/// Headers that belong to one hop and are not passed on to the app.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "host",
-    "content-length",
-];
-
-/// The listener's settings, checked once.
-struct Settings {
-    path: Option<String>,
-    public_url: Option<String>,
-    save: Option<PathBuf>,
-    status: u16,
-    response_body: Option<Bytes>,
-    response_headers: Vec<(String, String)>,
-    delay: Option<Duration>,
-    reject_invalid: bool,
-    decision: Decision,
-    forward: Option<(Url, Client)>,
-}
-
-/// What the handler tells the main task about each request.
-enum Report {
-    Delivery {
-        received: Box<Received>,
-        inspection: Box<Inspection>,
-        status: u16,
-        elapsed: Duration,
-        capture: Option<Result<PathBuf, String>>,
-        forwarded: Option<Forwarded>,
-        remark: Option<String>,
-    },
-    Rejected {
-        received: Box<Received>,
-        status: u16,
-        why: String,
-    },
-}
-
-/// The state every request handler shares.
-struct Shared {
-    settings: Settings,
-    inspector: Inspector,
-    reports: mpsc::UnboundedSender<Report>,
-}
 
 pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
@@ -113,16 +55,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let address = listener.local_addr()?;
     announce(output, address, &settings, &inspector, &args)?;
 
-    let (reports, mut incoming) = mpsc::unbounded_channel();
-    let shared = Arc::new(Shared { settings, inspector, reports });
-    let handler: server::Handler = Arc::new(move |received| {
-        let shared = shared.clone();
-        Box::pin(async move { handle(&shared, received).await })
-    });
-    let stop = Arc::new(Notify::new());
-    let stop_signal = stop.clone();
-    let mut server =
-        tokio::spawn(server::serve(listener, server_config, handler, async move { stop_signal.notified().await }));
+    let mut receiver = Receiver::start(listener, server_config, settings, inspector)?;
 
     let mut tally = Tally::new(args.count, &args.expect);
     let mut stopping = false;
@@ -133,20 +66,20 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     tokio::pin!(timer);
     loop {
         tokio::select! {
-            report = incoming.recv() => {
+            report = receiver.reports.recv() => {
                 let Some(report) = report else { break };
                 show(output, &report)?;
                 tally.add(&report);
                 if !stopping && tally.done() {
                     stopping = true;
-                    stop.notify_one();
+                    receiver.stop();
                 }
             }
-            _ = signals.recv(), if !stopping => { interrupted = true; stopping = true; stop.notify_one(); }
-            _ = &mut timer, if !stopping && deadline.is_some() => { timed_out = true; stopping = true; stop.notify_one(); }
-            _ = &mut server => {
+            _ = signals.recv(), if !stopping => { interrupted = true; stopping = true; receiver.stop(); }
+            _ = &mut timer, if !stopping && deadline.is_some() => { timed_out = true; stopping = true; receiver.stop(); }
+            _ = &mut receiver.server => {
                 // The server has drained; what is still queued is printed, then we are done.
-                while let Ok(report) = incoming.try_recv() {
+                while let Ok(report) = receiver.reports.try_recv() {
                     show(output, &report)?;
                     tally.add(&report);
                 }
@@ -251,182 +184,6 @@ fn announce(
         output.note("Press Ctrl-C to stop early.");
     }
     Ok(())
-}
-
-async fn handle(shared: &Shared, received: Received) -> Answer {
-    let settings = &shared.settings;
-    let rejected = |received: Received, status: u16, why: String| {
-        let answer = Answer::text(status, format!("hookctl: {why}\n"));
-        let _ = shared.reports.send(Report::Rejected { received: Box::new(received), status, why });
-        answer
-    };
-    match &received.body_problem {
-        Some(BodyProblem::TooLarge { limit }) => {
-            let why = format!("body over the {} limit (--max-body)", units::human_size(*limit));
-            return rejected(received, 413, why);
-        }
-        Some(BodyProblem::Timeout(after)) => {
-            let why = format!("the body did not arrive within {after:?} (--read-timeout)");
-            return rejected(received, 408, why);
-        }
-        Some(BodyProblem::Broken(error)) => {
-            let why = format!("the body could not be read: {error}");
-            return rejected(received, 400, why);
-        }
-        None => {}
-    }
-    if received.delivery.method != "POST" {
-        let why = format!("{} is not a webhook delivery; providers POST", received.delivery.method);
-        let mut answer = rejected(received, 405, why);
-        answer.headers.push(("allow".into(), "POST".into()));
-        return answer;
-    }
-    if let Some(path) = &settings.path {
-        let requested = received.delivery.target.split('?').next().unwrap_or("");
-        if requested != path {
-            return rejected(received, 404, format!("not the listened path {path}"));
-        }
-    }
-
-    let url = match &settings.public_url {
-        Some(public) => public.clone(),
-        None => format!("http://{}{}", received.host.as_deref().unwrap_or("localhost"), received.delivery.target),
-    };
-    let inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
-    let provider = inspection.provider.as_deref().and_then(|p| shared.inspector.catalogue().provider(p).ok());
-
-    let mut remark = None;
-    let mut forwarded = None;
-    let mut answer = if settings.reject_invalid && inspection.is_invalid() {
-        let status = provider.map_or(401, |p| p.spec.reject_status);
-        Answer::text(status, format!("signature verification failed: {}\n", inspection.detail()))
-    } else if let Some((forward_url, client)) = &settings.forward {
-        let (answer, record) = forward(client, forward_url, &received.delivery).await;
-        forwarded = Some(record);
-        answer
-    } else {
-        let mut body = settings.response_body.clone().unwrap_or_default();
-        let is_authorization = inspection.provider.as_deref() == Some("cryptomate")
-            && inspection.event.as_deref() == Some("AUTHORIZATION");
-        let mut headers = Vec::new();
-        if is_authorization && settings.response_body.is_none() {
-            let (code, word) = match settings.decision {
-                Decision::Approve => ("00", "approved"),
-                Decision::Decline => ("05", "declined"),
-            };
-            body = Bytes::from(format!("{{\"response_code\":\"{code}\"}}"));
-            headers.push(("content-type".to_string(), "application/json".to_string()));
-            remark = Some(word.to_string());
-        }
-        headers.extend(settings.response_headers.iter().cloned());
-        Answer { status: settings.status, headers, body }
-    };
-    if let Some(delay) = settings.delay {
-        tokio::time::sleep(delay).await;
-    }
-    let elapsed = (chrono::Utc::now() - received.received_at).to_std().unwrap_or_default();
-    if let Some(word) = remark.take() {
-        let within = if elapsed <= AUTHORIZATION_DEADLINE { "within".green() } else { "OVER".red().bold() };
-        remark = Some(format!(
-            "card authorisation {word}: answered in {} ({within} CryptoMate's 1,200 ms)",
-            crate::output::human_duration(elapsed)
-        ));
-    }
-
-    let capture = match &settings.save {
-        Some(dir) => {
-            let result = save(shared, dir, &received, &inspection, answer.status, elapsed, forwarded.as_ref()).await;
-            if let Err(error) = &result {
-                // Never answer "delivered" for what was not saved.
-                answer = Answer::text(500, format!("hookctl: the delivery could not be saved: {error}\n"));
-            }
-            Some(result)
-        }
-        None => None,
-    };
-    let _ = shared.reports.send(Report::Delivery {
-        received: Box::new(received),
-        inspection: Box::new(inspection),
-        status: answer.status,
-        elapsed,
-        capture,
-        forwarded,
-        remark,
-    });
-    answer
-}
-
-async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Forwarded) {
-    let headers: Headers = delivery
-        .headers
-        .iter()
-        .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
-    let outgoing = Delivery { headers, ..delivery.clone() };
-    match client.send(url, &outgoing).await {
-        Ok(response) => {
-            let headers = response
-                .headers
-                .iter()
-                .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
-                .cloned()
-                .collect();
-            let answer = Answer { status: response.status, headers, body: response.body.clone() };
-            let record =
-                Forwarded { url: url.to_string(), result: Ok((response.status, response.elapsed, response.body)) };
-            (answer, record)
-        }
-        Err(error) => {
-            let text = error.to_string();
-            (
-                Answer::text(502, format!("hookctl: the app did not answer: {text}\n")),
-                Forwarded { url: url.to_string(), result: Err(text) },
-            )
-        }
-    }
-}
-
-async fn save(
-    shared: &Shared,
-    dir: &std::path::Path,
-    received: &Received,
-    inspection: &Inspection,
-    status: u16,
-    elapsed: Duration,
-    forwarded: Option<&Forwarded>,
-) -> Result<PathBuf, String> {
-    // The event goes into the file name only when it is a catalogue name, never raw request data.
-    let event = match (&inspection.provider, &inspection.event) {
-        (Some(p), Some(e)) => shared.inspector.known_event(p, e),
-        _ => None,
-    };
-    let capture = Capture {
-        format: capture::FORMAT,
-        id: uuid::Uuid::new_v4().to_string(),
-        received_at: received.received_at,
-        peer: Some(received.peer.to_string()),
-        method: received.delivery.method.clone(),
-        target: received.delivery.target.clone(),
-        http_version: received.http_version.to_string(),
-        headers: received.delivery.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-        body: capture::StoredBody::from_bytes(&received.delivery.body),
-        provider: inspection.provider.clone(),
-        event: inspection.event.clone(),
-        verdict: Some(inspection.stored_verdict()),
-        response: Some(StoredResponse {
-            status,
-            elapsed_ms: crate::output::millis(elapsed),
-            forwarded_to: forwarded.map(|f| f.url.clone()),
-        }),
-    };
-    let name = Capture { event, ..capture.clone() }.file_name(received.sequence);
-    let dir = dir.to_path_buf();
-    // File I/O runs off the async workers, so a slow disk never holds up accepting connections.
-    tokio::task::spawn_blocking(move || capture::write(&dir, &name, &capture))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
 }
 
 fn show(output: &Output, report: &Report) -> std::io::Result<()> {

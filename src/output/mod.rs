@@ -13,6 +13,7 @@ use crate::cli::{ColorChoice, GlobalArgs};
 
 pub mod json_view;
 pub mod listen_view;
+pub mod send_view;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {

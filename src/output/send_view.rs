@@ -1,0 +1,139 @@
+//! How `send` and `replay` show each outcome and the run's summary.
+
+use colored::Colorize;
+use serde_json::{json, Value};
+
+use super::{body_json, body_text, human_duration, millis, Output, Verbosity};
+use crate::dispatch::{Outcome, Summary};
+use crate::error::sanitize;
+
+pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
+    if output.json {
+        let mut data = json!({
+            "provider": outcome.provider,
+            "event": outcome.event,
+            "id": outcome.id,
+            "url": outcome.url,
+            "signed": outcome.note,
+            "expected_status": outcome.expect,
+            "delivered": outcome.delivered,
+        });
+        if let Some(origin) = &outcome.origin {
+            data["file"] = json!(origin);
+        }
+        match &outcome.result {
+            Ok(response) => {
+                data["status"] = json!(response.status);
+                data["elapsed_ms"] = json!(millis(response.elapsed));
+                if let Some(location) = &response.location {
+                    data["redirect"] = json!(location);
+                }
+                data["response_body"] = body_json(&response.body);
+            }
+            Err(error) => data["error"] = json!(error),
+        }
+        if let Some(request) = &outcome.request {
+            let headers: Vec<Value> = request.headers.iter().map(|(n, v)| json!([n, v])).collect();
+            data["request"] = json!({"method": request.method, "headers": headers, "body": body_json(&request.body)});
+        }
+        return output.record("delivery", data);
+    }
+    let failed = !outcome.delivered;
+    if output.verbosity == Verbosity::Quiet && !failed {
+        return Ok(());
+    }
+    let name = format!("{}:{}", outcome.provider, outcome.event);
+    let mut line = match &outcome.result {
+        Ok(response) => {
+            let status = response.status.to_string();
+            let (mark, status) =
+                if failed { ("✘".red(), status.red().bold()) } else { ("✔".green(), status.green().bold()) };
+            let mut line = format!(
+                "{mark} {status} {} → {} {}",
+                name.bold(),
+                outcome.url,
+                human_duration(response.elapsed).dimmed()
+            );
+            if failed {
+                line.push_str(&format!("  (expected {})", outcome.expect));
+            }
+            if let Some(location) = &response.location {
+                line.push_str(&format!("  redirect to {} not followed", sanitize(location)));
+            }
+            line
+        }
+        Err(error) => {
+            let to = if outcome.url.is_empty() { String::new() } else { format!(" → {}", outcome.url) };
+            format!("{} {} {}{to}: {}", "✘".red(), "ERR".red().bold(), name.bold(), error)
+        }
+    };
+    if let Some(origin) = &outcome.origin {
+        line.push_str(&format!("  {}", origin.dimmed()));
+    }
+    output.line(&line)?;
+    if output.verbosity != Verbosity::Quiet && !outcome.note.is_empty() {
+        output.line(&format!("  {} {}  id {}", "signed:".dimmed(), outcome.note.dimmed(), outcome.id.dimmed()))?;
+    }
+    if output.verbosity == Verbosity::Verbose {
+        if let Ok(response) = &outcome.result {
+            if !response.body.is_empty() {
+                output.line(&format!("  {} {}", "answered:".dimmed(), sanitize(&body_text(&response.body))))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The closing summary; `skipped` counts inputs that never became a request (bad capture files).
+pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped: u64) -> std::io::Result<()> {
+    let sent = summary.sent();
+    let seconds = summary.elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 { sent as f64 / seconds } else { 0.0 };
+    let (p50, p90, p99) = (summary.percentile(50.0), summary.percentile(90.0), summary.percentile(99.0));
+    if output.json {
+        return output.record(
+            "summary",
+            json!({
+                "planned": summary.planned,
+                "sent": sent,
+                "delivered": summary.delivered,
+                "unexpected_status": summary.unexpected,
+                "failed": summary.failed,
+                "skipped": skipped,
+                "interrupted": summary.interrupted,
+                "elapsed_ms": millis(summary.elapsed),
+                "requests_per_second": (rate * 10.0).round() / 10.0,
+                "latency_ms": {"p50": millis(p50), "p90": millis(p90), "p99": millis(p99)},
+            }),
+        );
+    }
+    if summary.planned < 2 && skipped == 0 && output.verbosity != Verbosity::Quiet {
+        return Ok(());
+    }
+    let mut line = format!(
+        "{verb} {sent} in {} ({rate:.0} req/s): {} delivered",
+        human_duration(summary.elapsed),
+        summary.delivered.to_string().green()
+    );
+    if summary.unexpected > 0 {
+        line.push_str(&format!(", {} unexpected status", summary.unexpected.to_string().red()));
+    }
+    if summary.failed > 0 {
+        line.push_str(&format!(", {} failed", summary.failed.to_string().red()));
+    }
+    if skipped > 0 {
+        line.push_str(&format!(", {} skipped", skipped.to_string().red()));
+    }
+    if sent < summary.planned {
+        line.push_str(&format!(", {} not sent", summary.planned - sent));
+    }
+    if !summary.latencies.is_empty() {
+        line.push_str(&format!(
+            ". Latency p50 {}, p90 {}, p99 {}",
+            human_duration(p50),
+            human_duration(p90),
+            human_duration(p99)
+        ));
+    }
+    output.line(&line)
+}

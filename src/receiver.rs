@@ -1,0 +1,308 @@
+//! The listener's pipeline: for each request the server reads, recognise and verify it, answer as
+//! told (or as the app behind `--forward-to` answers), save it, and report it. `listen` and `demo`
+//! run it; they decide what to print and when to stop.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use colored::Colorize;
+use reqwest::Url;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinHandle;
+
+use crate::capture::{self, Capture, StoredResponse};
+use crate::cli::Decision;
+use crate::client::Client;
+use crate::delivery::{Delivery, Headers};
+use crate::inspect::{Inspection, Inspector};
+use crate::output::listen_view::Forwarded;
+use crate::server::{self, Answer, BodyProblem, Received, ServerConfig};
+use crate::units;
+
+/// CryptoMate expects an answer to a card authorisation within this time.
+const AUTHORIZATION_DEADLINE: Duration = Duration::from_millis(1200);
+
+/// Headers that belong to one hop and are not passed on to the app.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+    "content-length",
+];
+
+/// The listener's settings, checked once.
+pub struct Settings {
+    pub path: Option<String>,
+    pub public_url: Option<String>,
+    pub save: Option<PathBuf>,
+    pub status: u16,
+    pub response_body: Option<Bytes>,
+    pub response_headers: Vec<(String, String)>,
+    pub delay: Option<Duration>,
+    pub reject_invalid: bool,
+    pub decision: Decision,
+    pub forward: Option<(Url, Client)>,
+}
+
+/// What the handler tells the main task about each request.
+pub enum Report {
+    Delivery {
+        received: Box<Received>,
+        inspection: Box<Inspection>,
+        status: u16,
+        elapsed: Duration,
+        capture: Option<Result<PathBuf, String>>,
+        forwarded: Option<Forwarded>,
+        remark: Option<String>,
+    },
+    Rejected {
+        received: Box<Received>,
+        status: u16,
+        why: String,
+    },
+}
+
+/// The state every request handler shares.
+struct Shared {
+    settings: Settings,
+    inspector: Inspector,
+    reports: mpsc::UnboundedSender<Report>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            path: None,
+            public_url: None,
+            save: None,
+            status: 200,
+            response_body: None,
+            response_headers: Vec::new(),
+            delay: None,
+            reject_invalid: false,
+            decision: Decision::Approve,
+            forward: None,
+        }
+    }
+}
+
+/// A running receiver: its reports arrive on `reports` until it has stopped and drained.
+pub struct Receiver {
+    pub address: SocketAddr,
+    pub reports: mpsc::UnboundedReceiver<Report>,
+    stop: Arc<Notify>,
+    pub server: JoinHandle<()>,
+}
+
+impl Receiver {
+    /// Serve on a bound listener until [`Receiver::stop`].
+    pub fn start(
+        listener: TcpListener,
+        config: ServerConfig,
+        settings: Settings,
+        inspector: Inspector,
+    ) -> std::io::Result<Self> {
+        let address = listener.local_addr()?;
+        let (reports, incoming) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared { settings, inspector, reports });
+        let handler: server::Handler = Arc::new(move |received| {
+            let shared = shared.clone();
+            Box::pin(async move { handle(&shared, received).await })
+        });
+        let stop = Arc::new(Notify::new());
+        let stop_signal = stop.clone();
+        let server =
+            tokio::spawn(server::serve(listener, config, handler, async move { stop_signal.notified().await }));
+        Ok(Receiver { address, reports: incoming, stop, server })
+    }
+
+    /// Stop accepting; in-flight deliveries finish and still report.
+    pub fn stop(&self) {
+        self.stop.notify_one();
+    }
+}
+
+async fn handle(shared: &Shared, received: Received) -> Answer {
+    let settings = &shared.settings;
+    let rejected = |received: Received, status: u16, why: String| {
+        let answer = Answer::text(status, format!("hookctl: {why}\n"));
+        let _ = shared.reports.send(Report::Rejected { received: Box::new(received), status, why });
+        answer
+    };
+    match &received.body_problem {
+        Some(BodyProblem::TooLarge { limit }) => {
+            let why = format!("body over the {} limit (--max-body)", units::human_size(*limit));
+            return rejected(received, 413, why);
+        }
+        Some(BodyProblem::Timeout(after)) => {
+            let why = format!("the body did not arrive within {after:?} (--read-timeout)");
+            return rejected(received, 408, why);
+        }
+        Some(BodyProblem::Broken(error)) => {
+            let why = format!("the body could not be read: {error}");
+            return rejected(received, 400, why);
+        }
+        None => {}
+    }
+    if received.delivery.method != "POST" {
+        let why = format!("{} is not a webhook delivery; providers POST", received.delivery.method);
+        let mut answer = rejected(received, 405, why);
+        answer.headers.push(("allow".into(), "POST".into()));
+        return answer;
+    }
+    if let Some(path) = &settings.path {
+        let requested = received.delivery.target.split('?').next().unwrap_or("");
+        if requested != path {
+            return rejected(received, 404, format!("not the listened path {path}"));
+        }
+    }
+
+    let url = match &settings.public_url {
+        Some(public) => public.clone(),
+        None => format!("http://{}{}", received.host.as_deref().unwrap_or("localhost"), received.delivery.target),
+    };
+    let inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
+    let provider = inspection.provider.as_deref().and_then(|p| shared.inspector.catalogue().provider(p).ok());
+
+    let mut remark = None;
+    let mut forwarded = None;
+    let mut answer = if settings.reject_invalid && inspection.is_invalid() {
+        let status = provider.map_or(401, |p| p.spec.reject_status);
+        Answer::text(status, format!("signature verification failed: {}\n", inspection.detail()))
+    } else if let Some((forward_url, client)) = &settings.forward {
+        let (answer, record) = forward(client, forward_url, &received.delivery).await;
+        forwarded = Some(record);
+        answer
+    } else {
+        let mut body = settings.response_body.clone().unwrap_or_default();
+        let is_authorization = inspection.provider.as_deref() == Some("cryptomate")
+            && inspection.event.as_deref() == Some("AUTHORIZATION");
+        let mut headers = Vec::new();
+        if is_authorization && settings.response_body.is_none() {
+            let (code, word) = match settings.decision {
+                Decision::Approve => ("00", "approved"),
+                Decision::Decline => ("05", "declined"),
+            };
+            body = Bytes::from(format!("{{\"response_code\":\"{code}\"}}"));
+            headers.push(("content-type".to_string(), "application/json".to_string()));
+            remark = Some(word.to_string());
+        }
+        headers.extend(settings.response_headers.iter().cloned());
+        Answer { status: settings.status, headers, body }
+    };
+    if let Some(delay) = settings.delay {
+        tokio::time::sleep(delay).await;
+    }
+    let elapsed = (chrono::Utc::now() - received.received_at).to_std().unwrap_or_default();
+    if let Some(word) = remark.take() {
+        let within = if elapsed <= AUTHORIZATION_DEADLINE { "within".green() } else { "OVER".red().bold() };
+        remark = Some(format!(
+            "card authorisation {word}: answered in {} ({within} CryptoMate's 1,200 ms)",
+            crate::output::human_duration(elapsed)
+        ));
+    }
+
+    let capture = match &settings.save {
+        Some(dir) => {
+            let result = save(shared, dir, &received, &inspection, answer.status, elapsed, forwarded.as_ref()).await;
+            if let Err(error) = &result {
+                // Never answer "delivered" for what was not saved.
+                answer = Answer::text(500, format!("hookctl: the delivery could not be saved: {error}\n"));
+            }
+            Some(result)
+        }
+        None => None,
+    };
+    let _ = shared.reports.send(Report::Delivery {
+        received: Box::new(received),
+        inspection: Box::new(inspection),
+        status: answer.status,
+        elapsed,
+        capture,
+        forwarded,
+        remark,
+    });
+    answer
+}
+
+async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Forwarded) {
+    let headers: Headers = delivery
+        .headers
+        .iter()
+        .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let outgoing = Delivery { headers, ..delivery.clone() };
+    match client.send(url, &outgoing).await {
+        Ok(response) => {
+            let headers = response
+                .headers
+                .iter()
+                .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
+                .cloned()
+                .collect();
+            let answer = Answer { status: response.status, headers, body: response.body.clone() };
+            let record =
+                Forwarded { url: url.to_string(), result: Ok((response.status, response.elapsed, response.body)) };
+            (answer, record)
+        }
+        Err(error) => {
+            let text = error.to_string();
+            (
+                Answer::text(502, format!("hookctl: the app did not answer: {text}\n")),
+                Forwarded { url: url.to_string(), result: Err(text) },
+            )
+        }
+    }
+}
+
+async fn save(
+    shared: &Shared,
+    dir: &std::path::Path,
+    received: &Received,
+    inspection: &Inspection,
+    status: u16,
+    elapsed: Duration,
+    forwarded: Option<&Forwarded>,
+) -> Result<PathBuf, String> {
+    // The event goes into the file name only when it is a catalogue name, never raw request data.
+    let event = match (&inspection.provider, &inspection.event) {
+        (Some(p), Some(e)) => shared.inspector.known_event(p, e),
+        _ => None,
+    };
+    let capture = Capture {
+        format: capture::FORMAT,
+        id: uuid::Uuid::new_v4().to_string(),
+        received_at: received.received_at,
+        peer: Some(received.peer.to_string()),
+        method: received.delivery.method.clone(),
+        target: received.delivery.target.clone(),
+        http_version: received.http_version.to_string(),
+        headers: received.delivery.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+        body: capture::StoredBody::from_bytes(&received.delivery.body),
+        provider: inspection.provider.clone(),
+        event: inspection.event.clone(),
+        verdict: Some(inspection.stored_verdict()),
+        response: Some(StoredResponse {
+            status,
+            elapsed_ms: crate::output::millis(elapsed),
+            forwarded_to: forwarded.map(|f| f.url.clone()),
+        }),
+    };
+    let name = Capture { event, ..capture.clone() }.file_name(received.sequence);
+    let dir = dir.to_path_buf();
+    // File I/O runs off the async workers, so a slow disk never holds up accepting connections.
+    tokio::task::spawn_blocking(move || capture::write(&dir, &name, &capture))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
