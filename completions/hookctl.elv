@@ -32,6 +32,9 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --version 'Print version'
             cand send 'Send provider events to a URL, signed (or encrypted) as the provider does'
             cand listen 'Receive webhooks: recognise the provider, verify, show and save each delivery'
+            cand replay 'Send captured deliveries again, byte for byte, in arrival order'
+            cand verify 'Verify captured deliveries offline with the configured secrets'
+            cand demo 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
             cand fixtures 'List providers and events, or show an event''s rendered body'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -111,6 +114,68 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'hookctl;replay'= {
+            cand -t 'Where to send; a path here replaces the captured one [default: http://localhost:8080/, with the captured path]'
+            cand --to 'Where to send; a path here replaces the captured one [default: http://localhost:8080/, with the captured path]'
+            cand --filter 'Replay only these: provider, event or provider:event, with * and ? globs (repeatable)'
+            cand -s 'The secret for --resign (else the usual sources)'
+            cand --secret 'The secret for --resign (else the usual sources)'
+            cand -c 'How many requests may be in flight at once; 1 keeps strict order'
+            cand --concurrency 'How many requests may be in flight at once; 1 keeps strict order'
+            cand --rate 'At most this many requests per second, e.g. 50 or 50/s or 600/m'
+            cand --expect-status 'Statuses that count as delivered [default: the provider''s own rule]'
+            cand --timeout 'Give up on a request after this long'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --resign 'Sign Stripe and Standard Webhooks deliveries again with a fresh timestamp, using the configured secrets'
+            cand --dry-run 'Print each request exactly as it would go, and send nothing'
+            cand -k 'Accept invalid TLS certificates (self-signed HTTPS)'
+            cand --insecure 'Accept invalid TLS certificates (self-signed HTTPS)'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hookctl;verify'= {
+            cand -s 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
+            cand --secret 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
+            cand -p 'Treat every capture as this provider''s'
+            cand --provider 'Treat every capture as this provider''s'
+            cand --tolerance 'How far a signed timestamp may be from the time the delivery was received'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'hookctl;demo'= {
+            cand --save 'Keep the captures in this folder instead of a temporary one'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'hookctl;fixtures'= {
             cand --color 'When to use colour'
             cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
@@ -169,6 +234,9 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl;help'= {
             cand send 'Send provider events to a URL, signed (or encrypted) as the provider does'
             cand listen 'Receive webhooks: recognise the provider, verify, show and save each delivery'
+            cand replay 'Send captured deliveries again, byte for byte, in arrival order'
+            cand verify 'Verify captured deliveries offline with the configured secrets'
+            cand demo 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
             cand fixtures 'List providers and events, or show an event''s rendered body'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -176,6 +244,12 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl;help;send'= {
         }
         &'hookctl;help;listen'= {
+        }
+        &'hookctl;help;replay'= {
+        }
+        &'hookctl;help;verify'= {
+        }
+        &'hookctl;help;demo'= {
         }
         &'hookctl;help;fixtures'= {
             cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'

@@ -36,6 +36,9 @@ complete -c hookctl -n "__fish_hookctl_needs_command" -s h -l help -d 'Print hel
 complete -c hookctl -n "__fish_hookctl_needs_command" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
+complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "replay" -d 'Send captured deliveries again, byte for byte, in arrival order'
+complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "verify" -d 'Verify captured deliveries offline with the configured secrets'
+complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "demo" -d 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -96,6 +99,50 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s q -l quiet -d
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s V -l version -d 'Print version'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s t -l to -d 'Where to send; a path here replaces the captured one [default: http://localhost:8080/, with the captured path]' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l filter -d 'Replay only these: provider, event or provider:event, with * and ? globs (repeatable)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s s -l secret -d 'The secret for --resign (else the usual sources)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s c -l concurrency -d 'How many requests may be in flight at once; 1 keeps strict order' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l rate -d 'At most this many requests per second, e.g. 50 or 50/s or 600/m' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l expect-status -d 'Statuses that count as delivered [default: the provider\'s own rule]' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l timeout -d 'Give up on a request after this long' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l resign -d 'Sign Stripe and Standard Webhooks deliveries again with a fresh timestamp, using the configured secrets'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l dry-run -d 'Print each request exactly as it would go, and send nothing'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s k -l insecure -d 'Accept invalid TLS certificates (self-signed HTTPS)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l json -d 'Print JSON Lines on stdout, one object per result'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s q -l quiet -d 'Print less: only failures and the summary'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s v -l verbose -d 'Print more: headers and bodies'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s h -l help -d 'Print help'
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s V -l version -d 'Print version'
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s s -l secret -d 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s p -l provider -d 'Treat every capture as this provider\'s' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -l tolerance -d 'How far a signed timestamp may be from the time the delivery was received' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -l json -d 'Print JSON Lines on stdout, one object per result'
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s q -l quiet -d 'Print less: only failures and the summary'
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s v -l verbose -d 'Print more: headers and bodies'
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s h -l help -d 'Print help'
+complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l save -d 'Keep the captures in this folder instead of a temporary one' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l json -d 'Print JSON Lines on stdout, one object per result'
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -s q -l quiet -d 'Print less: only failures and the summary'
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -s v -l verbose -d 'Print more: headers and bodies'
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -s h -l help -d 'Print help'
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -132,9 +179,12 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s q -l qui
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "replay" -d 'Send captured deliveries again, byte for byte, in arrival order'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "verify" -d 'Verify captured deliveries offline with the configured secrets'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "demo" -d 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Print an event\'s body, rendered with fresh ids and timestamps (before signing or encryption)'

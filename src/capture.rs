@@ -74,6 +74,9 @@ pub struct Capture {
     pub peer: Option<String>,
     pub method: String,
     pub target: String,
+    /// The URL the delivery was verified against (MobilePay signs it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     #[serde(default = "default_http_version")]
     pub http_version: String,
     pub headers: Vec<(String, String)>,
@@ -183,6 +186,7 @@ mod tests {
             peer: Some("127.0.0.1:5000".into()),
             method: "POST".into(),
             target: "/hooks?x=1".into(),
+            url: Some("http://127.0.0.1:8080/hooks?x=1".into()),
             http_version: "HTTP/1.1".into(),
             headers: vec![
                 ("content-type".into(), "application/json".into()),
@@ -216,4 +220,45 @@ mod tests {
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
+}
+
+/// A capture file that could not be used, and why.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// Every capture named: files as given, folders as every `*.json` in them sorted by name (which is
+/// arrival order). Hidden files, such as the temporary files of an interrupted write, are skipped.
+pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) {
+    let mut files = Vec::new();
+    let mut bad = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => bad.push(Unreadable { path: path.clone(), why: format!("cannot read the folder: {e}") }),
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut good = Vec::with_capacity(files.len());
+    for file in files {
+        match read(&file) {
+            Ok(capture) => good.push((file, capture)),
+            Err(why) => bad.push(Unreadable { path: file, why }),
+        }
+    }
+    (good, bad)
 }

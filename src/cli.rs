@@ -68,6 +68,18 @@ pub enum Command {
     )]
     Listen(ListenArgs),
 
+    /// Send captured deliveries again, byte for byte, in arrival order
+    #[command(
+        after_help = "Examples:\n  hookctl replay captures/ --to localhost:3000/webhooks\n  hookctl replay captures/ --filter 'treezor:payin.*' --resign\n  hookctl replay captures/20261123T101500.000000Z-000001-stripe-charge.succeeded.json --dry-run"
+    )]
+    Replay(ReplayArgs),
+
+    /// Verify captured deliveries offline with the configured secrets
+    Verify(VerifyArgs),
+
+    /// The whole loop with nothing set up: send every event, listen, verify, capture, replay
+    Demo(DemoArgs),
+
     /// List providers and events, or show an event's rendered body
     Fixtures(FixturesArgs),
 
@@ -232,6 +244,79 @@ pub struct ListenArgs {
     /// How far a signed timestamp may be from now (Stripe, Standard Webhooks)
     #[arg(long, default_value = "5m", value_name = "DURATION")]
     pub tolerance: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Capture files, or folders of them (every capture in a folder, in arrival order)
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Where to send; a path here replaces the captured one [default: http://localhost:8080/, with the captured path]
+    #[arg(long, short = 't', value_name = "URL")]
+    pub to: Option<String>,
+
+    /// Replay only these: provider, event or provider:event, with * and ? globs (repeatable)
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Vec<String>,
+
+    /// Sign Stripe and Standard Webhooks deliveries again with a fresh timestamp, using the configured secrets
+    #[arg(long)]
+    pub resign: bool,
+
+    /// The secret for --resign (else the usual sources)
+    #[arg(long, short = 's', value_name = "SECRET", requires = "resign")]
+    pub secret: Option<String>,
+
+    /// How many requests may be in flight at once; 1 keeps strict order
+    #[arg(long, short = 'c', default_value_t = 1, value_name = "C")]
+    pub concurrency: usize,
+
+    /// At most this many requests per second, e.g. 50 or 50/s or 600/m
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<String>,
+
+    /// Print each request exactly as it would go, and send nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Statuses that count as delivered [default: the provider's own rule]
+    #[arg(long, value_name = "STATUSES")]
+    pub expect_status: Option<String>,
+
+    /// Give up on a request after this long
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: String,
+
+    /// Accept invalid TLS certificates (self-signed HTTPS)
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Capture files, or folders of them
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)
+    #[arg(long, short = 's', value_name = "SECRET")]
+    pub secret: Option<String>,
+
+    /// Treat every capture as this provider's
+    #[arg(long, short = 'p', value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// How far a signed timestamp may be from the time the delivery was received
+    #[arg(long, default_value = "5m", value_name = "DURATION")]
+    pub tolerance: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the captures in this folder instead of a temporary one
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
 }
 
 /// An answer to a card authorisation.

@@ -95,10 +95,11 @@ impl Inspector {
         self.secrets.get(provider)
     }
 
-    /// Which provider sent a delivery: the forced one, else the best match of the detect rules.
-    pub fn identify(&self, delivery: &Delivery, body: Option<&Value>) -> Option<&Provider> {
-        if let Some(forced) = &self.forced {
-            return self.catalogue.provider(forced).ok();
+    /// Which provider sent a delivery: the forced one, else the hinted one (a capture's stored
+    /// provider), else the best match of the detect rules.
+    pub fn identify(&self, delivery: &Delivery, body: Option<&Value>, hint: Option<&str>) -> Option<&Provider> {
+        if let Some(named) = self.forced.as_deref().or(hint) {
+            return self.catalogue.provider(named).ok();
         }
         let by_header = self
             .catalogue
@@ -120,9 +121,14 @@ impl Inspector {
 
     /// Recognise, read the event, and verify. `url` is the URL the sender signed against.
     pub fn inspect(&self, delivery: &Delivery, url: &str, now: i64) -> Inspection {
+        self.inspect_as(delivery, url, now, None)
+    }
+
+    /// [`Inspector::inspect`], with the provider already known (from a capture).
+    pub fn inspect_as(&self, delivery: &Delivery, url: &str, now: i64, hint: Option<&str>) -> Inspection {
         let body: Option<Value> =
             looks_like_json(&delivery.body).then(|| serde_json::from_slice(&delivery.body).ok()).flatten();
-        let Some(provider) = self.identify(delivery, body.as_ref()) else {
+        let Some(provider) = self.identify(delivery, body.as_ref(), hint) else {
             return Inspection { provider: None, event: None, verdict: None, secret_source: None, plaintext: None };
         };
         let secret = self.secrets.get(&provider.name);
@@ -159,6 +165,16 @@ impl Inspector {
             secret_source: secret.map(|s| s.source.clone()),
             plaintext: verification.plaintext,
         }
+    }
+
+    /// Verify a capture as of the moment it was received, against the URL it was verified
+    /// against then (or one rebuilt from its Host header and target).
+    pub fn inspect_capture(&self, capture: &crate::capture::Capture) -> Result<Inspection, String> {
+        let delivery = capture.delivery()?;
+        let url = capture.url.clone().unwrap_or_else(|| {
+            format!("http://{}{}", delivery.headers.get("host").unwrap_or("localhost"), delivery.target)
+        });
+        Ok(self.inspect_as(&delivery, &url, capture.received_at.timestamp(), capture.provider.as_deref()))
     }
 
     /// The catalogue's spelling of an event, when the provider has it: safe for file names.

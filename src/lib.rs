@@ -15,6 +15,7 @@ pub mod delivery;
 pub mod dispatch;
 pub mod error;
 pub mod inspect;
+pub mod jobs;
 pub mod output;
 pub mod receiver;
 pub mod scheme;

@@ -213,7 +213,14 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
 
     let capture = match &settings.save {
         Some(dir) => {
-            let result = save(shared, dir, &received, &inspection, answer.status, elapsed, forwarded.as_ref()).await;
+            let handled = Handled {
+                url: &url,
+                inspection: &inspection,
+                status: answer.status,
+                elapsed,
+                forwarded: forwarded.as_ref(),
+            };
+            let result = save(shared, dir, &received, handled).await;
             if let Err(error) = &result {
                 // Never answer "delivered" for what was not saved.
                 answer = Answer::text(500, format!("hookctl: the delivery could not be saved: {error}\n"));
@@ -265,15 +272,22 @@ async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Fo
     }
 }
 
+/// What the listener did with a delivery, as it goes into the capture.
+struct Handled<'a> {
+    url: &'a str,
+    inspection: &'a Inspection,
+    status: u16,
+    elapsed: Duration,
+    forwarded: Option<&'a Forwarded>,
+}
+
 async fn save(
     shared: &Shared,
     dir: &std::path::Path,
     received: &Received,
-    inspection: &Inspection,
-    status: u16,
-    elapsed: Duration,
-    forwarded: Option<&Forwarded>,
+    handled: Handled<'_>,
 ) -> Result<PathBuf, String> {
+    let inspection = handled.inspection;
     // The event goes into the file name only when it is a catalogue name, never raw request data.
     let event = match (&inspection.provider, &inspection.event) {
         (Some(p), Some(e)) => shared.inspector.known_event(p, e),
@@ -286,6 +300,7 @@ async fn save(
         peer: Some(received.peer.to_string()),
         method: received.delivery.method.clone(),
         target: received.delivery.target.clone(),
+        url: Some(handled.url.to_string()),
         http_version: received.http_version.to_string(),
         headers: received.delivery.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
         body: capture::StoredBody::from_bytes(&received.delivery.body),
@@ -293,9 +308,9 @@ async fn save(
         event: inspection.event.clone(),
         verdict: Some(inspection.stored_verdict()),
         response: Some(StoredResponse {
-            status,
-            elapsed_ms: crate::output::millis(elapsed),
-            forwarded_to: forwarded.map(|f| f.url.clone()),
+            status: handled.status,
+            elapsed_ms: crate::output::millis(handled.elapsed),
+            forwarded_to: handled.forwarded.map(|f| f.url.clone()),
         }),
     };
     let name = Capture { event, ..capture.clone() }.file_name(received.sequence);

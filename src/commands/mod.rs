@@ -1,10 +1,13 @@
 //! One file per subcommand, each wiring the steps together; `run` dispatches.
 
 pub mod completions;
+pub mod demo;
 pub mod fixtures;
 pub mod listen;
 pub mod pick;
+pub mod replay;
 pub mod send;
+pub mod verify;
 
 use crate::catalogue::Catalogue;
 use crate::cli::{Cli, Command};
@@ -30,6 +33,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Send(args) => runtime()?.block_on(send::run(args, &ctx)),
         Command::Listen(args) => runtime()?.block_on(listen::run(args, &ctx)),
+        Command::Replay(args) => runtime()?.block_on(replay::run(args, &ctx)),
+        Command::Verify(args) => verify::run(args, &ctx),
+        Command::Demo(args) => runtime()?.block_on(demo::run(args, &ctx)),
         Command::Fixtures(args) => fixtures::run(args, &ctx),
         Command::Completions { .. } => unreachable!("handled above"),
     }

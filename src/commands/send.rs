@@ -6,98 +6,24 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
 use colored::Colorize;
-use reqwest::Url;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::Context;
-use crate::catalogue::path::{self, Segment};
+use crate::catalogue::path;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::cli::SendArgs;
 use crate::client::{Client, ClientOptions};
-use crate::compose::{compose, Compose, ComposeError, Composed};
-use crate::config::{resolve_secret, Secret};
-use crate::dispatch::{self, Job, JobError, JobSource};
+use crate::compose::ComposeError;
+use crate::config::resolve_secret;
+use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
-use crate::output::{body_json, body_text, send_view, Output};
+use crate::jobs::{FixtureBatch, Plan};
+use crate::output::{send_view, Output};
 use crate::{target, units};
 
-/// One event to send, with everything that is the same for each of its deliveries.
-struct Plan {
-    provider: Provider,
-    event: Event,
-    secret: Option<Secret>,
-    expect: StatusRule,
-}
-
-/// Everything about the run that is the same for every delivery.
-struct Run {
-    plans: Vec<Plan>,
-    url: Url,
-    sets: Vec<(Vec<Segment>, Value)>,
-    raw_body: Option<Bytes>,
-    id: Option<String>,
-    now: Option<DateTime<Utc>>,
-    headers: Vec<(String, String)>,
-    count: u64,
-}
-
-impl Run {
-    fn total(&self) -> u64 {
-        self.plans.len() as u64 * self.count
-    }
-
-    /// Delivery `index` of the run: each event `count` times, in the order given.
-    fn compose(&self, index: u64) -> (&Plan, Result<Composed, ComposeError>) {
-        let plan = &self.plans[(index / self.count) as usize];
-        let composed = compose(
-            &plan.provider,
-            &plan.event,
-            &Compose {
-                url: &self.url,
-                secret: plan.secret.as_ref(),
-                sets: &self.sets,
-                raw_body: self.raw_body.as_ref(),
-                id: self.id.as_deref(),
-                now: self.now,
-                extra_headers: &self.headers,
-            },
-        );
-        (plan, composed)
-    }
-}
-
-impl JobSource for Run {
-    fn total(&self) -> u64 {
-        Run::total(self)
-    }
-
-    fn job(&self, index: u64) -> Result<Job, JobError> {
-        let (plan, composed) = self.compose(index);
-        match composed {
-            Ok(composed) => Ok(Job {
-                provider: plan.provider.name.clone(),
-                event: plan.event.name.clone(),
-                id: composed.id,
-                note: composed.note,
-                url: self.url.clone(),
-                delivery: composed.delivery,
-                expect: plan.expect.clone(),
-                origin: None,
-            }),
-            Err(e) => Err(JobError {
-                provider: plan.provider.name.clone(),
-                event: plan.event.name.clone(),
-                origin: None,
-                message: e.to_string(),
-            }),
-        }
-    }
-}
-
 pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
-    let run = Arc::new(plan_run(&args, ctx)?);
+    let run = Arc::new(plan_batch(&args, ctx)?);
     if args.dry_run {
         return dry_run(&run, &ctx.output);
     }
@@ -110,54 +36,25 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(summary.exit_code())
 }
 
-fn dry_run(run: &Run, output: &Output) -> anyhow::Result<u8> {
-    let authority = match (run.url.host_str(), run.url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_string(),
-        _ => String::new(),
-    };
+fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
     for index in 0..run.total() {
         let (plan, composed) = run.compose(index);
         let composed = composed?;
-        let delivery = &composed.delivery;
-        if output.json {
-            let headers: Vec<Value> = delivery.headers.iter().map(|(n, v)| json!([n, v])).collect();
-            let mut data = json!({
-                "provider": plan.provider.name,
-                "event": plan.event.name,
-                "id": composed.id,
-                "method": delivery.method,
-                "url": run.url.as_str(),
-                "headers": headers,
-                "body": body_json(&delivery.body),
-                "signed": composed.note,
-            });
-            if let Some(plaintext) = &composed.plaintext {
-                data["plaintext"] = body_json(plaintext);
-            }
-            output.record("request", data)?;
-            continue;
-        }
-        output.line(&format!("{} {}:{}", "#".dimmed(), plan.provider.name, plan.event.name).dimmed().to_string())?;
-        output.line(&format!("{} {} HTTP/1.1", delivery.method.bold(), delivery.target))?;
-        output.line(&format!("{}: {authority}", "Host".cyan()))?;
-        for (name, value) in delivery.headers.iter() {
-            output.line(&format!("{}: {value}", name.cyan()))?;
-        }
-        output.line(&format!("{}: {}", "Content-Length".cyan(), delivery.body.len()))?;
-        output.line("")?;
-        output.line(&body_text(&delivery.body))?;
-        if let Some(plaintext) = &composed.plaintext {
-            output.line(&format!("{} {}", "# plaintext before encryption:".dimmed(), body_text(plaintext)))?;
-        }
-        output.line("")?;
+        let fields = json!({
+            "provider": plan.provider.name,
+            "event": plan.event.name,
+            "id": composed.id,
+            "signed": composed.note,
+        });
+        let about = format!("{}:{}", plan.provider.name, plan.event.name);
+        send_view::request(output, &about, &run.url, &composed.delivery, composed.plaintext.as_deref(), fields)?;
     }
     Ok(exit::SUCCESS)
 }
 
 /// Turn the arguments into a checked plan, so that nothing fails half-way through a run for a
 /// reason that was knowable at the start.
-fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
+fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     let catalogue = &ctx.catalogue;
     let picked = select_events(args, catalogue, &ctx.output)?;
     let url_text = args.to.clone().or_else(|| ctx.config.to.clone()).unwrap_or_else(|| target::DEFAULT_TARGET.into());
@@ -188,14 +85,9 @@ fn plan_run(args: &SendArgs, ctx: &Context) -> anyhow::Result<Run> {
                 ))
             })?;
         }
-        plans.push(Plan {
-            provider: provider.clone(),
-            event: event.clone(),
-            secret,
-            expect: expect.clone().unwrap_or_else(|| provider.spec.success.clone()),
-        });
+        plans.push(Plan::new(provider, event, secret, expect.as_ref()));
     }
-    let run = Run { plans, url, sets, raw_body, id: args.webhook_id.clone(), now, headers, count: args.count };
+    let run = FixtureBatch { plans, url, sets, raw_body, id: args.webhook_id.clone(), now, headers, count: args.count };
     // Compose each event once now: a bad --set path or fixture is reported before anything is sent.
     for index in (0..run.total()).step_by(run.count as usize) {
         if let (plan, Err(e)) = run.compose(index) {

@@ -51,6 +51,12 @@ impl Output {
         }
     }
 
+    /// A view that prints only failures, with no progress bar: for work whose results another
+    /// part of the command shows.
+    pub fn failures_only(&self) -> Output {
+        Output { json: false, verbosity: Verbosity::Quiet, interactive: false, stderr_is_terminal: false }
+    }
+
     /// Write one line of human output to stdout.
     pub fn line(&self, text: &str) -> io::Result<()> {
         let mut out = io::stdout().lock();

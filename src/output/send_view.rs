@@ -137,3 +137,60 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped: u64) -> 
     }
     output.line(&line)
 }
+
+/// One request as it would go on the wire (`--dry-run`): HTTP/1.1 text for people, a `request`
+/// record for `--json`. `about` names where it came from; `fields` are added to the JSON record.
+pub fn request(
+    output: &Output,
+    about: &str,
+    url: &reqwest::Url,
+    delivery: &crate::delivery::Delivery,
+    plaintext: Option<&[u8]>,
+    mut fields: Value,
+) -> std::io::Result<()> {
+    if output.json {
+        let headers: Vec<Value> = delivery.headers.iter().map(|(n, v)| json!([n, v])).collect();
+        fields["method"] = json!(delivery.method);
+        fields["url"] = json!(url.as_str());
+        fields["headers"] = json!(headers);
+        fields["body"] = body_json(&delivery.body);
+        if let Some(plaintext) = plaintext {
+            fields["plaintext"] = body_json(plaintext);
+        }
+        return output.record("request", fields);
+    }
+    let authority = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        _ => String::new(),
+    };
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    output.line(&format!("# {about}").dimmed().to_string())?;
+    output.line(&format!("{} {target} HTTP/1.1", delivery.method.bold()))?;
+    output.line(&format!("{}: {authority}", "Host".cyan()))?;
+    for (name, value) in delivery.headers.iter() {
+        output.line(&format!("{}: {value}", name.cyan()))?;
+    }
+    output.line(&format!("{}: {}", "Content-Length".cyan(), delivery.body.len()))?;
+    output.line("")?;
+    output.line(&body_text(&delivery.body))?;
+    if let Some(plaintext) = plaintext {
+        output.line(&format!("{} {}", "# plaintext before encryption:".dimmed(), body_text(plaintext)))?;
+    }
+    output.line("")
+}
+
+/// Capture files that could not be used: named, with the reason; the rest still run.
+pub fn skipped(output: &Output, unreadable: &[crate::capture::Unreadable]) -> std::io::Result<()> {
+    for bad in unreadable {
+        if output.json {
+            output.record("skipped", json!({"file": bad.path.display().to_string(), "error": bad.why}))?;
+        } else {
+            eprintln!("{} {}: {} (skipped)", "error:".red().bold(), bad.path.display(), bad.why);
+        }
+    }
+    Ok(())
+}

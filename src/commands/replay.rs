@@ -1,0 +1,184 @@
+//! `hookctl replay`: send captured deliveries again, byte for byte and in arrival order, to the
+//! same or another target.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use colored::Colorize;
+use serde_json::json;
+
+use super::Context;
+use crate::capture::{self, Capture};
+use crate::catalogue::{Catalogue, StatusRule};
+use crate::cli::ReplayArgs;
+use crate::client::{Client, ClientOptions};
+use crate::dispatch::{self, JobSource};
+use crate::error::{exit, UsageError};
+use crate::jobs::CaptureBatch;
+use crate::output::{send_view, Output};
+use crate::scheme::{self, SchemeKind};
+use crate::{target, units};
+
+pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let output = &ctx.output;
+    let (items, unreadable) = capture::collect(&args.paths);
+    send_view::skipped(output, &unreadable)?;
+    let items: Vec<_> = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).collect();
+    let to_text = args.to.clone().unwrap_or_else(|| target::DEFAULT_TARGET.into());
+    let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
+    let expect = args
+        .expect_status
+        .as_deref()
+        .map(StatusRule::parse)
+        .transpose()
+        .map_err(|e| UsageError::new(format!("--expect-status: {e}")))?;
+    if !args.resign {
+        warn_stale(output, &ctx.catalogue, &items)?;
+    }
+    let mut batch = CaptureBatch::new(items, to, ctx.catalogue.clone());
+    batch.expect = expect;
+    if args.resign {
+        batch = batch.resign_with(args.secret.as_deref(), &ctx.config);
+    }
+    let replay = Arc::new(batch);
+    if args.dry_run {
+        return dry_run(&replay, output, unreadable.len());
+    }
+    let timeout = units::duration("--timeout", &args.timeout)?;
+    let rate = args.rate.as_deref().map(parse_rate).transpose()?;
+    let concurrency = args.concurrency.max(1);
+    let client = Arc::new(Client::new(&ClientOptions { timeout, insecure: args.insecure, pool_size: concurrency })?);
+    let summary = dispatch::run(replay, client, &dispatch::Options { concurrency, rate }, output).await?;
+    send_view::summary(output, &summary, "Replayed", unreadable.len() as u64)?;
+    let code = summary.exit_code();
+    Ok(if code == exit::SUCCESS && !unreadable.is_empty() { exit::RUNTIME } else { code })
+}
+
+/// Replaying a delivery signed long ago makes the receiver see a stale timestamp: say so, and how to avoid it.
+fn warn_stale(output: &Output, catalogue: &Catalogue, items: &[(PathBuf, Capture)]) -> std::io::Result<()> {
+    let now = chrono::Utc::now().timestamp();
+    for (path, capture) in items {
+        let Some(provider) = capture.provider.as_deref().and_then(|p| catalogue.provider(p).ok()) else { continue };
+        let Some(signed_at) = signed_timestamp(provider.spec.scheme, capture) else { continue };
+        let age = now - signed_at;
+        if age > 300 {
+            let message = format!(
+                "{} was signed {age} s ago, beyond {}'s 300 s tolerance: the receiver will see a stale timestamp; --resign signs it again with a fresh one",
+                path.display(),
+                provider.name
+            );
+            if output.json {
+                output.record("warning", json!({"file": path.display().to_string(), "message": message}))?;
+            } else {
+                eprintln!("{} {message}", "warning:".yellow().bold());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The Unix time a tolerance scheme's delivery was signed at.
+fn signed_timestamp(kind: SchemeKind, capture: &Capture) -> Option<i64> {
+    let header =
+        |name: &str| capture.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    match kind {
+        SchemeKind::Stripe => scheme::stripe::parse_header(header(scheme::stripe::HEADER)?).ok()?.timestamp,
+        SchemeKind::Standard => header("webhook-timestamp").or_else(|| header("svix-timestamp"))?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// `--filter` patterns: `provider`, `event` or `provider:event`, each part a glob.
+pub fn matches_filters(capture: &Capture, filters: &[String]) -> bool {
+    if filters.is_empty() {
+        return true;
+    }
+    let provider = capture.provider.as_deref().unwrap_or("unknown");
+    let event = capture.event.as_deref().unwrap_or("unknown");
+    filters.iter().any(|filter| match filter.split_once(':') {
+        Some((p, e)) => glob(p, provider) && glob(e, event),
+        None => glob(filter, provider) || glob(filter, event),
+    })
+}
+
+/// `*` matches any run of characters, `?` one character; case-insensitive.
+fn glob(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    let (mut p, mut t) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while t < text.len() {
+        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pattern.len() && pattern[p] == '*' {
+            star = Some(p);
+            mark = t;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            t = mark;
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|c| *c == '*')
+}
+
+/// `50`, `50/s` or `600/m`: requests per second.
+fn parse_rate(text: &str) -> Result<f64, UsageError> {
+    let (number, per) = match text.split_once('/') {
+        Some((n, unit)) => (n, unit.trim()),
+        None => (text, "s"),
+    };
+    let seconds = match per {
+        "s" | "sec" | "second" => 1.0,
+        "m" | "min" | "minute" => 60.0,
+        _ => return Err(UsageError::new(format!("--rate: {text:?} is not like 50/s or 600/m"))),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok(n / seconds),
+        _ => Err(UsageError::new(format!("--rate: {text:?} is not like 50/s or 600/m"))),
+    }
+}
+
+fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow::Result<u8> {
+    for index in 0..replay.total() {
+        match replay.job(index) {
+            Ok(job) => {
+                let origin = job.origin.clone().unwrap_or_default();
+                let fields = json!({"file": origin, "provider": job.provider, "event": job.event, "signed": job.note});
+                let about = format!("{origin} ({}:{})", job.provider, job.event);
+                send_view::request(output, &about, &job.url, &job.delivery, None, fields)?;
+            }
+            Err(e) => eprintln!("{} {}: {}", "error:".red().bold(), e.origin.unwrap_or_default(), e.message),
+        }
+    }
+    Ok(if unreadable > 0 { exit::RUNTIME } else { exit::SUCCESS })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("payin.*", "payin.update"));
+        assert!(glob("*", "anything"));
+        assert!(glob("pay?n.update", "payin.update"));
+        assert!(!glob("payin.*", "payinrefund.update"));
+        assert!(glob("*refund*", "payinrefund.update"));
+        assert!(glob("STRIPE", "stripe"));
+        assert!(!glob("stripe", "stripes"));
+    }
+
+    #[test]
+    fn rates() {
+        assert_eq!(parse_rate("50").unwrap(), 50.0);
+        assert_eq!(parse_rate("50/s").unwrap(), 50.0);
+        assert_eq!(parse_rate("600/m").unwrap(), 10.0);
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("0").is_err());
+    }
+}

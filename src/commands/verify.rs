@@ -1,0 +1,100 @@
+//! `hookctl verify`: check captured deliveries offline, as of the moment each was received.
+
+use colored::Colorize;
+use serde_json::json;
+
+use super::Context;
+use crate::capture;
+use crate::cli::VerifyArgs;
+use crate::error::{exit, sanitize};
+use crate::inspect::Inspector;
+use crate::output::send_view;
+use crate::units;
+
+pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
+    let output = &ctx.output;
+    if let Some(provider) = &args.provider {
+        ctx.catalogue.provider(provider)?;
+    }
+    let tolerance = units::duration("--tolerance", &args.tolerance)?.as_secs();
+    let inspector =
+        Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
+    let (items, unreadable) = capture::collect(&args.paths);
+    send_view::skipped(output, &unreadable)?;
+
+    let mut rows = Vec::with_capacity(items.len());
+    let mut broken = unreadable.len();
+    for (path, capture) in &items {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match inspector.inspect_capture(capture) {
+            Ok(inspection) => rows.push((name, path, inspection)),
+            Err(why) => {
+                broken += 1;
+                eprintln!("{} {}: {why} (skipped)", "error:".red().bold(), path.display());
+            }
+        }
+    }
+    let invalid = rows.iter().filter(|(_, _, i)| i.is_invalid()).count();
+    if output.json {
+        for (_, path, inspection) in &rows {
+            output.record(
+                "verification",
+                json!({
+                    "file": path.display().to_string(),
+                    "provider": inspection.provider,
+                    "event": inspection.event,
+                    "verdict": inspection.stored_verdict(),
+                }),
+            )?;
+        }
+        output.record(
+            "summary",
+            json!({"captures": rows.len(), "invalid": invalid, "unreadable": broken, "valid": rows.iter().filter(|(_, _, i)| i.verdict.as_ref().is_some_and(|v| v.is_valid())).count()}),
+        )?;
+    } else if !rows.is_empty() {
+        let file_width = rows.iter().map(|(n, _, _)| n.len()).max().unwrap_or(4).max(4);
+        let event_width =
+            rows.iter().map(|(_, _, i)| i.event.as_deref().unwrap_or("?").len()).max().unwrap_or(5).max(5);
+        output.line(
+            &format!(
+                "{:<file_width$}  {:<13}  {:<event_width$}  {:<9}  {}",
+                "FILE", "PROVIDER", "EVENT", "VERDICT", "DETAIL"
+            )
+            .bold()
+            .to_string(),
+        )?;
+        for (name, _, inspection) in &rows {
+            let verdict = inspection.stored_verdict();
+            let shown = match verdict.reason.as_deref() {
+                Some(reason) => format!("{} ({reason})", verdict.status),
+                None => verdict.status.clone(),
+            };
+            let coloured = match verdict.status.as_str() {
+                "valid" => format!("{shown:<9}").green().to_string(),
+                "invalid" => format!("{shown:<9}").red().bold().to_string(),
+                _ => format!("{shown:<9}").yellow().to_string(),
+            };
+            output.line(&format!(
+                "{name:<file_width$}  {:<13}  {:<event_width$}  {coloured}  {}",
+                inspection.provider.as_deref().unwrap_or("?"),
+                sanitize(inspection.event.as_deref().unwrap_or("?")),
+                inspection.detail().dimmed()
+            ))?;
+        }
+    }
+    if !output.json {
+        output.note(&format!(
+            "Verified {} captures: {} invalid{}",
+            rows.len(),
+            invalid,
+            if broken > 0 { format!(", {broken} unreadable") } else { String::new() }
+        ));
+    }
+    Ok(if invalid > 0 {
+        exit::VERIFICATION
+    } else if broken > 0 {
+        exit::RUNTIME
+    } else {
+        exit::SUCCESS
+    })
+}

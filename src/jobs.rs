@@ -1,0 +1,239 @@
+//! The two sources of requests: events rendered from the catalogue ([`FixtureBatch`], for `send`
+//! and `demo`) and deliveries read from capture files ([`CaptureBatch`], for `replay` and `demo`).
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use reqwest::Url;
+use serde_json::Value;
+
+use crate::capture::Capture;
+use crate::catalogue::path::Segment;
+use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
+use crate::compose::{compose, Compose, ComposeError, Composed};
+use crate::config::{resolve_secret, Config, Secret};
+use crate::delivery::{Delivery, Headers};
+use crate::dispatch::{Job, JobError, JobSource};
+use crate::scheme::{self, SignRequest};
+
+/// One event to send, with everything that is the same for each of its deliveries.
+#[derive(Clone)]
+pub struct Plan {
+    pub provider: Provider,
+    pub event: Event,
+    pub secret: Option<Secret>,
+    pub expect: StatusRule,
+}
+
+impl Plan {
+    /// An event signed with its provider's resolved secret, expecting the provider's success rule.
+    pub fn new(provider: &Provider, event: &Event, secret: Option<Secret>, expect: Option<&StatusRule>) -> Self {
+        Plan {
+            provider: provider.clone(),
+            event: event.clone(),
+            secret,
+            expect: expect.cloned().unwrap_or_else(|| provider.spec.success.clone()),
+        }
+    }
+}
+
+/// Events to send, each `count` times, all to one URL.
+pub struct FixtureBatch {
+    pub plans: Vec<Plan>,
+    pub url: Url,
+    pub sets: Vec<(Vec<Segment>, Value)>,
+    pub raw_body: Option<Bytes>,
+    pub id: Option<String>,
+    pub now: Option<DateTime<Utc>>,
+    pub headers: Vec<(String, String)>,
+    pub count: u64,
+}
+
+impl FixtureBatch {
+    /// Every event of every provider once, signed with the built-in test secrets.
+    pub fn everything(catalogue: &Catalogue, url: Url) -> Self {
+        let plans = catalogue
+            .providers()
+            .iter()
+            .flat_map(|p| {
+                let secret = resolve_secret(p, None, &Config::default())
+                    .filter(|s| s.source == crate::config::SecretSource::BuiltIn);
+                p.events.iter().map(move |e| Plan::new(p, e, secret.clone(), None))
+            })
+            .collect();
+        FixtureBatch {
+            plans,
+            url,
+            sets: Vec::new(),
+            raw_body: None,
+            id: None,
+            now: None,
+            headers: Vec::new(),
+            count: 1,
+        }
+    }
+
+    /// Delivery `index` of the batch: each event `count` times, in the order given.
+    pub fn compose(&self, index: u64) -> (&Plan, Result<Composed, ComposeError>) {
+        let plan = &self.plans[(index / self.count) as usize];
+        let composed = compose(
+            &plan.provider,
+            &plan.event,
+            &Compose {
+                url: &self.url,
+                secret: plan.secret.as_ref(),
+                sets: &self.sets,
+                raw_body: self.raw_body.as_ref(),
+                id: self.id.as_deref(),
+                now: self.now,
+                extra_headers: &self.headers,
+            },
+        );
+        (plan, composed)
+    }
+}
+
+impl JobSource for FixtureBatch {
+    fn total(&self) -> u64 {
+        self.plans.len() as u64 * self.count
+    }
+
+    fn job(&self, index: u64) -> Result<Job, JobError> {
+        let (plan, composed) = self.compose(index);
+        let (provider, event) = (plan.provider.name.clone(), plan.event.name.clone());
+        match composed {
+            Ok(composed) => Ok(Job {
+                provider,
+                event,
+                id: composed.id,
+                note: composed.note,
+                url: self.url.clone(),
+                delivery: composed.delivery,
+                expect: plan.expect.clone(),
+                origin: None,
+            }),
+            Err(e) => Err(JobError { provider, event, origin: None, message: e.to_string() }),
+        }
+    }
+}
+
+/// Headers that describe one hop or the body's framing; the client sets its own.
+const NOT_REPLAYED: &[&str] = &[
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
+/// Captured deliveries to send again.
+pub struct CaptureBatch {
+    pub items: Vec<(PathBuf, Capture)>,
+    pub to: Url,
+    /// Whether `to` names its own path (else each capture's path and query are used).
+    pub own_path: bool,
+    pub expect: Option<StatusRule>,
+    pub catalogue: Catalogue,
+    /// Secrets to sign timestamped schemes again with, by provider; empty to replay as captured.
+    pub resign: Vec<(String, Secret)>,
+}
+
+impl CaptureBatch {
+    pub fn new(items: Vec<(PathBuf, Capture)>, to: Url, catalogue: Catalogue) -> Self {
+        let own_path = to.path() != "/" || to.query().is_some();
+        CaptureBatch { items, to, own_path, expect: None, catalogue, resign: Vec::new() }
+    }
+
+    /// Sign Stripe and Standard Webhooks deliveries again, with these secrets' sources.
+    pub fn resign_with(mut self, flag: Option<&str>, config: &Config) -> Self {
+        self.resign = self
+            .catalogue
+            .providers()
+            .iter()
+            .filter(|p| p.spec.scheme.has_tolerance())
+            .filter_map(|p| resolve_secret(p, flag, config).map(|s| (p.name.clone(), s)))
+            .collect();
+        self
+    }
+
+    fn url_for(&self, capture: &Capture) -> Url {
+        let mut url = self.to.clone();
+        if !self.own_path {
+            let (path, query) = match capture.target.split_once('?') {
+                Some((path, query)) => (path, Some(query)),
+                None => (capture.target.as_str(), None),
+            };
+            url.set_path(path);
+            url.set_query(query);
+        }
+        url
+    }
+
+    fn build(&self, path: &std::path::Path, capture: &Capture) -> Result<Job, String> {
+        let delivery = capture.delivery()?;
+        let provider = capture.provider.clone().unwrap_or_else(|| "unknown".into());
+        let spec = self.catalogue.provider(&provider).ok().map(|p| &p.spec);
+        let mut headers: Headers = delivery
+            .headers
+            .iter()
+            .filter(|(name, _)| !NOT_REPLAYED.iter().any(|h| name.eq_ignore_ascii_case(h)))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let mut note = "replayed as captured".to_string();
+        let secret = self.resign.iter().find(|(p, _)| *p == provider).map(|(_, s)| s);
+        if let (Some(spec), Some(secret)) = (spec.filter(|s| s.scheme.has_tolerance()), secret) {
+            let options =
+                scheme::SchemeOptions { svix_headers: headers.contains("svix-signature"), ..spec.options.clone() };
+            let id = headers.get("webhook-id").or_else(|| headers.get("svix-id")).unwrap_or(&capture.id).to_string();
+            let request = SignRequest {
+                secret: &secret.value,
+                body: &delivery.body,
+                url: "",
+                id: &id,
+                timestamp: Utc::now().timestamp(),
+                options: &options,
+            };
+            let signed = scheme::sign(spec.scheme, &request).map_err(|e| e.to_string())?;
+            for (name, value) in signed.headers {
+                headers.set(&name, value);
+            }
+            note = format!("re-signed: {} ({})", signed.note, secret.source);
+        }
+        let expect = self
+            .expect
+            .clone()
+            .or_else(|| spec.map(|s| s.success.clone()))
+            .unwrap_or_else(|| StatusRule::Ranges(vec![(200, 299)]));
+        Ok(Job {
+            provider,
+            event: capture.event.clone().unwrap_or_else(|| "unknown".into()),
+            id: capture.id.clone(),
+            note,
+            url: self.url_for(capture),
+            delivery: Delivery { headers, ..delivery },
+            expect,
+            origin: Some(path.display().to_string()),
+        })
+    }
+}
+
+impl JobSource for CaptureBatch {
+    fn total(&self) -> u64 {
+        self.items.len() as u64
+    }
+
+    fn job(&self, index: u64) -> Result<Job, JobError> {
+        let (path, capture) = &self.items[index as usize];
+        self.build(path, capture).map_err(|message| JobError {
+            provider: capture.provider.clone().unwrap_or_default(),
+            event: capture.event.clone().unwrap_or_default(),
+            origin: Some(path.display().to_string()),
+            message,
+        })
+    }
+}
