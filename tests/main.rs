@@ -7,6 +7,7 @@ mod cli;
 mod completions;
 mod listen;
 mod php_json;
+mod replay;
 mod send;
 mod vectors;
 mod verdicts;

@@ -1,0 +1,191 @@
+//! `hookctl replay`, `hookctl verify` and `hookctl demo`: what was captured is sent again exactly,
+//! checked offline, and the whole loop runs with nothing set up.
+
+use std::path::{Path, PathBuf};
+
+use hookctl::capture;
+use hookctl::catalogue::Catalogue;
+
+use crate::common::listener::Listener;
+use crate::common::{hookctl, records, run};
+
+fn captures_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Capture every event of every provider into `dir` through a listener.
+fn capture_everything(dir: &Path) -> (usize, u16) {
+    let total: usize = Catalogue::embedded().unwrap().providers().iter().map(|p| p.events.len()).sum();
+    let listener = Listener::start(&["--save", dir.to_str().unwrap(), "--quiet"]);
+    let (out, _, stderr) =
+        run(hookctl().args(["send", "--all", "--to", &listener.to("/hooks?src=test"), "--concurrency", "4"]));
+    assert!(out.status.success(), "{stderr}");
+    listener.take("delivery", total);
+    (total, listener.port)
+}
+
+#[test]
+fn replay_sends_every_capture_again_exactly_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (total, first_port) = capture_everything(dir.path());
+    let files = captures_in(dir.path());
+    assert_eq!(files.len(), total);
+
+    // MobilePay signs the URL: the second listener verifies against the one the sender used.
+    let public = format!("http://127.0.0.1:{first_port}/hooks?src=test");
+    let second = Listener::start(&["--public-url", &public]);
+    let (out, stdout, stderr) =
+        run(hookctl().args(["replay", dir.path().to_str().unwrap(), "--to", &second.to(""), "--json"]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    let summary = records(&stdout).pop().unwrap();
+    assert_eq!(summary["data"]["delivered"], total);
+
+    let replayed = second.take("delivery", total);
+    for (file, delivery) in files.iter().zip(&replayed) {
+        let original = capture::read(file).unwrap();
+        let what = file.display();
+        assert_eq!(delivery["provider"].as_str(), original.provider.as_deref(), "{what}: order kept");
+        assert_eq!(delivery["event"].as_str(), original.event.as_deref(), "{what}");
+        assert_eq!(delivery["target"], "/hooks?src=test", "{what}: path and query kept");
+        let body = serde_json::from_value::<capture::StoredBody>(delivery["body"].clone()).unwrap();
+        assert_eq!(body, original.body, "{what}: body byte for byte");
+        let received: Vec<(String, String)> = serde_json::from_value(delivery["headers"].clone()).unwrap();
+        for (name, value) in &original.headers {
+            if ["host", "content-length"].contains(&name.as_str()) {
+                continue;
+            }
+            assert!(received.iter().any(|(n, v)| n == name && v == value), "{what}: header {name} kept");
+        }
+        let status = delivery["verdict"]["status"].as_str().unwrap();
+        assert!(status == "valid" || (status == "unsigned" && delivery["provider"] == "mipise"), "{what}: {delivery}");
+    }
+}
+
+#[test]
+fn stale_timestamps_warn_and_resign_makes_them_valid() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    let an_hour_ago = (chrono::Utc::now().timestamp() - 3600).to_string();
+    for event in ["stripe:charge.succeeded", "standard:contact.created"] {
+        let (out, _, _) = run(hookctl().args(["send", event, "--to", &listener.to("/"), "--timestamp", &an_hour_ago]));
+        assert!(out.status.success());
+    }
+    for delivery in listener.take("delivery", 2) {
+        assert_eq!(delivery["verdict"]["reason"], "stale_timestamp", "{delivery}");
+    }
+
+    let second = Listener::start(&[]);
+    let (out, _, stderr) = run(hookctl().args(["replay", dir.path().to_str().unwrap(), "--to", &second.to("")]));
+    assert!(out.status.success());
+    assert_eq!(stderr.matches("--resign").count(), 2, "one warning per stale capture: {stderr}");
+    for delivery in second.take("delivery", 2) {
+        assert_eq!(delivery["verdict"]["reason"], "stale_timestamp", "{delivery}");
+    }
+
+    let (out, stdout, stderr) =
+        run(hookctl().args(["replay", dir.path().to_str().unwrap(), "--to", &second.to(""), "--resign"]));
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    for delivery in second.take("delivery", 2) {
+        assert_eq!(delivery["verdict"]["status"], "valid", "{delivery}");
+    }
+}
+
+#[test]
+fn a_corrupt_capture_is_named_and_skipped_and_the_rest_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    for event in ["github:ping", "github:push"] {
+        let (out, _, _) = run(hookctl().args(["send", event, "--to", &listener.to("/")]));
+        assert!(out.status.success());
+    }
+    listener.take("delivery", 2);
+    std::fs::write(dir.path().join("20000101T000000.000000Z-000000-broken.json"), "{ not a capture").unwrap();
+    // A leftover temporary file from an interrupted write is ignored.
+    std::fs::write(dir.path().join(".20000101T000000.000000Z-000009-x.json.tmp"), "partial").unwrap();
+
+    let second = Listener::start(&[]);
+    let (out, stdout, stderr) = run(hookctl().args(["replay", dir.path().to_str().unwrap(), "--to", &second.to("")]));
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stderr.contains("broken.json") && stderr.contains("not a capture file"), "{stderr}");
+    assert!(!stderr.contains("x.json.tmp"), "{stderr}");
+    assert!(stdout.contains("Replayed 2") && stdout.contains("1 skipped"), "{stdout}");
+    assert_eq!(second.take("delivery", 2).len(), 2);
+}
+
+#[test]
+fn filters_select_captures_by_provider_and_event_globs() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    for event in ["treezor:payin.update", "treezor:payin.create", "treezor:payinrefund.update", "github:ping"] {
+        let (out, _, _) = run(hookctl().args(["send", event, "--to", &listener.to("/")]));
+        assert!(out.status.success());
+    }
+    listener.take("delivery", 4);
+    let replayed = |filters: &[&str]| {
+        let mut args = vec!["replay", dir.path().to_str().unwrap(), "--dry-run", "--json"];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        let (out, stdout, _) = run(hookctl().args(&args));
+        assert!(out.status.success());
+        let mut events: Vec<String> = records(&stdout)
+            .iter()
+            .map(|r| format!("{}:{}", r["data"]["provider"].as_str().unwrap(), r["data"]["event"].as_str().unwrap()))
+            .collect();
+        events.sort();
+        events
+    };
+    assert_eq!(replayed(&["payin.*"]), ["treezor:payin.create", "treezor:payin.update"]);
+    assert_eq!(replayed(&["github"]), ["github:ping"]);
+    assert_eq!(replayed(&["treezor:*refund*", "github:p?ng"]), ["github:ping", "treezor:payinrefund.update"]);
+    assert_eq!(replayed(&[]).len(), 4);
+}
+
+#[test]
+fn verify_checks_captures_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    for event in
+        ["stripe:charge.succeeded", "treezor:payin.update", "bankingcircle:Reversed", "mobilepay:payment.reserved"]
+    {
+        let (out, _, _) = run(hookctl().args(["send", event, "--to", &listener.to("/x")]));
+        assert!(out.status.success());
+    }
+    listener.take("delivery", 4);
+    let (out, stdout, stderr) = run(hookctl().args(["verify", dir.path().to_str().unwrap()]));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert_eq!(stdout.matches(" valid ").count(), 4, "{stdout}");
+
+    // Tamper with one capture's body: verify names it and exits 3.
+    let file = captures_in(dir.path()).into_iter().find(|p| p.to_string_lossy().contains("treezor")).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap().replace("11.26", "99.99");
+    std::fs::write(&file, text).unwrap();
+    let (out, stdout, _) = run(hookctl().args(["verify", dir.path().to_str().unwrap(), "--json"]));
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    let results = records(&stdout);
+    let tampered = results.iter().find(|r| r["data"]["provider"] == "treezor").unwrap();
+    assert_eq!(tampered["data"]["verdict"]["status"], "invalid");
+    assert_eq!(results.last().unwrap()["data"]["invalid"], 1);
+
+    // With a different secret configured, every signed capture fails.
+    let (out, _, _) = run(hookctl().args(["verify", file.to_str().unwrap(), "--secret", "other"]));
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn demo_runs_the_whole_loop_and_names_every_provider() {
+    let (out, stdout, stderr) = run(hookctl().arg("demo"));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    for provider in Catalogue::embedded().unwrap().providers() {
+        assert!(stdout.contains(&provider.name), "{} missing from the demo's output", provider.name);
+    }
+    assert!(stdout.contains("all 95 deliveries were verified"), "{stdout}");
+}
