@@ -11,7 +11,7 @@ use crate::catalogue::render::Renderer;
 use crate::catalogue::{BodyFormat, Event, Provider};
 use crate::config::Secret;
 use crate::delivery::{Delivery, Headers};
-use crate::scheme::{self, php_json, SignRequest};
+use crate::scheme::{self, php_json, treezor, SchemeKind, SignRequest};
 
 /// Everything about one delivery that is not in the catalogue.
 pub struct Compose<'a> {
@@ -57,17 +57,29 @@ pub fn render_body(
     renderer: &mut Renderer<'_>,
     sets: &[(Vec<Segment>, Value)],
 ) -> Result<Vec<u8>, ComposeError> {
+    Ok(encode(provider.spec.body_format, &render_value(event, renderer, sets)?))
+}
+
+fn render_value(
+    event: &Event,
+    renderer: &mut Renderer<'_>,
+    sets: &[(Vec<Segment>, Value)],
+) -> Result<Value, ComposeError> {
     let fixture_error = |why: String| ComposeError::Fixture { origin: event.origin.clone(), why };
     let mut value = renderer.value(&event.template).map_err(fixture_error)?;
     for (segments, new) in sets {
         path::set(&mut value, segments, new.clone())
             .map_err(|why| ComposeError::Set { path: describe_path(segments), why })?;
     }
-    Ok(match provider.spec.body_format {
-        BodyFormat::Compact => serde_json::to_vec(&value).expect("a JSON value always serialises"),
-        BodyFormat::Pretty => serde_json::to_vec_pretty(&value).expect("a JSON value always serialises"),
-        BodyFormat::Php => php_json::encode(&value),
-    })
+    Ok(value)
+}
+
+fn encode(format: BodyFormat, value: &Value) -> Vec<u8> {
+    match format {
+        BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
+        BodyFormat::Pretty => serde_json::to_vec_pretty(value).expect("a JSON value always serialises"),
+        BodyFormat::Php => php_json::encode(value),
+    }
 }
 
 fn describe_path(segments: &[Segment]) -> String {
@@ -90,10 +102,22 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
             .text(&provider.spec.id_format)
             .map_err(|why| ComposeError::Fixture { origin: format!("{}/provider.toml", provider.origin), why })?,
     };
+    let kind = provider.spec.scheme;
     let mut renderer = Renderer::new(now, &id, &event.name);
+    // Treezor's signature is a field of the body: sign the rendered value before writing it once,
+    // rather than writing, parsing and splicing (the bytes are the same; this is the fast path).
+    let mut signed_in_place = None;
     let body = match options.raw_body {
         Some(raw) => raw.to_vec(),
-        None => render_body(provider, event, &mut renderer, options.sets)?,
+        None => {
+            let mut value = render_value(event, &mut renderer, options.sets)?;
+            if let (SchemeKind::Treezor, Some(secret)) = (kind, options.secret) {
+                if let Some(note) = treezor::sign_value(&secret.value, &mut value) {
+                    signed_in_place = Some(format!("{note} ({})", secret.source));
+                }
+            }
+            encode(provider.spec.body_format, &value)
+        }
     };
 
     let mut headers = Headers::new();
@@ -105,9 +129,9 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
         headers.push(name, value);
     }
 
-    let kind = provider.spec.scheme;
-    let (body, note, plaintext) = match options.secret {
-        Some(secret) => {
+    let (body, note, plaintext) = match (options.secret, signed_in_place) {
+        (_, Some(note)) => (body, note, None),
+        (Some(secret), None) => {
             let request = SignRequest {
                 secret: &secret.value,
                 body: &body,
@@ -120,10 +144,10 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
             for (name, value) in signed.headers {
                 headers.set(&name, value);
             }
-            let plaintext = (kind == scheme::SchemeKind::Bankingcircle).then(|| Bytes::from(body));
+            let plaintext = (kind == SchemeKind::Bankingcircle).then(|| Bytes::from(body));
             (signed.body, format!("{} ({})", signed.note, secret.source), plaintext)
         }
-        None => (body, "unsigned (the provider does not sign)".to_string(), None),
+        (None, None) => (body, "unsigned (the provider does not sign)".to_string(), None),
     };
     for (name, value) in options.extra_headers {
         headers.set(name, value.clone());

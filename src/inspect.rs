@@ -146,6 +146,7 @@ impl Inspector {
             now,
             tolerance: self.tolerance,
             options: &provider.spec.options,
+            parsed: body.as_ref(),
         };
         let verification =
             scheme::verify_explained(provider.spec.scheme, &request, secret.map(|s| s.value.as_str()), &others);

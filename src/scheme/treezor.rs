@@ -22,6 +22,17 @@ pub fn signature(secret: &str, object_payload: &Value) -> String {
     B64.encode(mac::sha256(secret.as_bytes(), &[&canonical]))
 }
 
+/// What a Treezor signature covers, for reports.
+pub const NOTE: &str = "object_payload_signature over PHP json_encode(object_payload)";
+
+/// Sign a parsed body in place: set its `object_payload_signature`. `None` when the body has no
+/// `object_payload` (nothing to sign).
+pub fn sign_value(secret: &str, body: &mut Value) -> Option<&'static str> {
+    let signature = signature(secret, body.get(PAYLOAD_FIELD)?);
+    body.as_object_mut()?.insert(SIGNATURE_FIELD.to_string(), Value::String(signature));
+    Some(NOTE)
+}
+
 /// Sign a body: compute the signature from its `object_payload` and write it into the
 /// `object_payload_signature` field. Every other byte of the body is kept as it was.
 pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
@@ -32,11 +43,7 @@ pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
         value.get(PAYLOAD_FIELD).ok_or_else(|| body_error(format!("the body has no top-level {PAYLOAD_FIELD}")))?;
     let signature = signature(request.secret, payload);
     let body = splice_signature(text, &signature).map_err(body_error)?;
-    Ok(Signed {
-        body,
-        headers: Vec::new(),
-        note: "object_payload_signature over PHP json_encode(object_payload)".into(),
-    })
+    Ok(Signed { body, headers: Vec::new(), note: NOTE.into() })
 }
 
 /// Put `signature` in the top-level `object_payload_signature` of a JSON object held as text,
@@ -67,9 +74,16 @@ fn splice_signature(text: &str, signature: &str) -> Result<Vec<u8>, String> {
 }
 
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
-    let value: Value = match serde_json::from_slice(request.body) {
-        Ok(value) => value,
-        Err(e) => return Verdict::invalid(Invalid::Malformed, format!("the body is not JSON: {e}")),
+    let parsed_here: Value;
+    let value = match request.parsed {
+        Some(value) => value,
+        None => match serde_json::from_slice(request.body) {
+            Ok(value) => {
+                parsed_here = value;
+                &parsed_here
+            }
+            Err(e) => return Verdict::invalid(Invalid::Malformed, format!("the body is not JSON: {e}")),
+        },
     };
     let Some(payload) = value.get(PAYLOAD_FIELD) else {
         return Verdict::invalid(Invalid::MissingHeader, format!("the body has no {PAYLOAD_FIELD} field"));
