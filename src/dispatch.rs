@@ -165,13 +165,25 @@ pub async fn run(
     let bar =
         if output.verbosity == Verbosity::Verbose { indicatif::ProgressBar::hidden() } else { output.progress(total) };
     let mut summary = Summary { planned: total, ..Summary::default() };
+    let batch = output.deferred();
     loop {
         tokio::select! {
             outcome = received.recv() => {
                 let Some(outcome) = outcome else { break };
-                summary.add(&outcome);
-                bar.inc(1);
-                bar.suspend(|| send_view::outcome(output, &outcome))?;
+                // Report everything that is waiting, then write it out at once. (The bar must not
+                // be touched inside `suspend`, which holds its lock.)
+                let mut waiting = vec![outcome];
+                while let Ok(more) = received.try_recv() {
+                    waiting.push(more);
+                }
+                bar.suspend(|| -> std::io::Result<()> {
+                    for outcome in &waiting {
+                        summary.add(outcome);
+                        send_view::outcome(&batch, outcome)?;
+                    }
+                    batch.flush()
+                })?;
+                bar.inc(waiting.len() as u64);
             }
             _ = signals.recv(), if !summary.interrupted => {
                 // Stop taking new work; what is in flight still reports.

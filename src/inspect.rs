@@ -10,6 +10,7 @@ use crate::capture::StoredVerdict;
 use crate::catalogue::{path, Catalogue, Provider};
 use crate::config::{resolve_secret, Config, Secret, SecretSource};
 use crate::delivery::Delivery;
+use crate::json::TopLevel;
 use crate::scheme::{self, OtherSecret, Verdict, VerifyRequest};
 
 /// The result of inspecting one delivery.
@@ -97,7 +98,7 @@ impl Inspector {
 
     /// Which provider sent a delivery: the forced one, else the hinted one (a capture's stored
     /// provider), else the best match of the detect rules.
-    pub fn identify(&self, delivery: &Delivery, body: Option<&Value>, hint: Option<&str>) -> Option<&Provider> {
+    pub fn identify(&self, delivery: &Delivery, body: Option<&TopLevel<'_>>, hint: Option<&str>) -> Option<&Provider> {
         if let Some(named) = self.forced.as_deref().or(hint) {
             return self.catalogue.provider(named).ok();
         }
@@ -110,12 +111,12 @@ impl Inspector {
         if by_header.is_some() {
             return by_header;
         }
-        let object = body?.as_object()?;
+        let top = body?;
         self.catalogue
             .providers()
             .iter()
             .filter(|p| !p.spec.detect.body_keys.is_empty())
-            .filter(|p| p.spec.detect.body_keys.iter().all(|k| object.contains_key(k)))
+            .filter(|p| p.spec.detect.body_keys.iter().all(|k| top.contains(k)))
             .max_by_key(|p| p.spec.detect.body_keys.len())
     }
 
@@ -126,9 +127,9 @@ impl Inspector {
 
     /// [`Inspector::inspect`], with the provider already known (from a capture).
     pub fn inspect_as(&self, delivery: &Delivery, url: &str, now: i64, hint: Option<&str>) -> Inspection {
-        let body: Option<Value> =
-            looks_like_json(&delivery.body).then(|| serde_json::from_slice(&delivery.body).ok()).flatten();
-        let Some(provider) = self.identify(delivery, body.as_ref(), hint) else {
+        // Only the top level is read: enough to recognise the provider and find the event name.
+        let top = TopLevel::parse(&delivery.body);
+        let Some(provider) = self.identify(delivery, top.as_ref(), hint) else {
             return Inspection { provider: None, event: None, verdict: None, secret_source: None, plaintext: None };
         };
         let secret = self.secrets.get(&provider.name);
@@ -146,17 +147,19 @@ impl Inspector {
             now,
             tolerance: self.tolerance,
             options: &provider.spec.options,
-            parsed: body.as_ref(),
         };
         let verification =
             scheme::verify_explained(provider.spec.scheme, &request, secret.map(|s| s.value.as_str()), &others);
         let event = match (&provider.spec.event_header, &provider.spec.event_path) {
             (Some(header), _) => delivery.headers.get(header).map(str::to_string),
-            (None, Some(event_path)) => {
-                let decrypted: Option<Value> =
-                    verification.plaintext.as_deref().and_then(|p| serde_json::from_slice(p).ok());
-                decrypted.as_ref().or(body.as_ref()).and_then(|v| path::get_text(v, event_path))
-            }
+            (None, Some(event_path)) => match (&verification.plaintext, &top) {
+                (None, Some(top)) if !event_path.contains(['.', '[']) => top.text(event_path),
+                // A nested path, or a decrypted body: parse the whole of it.
+                (plaintext, _) => {
+                    let json = plaintext.as_deref().unwrap_or(&delivery.body);
+                    serde_json::from_slice::<Value>(json).ok().and_then(|v| path::get_text(&v, event_path))
+                }
+            },
             (None, None) => None,
         };
         Inspection {
@@ -182,8 +185,4 @@ impl Inspector {
     pub fn known_event(&self, provider: &str, event: &str) -> Option<String> {
         self.catalogue.provider(provider).ok()?.event(event).map(|e| e.name.clone())
     }
-}
-
-fn looks_like_json(body: &[u8]) -> bool {
-    matches!(body.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['))
 }

@@ -16,6 +16,7 @@ pub mod dispatch;
 pub mod error;
 pub mod inspect;
 pub mod jobs;
+pub mod json;
 pub mod output;
 pub mod receiver;
 pub mod scheme;

@@ -7,7 +7,10 @@ use hookctl::error::{exit_code, is_broken_pipe, sanitize};
 fn main() -> ExitCode {
     // Parse before anything else, so --help and usage errors cost nothing.
     let cli = Cli::parse();
-    match hookctl::commands::run(cli) {
+    let result = hookctl::commands::run(cli);
+    // Whatever is still buffered goes out before the exit code (a closed pipe is not an error).
+    let _ = hookctl::output::flush_stdout();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {

@@ -61,6 +61,20 @@ proptest! {
     }
 
     #[test]
+    fn transcoding_text_equals_encoding_the_value(value in json_value(), x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+        let value = serde_json::json!([value, x, {"f": x, "s": "é/\u{1F600}"}]);
+        let expected = php_json::encode(&serde_json::from_str(&value.to_string()).unwrap());
+        for text in [serde_json::to_vec(&value).unwrap(), serde_json::to_vec_pretty(&value).unwrap()] {
+            prop_assert_eq!(php_json::transcode(&text), Some(expected.clone()));
+        }
+    }
+
+    #[test]
+    fn transcoding_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
+        let _ = php_json::transcode(&bytes);
+    }
+
+    #[test]
     fn floats_round_trip_through_php_form(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
         let text = php_json::php_float(x);
         let back: f64 = text.parse().unwrap();
@@ -73,7 +87,7 @@ proptest! {
         let options = SchemeOptions::default();
         let signed = scheme::sign(SchemeKind::Treezor, &SignRequest { secret: &secret, body: body.as_bytes(), url: "", id: "", timestamp: 0, options: &options }).unwrap();
         let headers = Headers::new();
-        let request = VerifyRequest { headers: &headers, body: &signed.body, url: "", now: 0, tolerance: 300, parsed: None, options: &options };
+        let request = VerifyRequest { headers: &headers, body: &signed.body, url: "", now: 0, tolerance: 300, options: &options };
         prop_assert!(scheme::verify(SchemeKind::Treezor, &request, &secret).verdict.is_valid());
         let other = format!("{}x", secret);
         prop_assert!(scheme::verify(SchemeKind::Treezor, &request, &other).verdict.is_invalid());
@@ -86,10 +100,20 @@ proptest! {
         for kind in [SchemeKind::Github, SchemeKind::Stripe, SchemeKind::Standard, SchemeKind::Mobilepay, SchemeKind::Cryptomate] {
             let signed = scheme::sign(kind, &SignRequest { secret: &secret, body: &body, url: "https://example.com/h", id: "msg_1", timestamp: 1_700_000_000, options: &options }).unwrap();
             let headers: Headers = signed.headers.into_iter().collect();
-            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: 1_700_000_000, tolerance: 300, parsed: None, options: &options };
+            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: 1_700_000_000, tolerance: 300, options: &options };
             prop_assert!(scheme::verify(kind, &request, &secret).verdict.is_valid(), "{:?}", kind);
         }
     }
+}
+
+#[test]
+fn transcoding_refuses_what_php_would_collapse_or_reject() {
+    assert_eq!(php_json::transcode(br#"{"a":1,"a":2}"#), None, "a repeated key goes through a parsed value");
+    assert_eq!(php_json::transcode(br#"{"a":1,}"#), None);
+    assert_eq!(php_json::transcode(b"\"\\ud800\""), None, "a lone surrogate");
+    assert_eq!(php_json::transcode(b"01"), None);
+    assert_eq!(php_json::transcode(&[b'['; 200]), None, "too deep");
+    assert_eq!(php_json::transcode(br#" { "x" : [ 1.0 , "a/b" ] } "#).unwrap(), br#"{"x":[1,"a\/b"]}"#);
 }
 
 #[test]

@@ -20,7 +20,6 @@ fn verify(provider: &str, request: &Recorded, url: &str, secret: &str) -> scheme
         url,
         now: chrono::Utc::now().timestamp(),
         tolerance: 300,
-        parsed: None,
         options: &spec.options,
     };
     scheme::verify(spec.scheme, &verify_request, secret)

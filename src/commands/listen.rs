@@ -44,7 +44,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
     }
 
-    let mut signals = crate::signals::StopSignals::new()?;
+    let signals = crate::signals::StopSignals::new()?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, args.port)).await.with_context(|| {
         format!(
             "cannot listen on {host}:{}{}",
@@ -55,38 +55,14 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let address = listener.local_addr()?;
     announce(output, address, &settings, &inspector, &args)?;
 
-    let mut receiver = Receiver::start(listener, server_config, settings, inspector)?;
+    let receiver = Receiver::start(listener, server_config, settings, inspector)?;
 
-    let mut tally = Tally::new(args.count, &args.expect);
-    let mut stopping = false;
-    let mut interrupted = false;
-    let mut timed_out = false;
     let started = Instant::now();
-    let timer = tokio::time::sleep(deadline.unwrap_or(Duration::from_secs(u32::MAX as u64)));
-    tokio::pin!(timer);
-    loop {
-        tokio::select! {
-            report = receiver.reports.recv() => {
-                let Some(report) = report else { break };
-                show(output, &report)?;
-                tally.add(&report);
-                if !stopping && tally.done() {
-                    stopping = true;
-                    receiver.stop();
-                }
-            }
-            _ = signals.recv(), if !stopping => { interrupted = true; stopping = true; receiver.stop(); }
-            _ = &mut timer, if !stopping && deadline.is_some() => { timed_out = true; stopping = true; receiver.stop(); }
-            _ = &mut receiver.server => {
-                // The server has drained; what is still queued is printed, then we are done.
-                while let Ok(report) = receiver.reports.try_recv() {
-                    show(output, &report)?;
-                    tally.add(&report);
-                }
-                break;
-            }
-        }
-    }
+    let tally = Tally::new(args.count, &args.expect);
+    // The watcher runs as a task on the runtime's workers, so handing it a report does not wake
+    // a thread of its own for every delivery.
+    let watcher = tokio::spawn(watch(receiver, signals, tally, deadline, output.clone()));
+    let Watched { tally, interrupted, timed_out } = watcher.await??;
     tally.finish(output, started.elapsed(), timed_out)?;
     Ok(if interrupted {
         exit::INTERRUPTED
@@ -97,6 +73,61 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     } else {
         exit::SUCCESS
     })
+}
+
+/// How the watch ended.
+struct Watched {
+    tally: Tally,
+    interrupted: bool,
+    timed_out: bool,
+}
+
+/// Print each report, count it, and stop the receiver when the goals are met, the time is up or
+/// a stop signal comes; return once the receiver has drained.
+async fn watch(
+    mut receiver: Receiver,
+    mut signals: crate::signals::StopSignals,
+    mut tally: Tally,
+    deadline: Option<Duration>,
+    output: Output,
+) -> std::io::Result<Watched> {
+    let batch = output.deferred();
+    let mut stopping = false;
+    let mut interrupted = false;
+    let mut timed_out = false;
+    let timer = tokio::time::sleep(deadline.unwrap_or(Duration::from_secs(u32::MAX as u64)));
+    tokio::pin!(timer);
+    loop {
+        tokio::select! {
+            report = receiver.reports.recv() => {
+                let Some(report) = report else { break };
+                // Print everything that is waiting, then write it out at once.
+                let mut next = Some(report);
+                while let Some(report) = next {
+                    show(&batch, &report)?;
+                    tally.add(&report);
+                    next = if tally.done() { None } else { receiver.reports.try_recv().ok() };
+                }
+                batch.flush()?;
+                if !stopping && tally.done() {
+                    stopping = true;
+                    receiver.stop();
+                }
+            }
+            _ = signals.recv(), if !stopping => { interrupted = true; stopping = true; receiver.stop(); }
+            _ = &mut timer, if !stopping && deadline.is_some() => { timed_out = true; stopping = true; receiver.stop(); }
+            _ = &mut receiver.server => {
+                // The server has drained; what is still queued is printed, then we are done.
+                while let Ok(report) = receiver.reports.try_recv() {
+                    show(&batch, &report)?;
+                    tally.add(&report);
+                }
+                batch.flush()?;
+                break;
+            }
+        }
+    }
+    Ok(Watched { tally, interrupted, timed_out })
 }
 
 fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {

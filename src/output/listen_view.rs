@@ -45,8 +45,13 @@ pub struct RejectedView<'a> {
     pub why: &'a str,
 }
 
+/// The local UTC offset, looked up once: asking for it per delivery costs more than the rest of
+/// the line.
+static LOCAL_OFFSET: std::sync::LazyLock<chrono::FixedOffset> =
+    std::sync::LazyLock::new(|| *chrono::Local::now().offset());
+
 fn clock(received: &Received) -> String {
-    received.received_at.with_timezone(&chrono::Local).format("%H:%M:%S%.3f").to_string()
+    received.received_at.with_timezone(&*LOCAL_OFFSET).format("%H:%M:%S%.3f").to_string()
 }
 
 fn verdict_mark(inspection: &Inspection) -> String {

@@ -1,7 +1,8 @@
 //! The only place that writes to the terminal: the colour decision, human and JSON Lines views,
 //! progress bars. Commands hand it results; it decides how they look.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::sync::{LazyLock, Mutex};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
@@ -22,6 +23,16 @@ pub enum Verbosity {
     Verbose,
 }
 
+/// Everything written to stdout goes through one buffer, so that a stream of results can be written
+/// with one system call per batch instead of one per line.
+static STDOUT: LazyLock<Mutex<BufWriter<io::Stdout>>> =
+    LazyLock::new(|| Mutex::new(BufWriter::with_capacity(64 * 1024, io::stdout())));
+
+/// Write out whatever is buffered for stdout.
+pub fn flush_stdout() -> io::Result<()> {
+    STDOUT.lock().unwrap_or_else(|e| e.into_inner()).flush()
+}
+
 /// How results are shown, decided once from the global flags and the environment.
 #[derive(Debug, Clone)]
 pub struct Output {
@@ -30,6 +41,8 @@ pub struct Output {
     /// Whether a person can answer prompts: stdin and stderr are terminals, and JSON was not asked for.
     pub interactive: bool,
     stderr_is_terminal: bool,
+    /// Leave lines in the buffer until [`Output::flush`]; for loops that print many results.
+    deferred: bool,
 }
 
 impl Output {
@@ -48,26 +61,57 @@ impl Output {
             },
             interactive: !global.json && stderr_is_terminal && io::stdin().is_terminal(),
             stderr_is_terminal,
+            deferred: false,
+        }
+    }
+
+    /// The same view, writing lines only when [`Output::flush`] is called: the caller flushes after
+    /// each batch of results, so a busy listener makes one write per batch, not per delivery.
+    pub fn deferred(&self) -> Output {
+        Output { deferred: true, ..self.clone() }
+    }
+
+    /// Write out what is buffered.
+    pub fn flush(&self) -> io::Result<()> {
+        STDOUT.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+
+    fn write(&self, write: impl FnOnce(&mut BufWriter<io::Stdout>) -> io::Result<()>) -> io::Result<()> {
+        let mut out = STDOUT.lock().unwrap_or_else(|e| e.into_inner());
+        write(&mut out)?;
+        if self.deferred {
+            Ok(())
+        } else {
+            out.flush()
         }
     }
 
     /// A view that prints only failures, with no progress bar: for work whose results another
     /// part of the command shows.
     pub fn failures_only(&self) -> Output {
-        Output { json: false, verbosity: Verbosity::Quiet, interactive: false, stderr_is_terminal: false }
+        Output {
+            json: false,
+            verbosity: Verbosity::Quiet,
+            interactive: false,
+            stderr_is_terminal: false,
+            deferred: false,
+        }
     }
 
     /// Write one line of human output to stdout.
     pub fn line(&self, text: &str) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        writeln!(out, "{text}")
+        self.write(|out| {
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")
+        })
     }
 
     /// Write one JSON Lines record `{"type": kind, "data": data}` to stdout.
     pub fn record(&self, kind: &str, data: Value) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        serde_json::to_writer(&mut out, &json!({"type": kind, "data": data}))?;
-        out.write_all(b"\n")
+        self.write(|out| {
+            serde_json::to_writer(&mut *out, &json!({"type": kind, "data": data}))?;
+            out.write_all(b"\n")
+        })
     }
 
     /// A note for the person at the terminal (stderr), suppressed by --quiet and --json.

@@ -126,8 +126,6 @@ pub struct VerifyRequest<'a> {
     /// Allowed distance between the delivery's timestamp and now, in seconds.
     pub tolerance: u64,
     pub options: &'a SchemeOptions,
-    /// The body already parsed as JSON, when the caller has it (Treezor then parses nothing again).
-    pub parsed: Option<&'a serde_json::Value>,
 }
 
 /// The outcome of verifying a delivery.
@@ -325,7 +323,7 @@ fn reserialised_form_that_verifies(
         if form == request.body {
             continue;
         }
-        let attempt = VerifyRequest { body: &form, parsed: None, ..*request };
+        let attempt = VerifyRequest { body: &form, ..*request };
         if verify(kind, &attempt, secret).verdict.is_valid() {
             return Some(name);
         }

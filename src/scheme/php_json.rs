@@ -193,3 +193,226 @@ mod tests {
         assert_eq!(php(r#"{"a":{},"b":[]}"#), r#"{"a":{},"b":[]}"#);
     }
 }
+
+/// Re-encode JSON text as PHP's `json_encode(json_decode($text))` would, straight from the text:
+/// the same bytes as [`encode`] of the parsed value, without building the value. `None` when the
+/// text is not valid JSON, nests deeper than 128, or has an object with a repeated key (which PHP
+/// would collapse; the caller then takes the slower path through a parsed value).
+pub fn transcode(text: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let mut transcoder = Transcoder { text, at: 0, out: Vec::with_capacity(text.len()) };
+    transcoder.value(0)?;
+    transcoder.skip_space();
+    (transcoder.at == text.len()).then_some(transcoder.out)
+}
+
+struct Transcoder<'a> {
+    text: &'a str,
+    at: usize,
+    out: Vec<u8>,
+}
+
+impl<'a> Transcoder<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn skip_space(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Option<()> {
+        self.skip_space();
+        (self.peek()? == byte).then(|| self.at += 1)
+    }
+
+    fn value(&mut self, depth: usize) -> Option<()> {
+        if depth > 128 {
+            return None;
+        }
+        self.skip_space();
+        match self.peek()? {
+            b'{' => self.object(depth),
+            b'[' => self.array(depth),
+            b'"' => {
+                let decoded = self.string()?;
+                write_string(&mut self.out, &decoded);
+                Some(())
+            }
+            b't' => self.literal("true"),
+            b'f' => self.literal("false"),
+            b'n' => self.literal("null"),
+            _ => self.number(),
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
+        self.text[self.at..].starts_with(word).then(|| {
+            self.at += word.len();
+            self.out.extend_from_slice(word.as_bytes());
+        })
+    }
+
+    fn object(&mut self, depth: usize) -> Option<()> {
+        self.at += 1;
+        self.out.push(b'{');
+        // Where each written key is in `out`, to spot a repeated key by its canonical bytes.
+        let mut keys: Vec<(usize, usize)> = Vec::new();
+        self.skip_space();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            self.out.push(b'}');
+            return Some(());
+        }
+        loop {
+            self.skip_space();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            if !keys.is_empty() {
+                self.out.push(b',');
+            }
+            let start = self.out.len();
+            let key = self.string()?;
+            write_string(&mut self.out, &key);
+            let end = self.out.len();
+            if keys.iter().any(|&(s, e)| self.out[s..e] == self.out[start..end]) {
+                return None;
+            }
+            keys.push((start, end));
+            self.expect(b':')?;
+            self.out.push(b':');
+            self.value(depth + 1)?;
+            self.skip_space();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    self.out.push(b'}');
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Option<()> {
+        self.at += 1;
+        self.out.push(b'[');
+        self.skip_space();
+        if self.peek()? == b']' {
+            self.at += 1;
+            self.out.push(b']');
+            return Some(());
+        }
+        let mut first = true;
+        loop {
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            self.value(depth + 1)?;
+            self.skip_space();
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    self.out.push(b']');
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A JSON string literal, decoded; borrowed when it has no escapes.
+    fn string(&mut self) -> Option<std::borrow::Cow<'a, str>> {
+        self.at += 1;
+        let start = self.at;
+        let text: &'a str = self.text;
+        let bytes = text.as_bytes();
+        // Fast path: no escapes.
+        while let Some(&b) = bytes.get(self.at) {
+            match b {
+                b'"' => {
+                    self.at += 1;
+                    return Some(std::borrow::Cow::Borrowed(&text[start..self.at - 1]));
+                }
+                b'\\' => break,
+                0x00..=0x1f => return None,
+                _ => self.at += 1,
+            }
+        }
+        let mut decoded = String::from(&text[start..self.at]);
+        loop {
+            let c = text[self.at..].chars().next()?;
+            match c {
+                '"' => {
+                    self.at += 1;
+                    return Some(std::borrow::Cow::Owned(decoded));
+                }
+                '\\' => {
+                    let escape = *bytes.get(self.at + 1)?;
+                    self.at += 2;
+                    decoded.push(match escape {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => self.unicode_escape()?,
+                        _ => return None,
+                    });
+                }
+                c if (c as u32) < 0x20 => return None,
+                c => {
+                    decoded.push(c);
+                    self.at += c.len_utf8();
+                }
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (after the `\u`), joining a surrogate pair.
+    fn unicode_escape(&mut self) -> Option<char> {
+        let unit = self.hex4()?;
+        match unit {
+            0xD800..=0xDBFF => {
+                if self.text.as_bytes().get(self.at..self.at + 2)? != b"\\u" {
+                    return None;
+                }
+                self.at += 2;
+                let low = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&low) {
+                    return None;
+                }
+                char::from_u32(0x10000 + ((unit as u32 - 0xD800) << 10) + (low as u32 - 0xDC00))
+            }
+            0xDC00..=0xDFFF => None,
+            _ => char::from_u32(unit as u32),
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u16> {
+        let digits = self.text.get(self.at..self.at + 4)?;
+        self.at += 4;
+        u16::from_str_radix(digits, 16).ok().filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+
+    fn number(&mut self) -> Option<()> {
+        let start = self.at;
+        while matches!(self.peek(), Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')) {
+            self.at += 1;
+        }
+        let token = &self.text[start..self.at];
+        // Only what JSON allows: serde_json checks the grammar for us.
+        let number: Number = serde_json::from_str(token).ok()?;
+        write_number(&mut self.out, &number);
+        Some(())
+    }
+}

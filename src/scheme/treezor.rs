@@ -9,6 +9,8 @@ use base64::Engine;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use crate::json::TopLevel;
+
 use super::{
     constant_time_eq, mac, php_json, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest,
 };
@@ -74,29 +76,29 @@ fn splice_signature(text: &str, signature: &str) -> Result<Vec<u8>, String> {
 }
 
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
-    let parsed_here: Value;
-    let value = match request.parsed {
-        Some(value) => value,
-        None => match serde_json::from_slice(request.body) {
-            Ok(value) => {
-                parsed_here = value;
-                &parsed_here
-            }
-            Err(e) => return Verdict::invalid(Invalid::Malformed, format!("the body is not JSON: {e}")),
-        },
+    // Only the two fields that matter are read; the payload is re-encoded straight from its text.
+    let Some(top) = TopLevel::parse(request.body) else {
+        return Verdict::invalid(Invalid::Malformed, "the body is not a JSON object");
     };
-    let Some(payload) = value.get(PAYLOAD_FIELD) else {
+    let Some(payload) = top.get(PAYLOAD_FIELD) else {
         return Verdict::invalid(Invalid::MissingHeader, format!("the body has no {PAYLOAD_FIELD} field"));
     };
-    let given = match value.get(SIGNATURE_FIELD) {
+    let given: String = match top.get(SIGNATURE_FIELD).map(|raw| serde_json::from_str::<Value>(raw.get())) {
         None => return Verdict::invalid(Invalid::MissingHeader, format!("the body has no {SIGNATURE_FIELD} field")),
-        Some(Value::String(s)) => s,
+        Some(Ok(Value::String(s))) => s,
         Some(_) => return Verdict::invalid(Invalid::Malformed, format!("{SIGNATURE_FIELD} is not a string")),
     };
     let Ok(given) = B64.decode(given.trim()) else {
         return Verdict::invalid(Invalid::Malformed, format!("{SIGNATURE_FIELD} is not base64"));
     };
-    let canonical = php_json::encode(payload);
+    let canonical = match php_json::transcode(payload.get().as_bytes()) {
+        Some(canonical) => canonical,
+        // A repeated key (PHP keeps the last value, in the first one's place): go through a value.
+        None => match serde_json::from_str::<Value>(payload.get()) {
+            Ok(value) => php_json::encode(&value),
+            Err(e) => return Verdict::invalid(Invalid::Malformed, format!("{PAYLOAD_FIELD} is not JSON: {e}")),
+        },
+    };
     let expected = mac::sha256(secret.as_bytes(), &[&canonical]);
     if constant_time_eq(&given, &expected) {
         Verdict::valid("object_payload_signature matches")
