@@ -148,52 +148,6 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn php(json: &str) -> String {
-        let value: Value = serde_json::from_str(json).unwrap();
-        String::from_utf8(encode(&value)).unwrap()
-    }
-
-    #[test]
-    fn floats_follow_php() {
-        for (input, expected) in [
-            ("10.0", "10"),
-            ("10.5", "10.5"),
-            ("-0.01", "-0.01"),
-            ("0.0001", "0.0001"),
-            ("0.00001", "1.0e-5"),
-            ("1.5e-7", "1.5e-7"),
-            ("1e25", "1.0e+25"),
-            ("1.0E+25", "1.0e+25"),
-            ("123456789012345678", "123456789012345678"),
-            ("1234567890123456789012", "1.2345678901234568e+21"),
-            ("100000000000000000.0", "1.0e+17"),
-            ("1e16", "10000000000000000"),
-            ("12345678901234567890", "1.2345678901234567e+19"),
-            ("1E+2", "100"),
-            ("1000000000000000000.0", "1.0e+18"),
-            ("0.1", "0.1"),
-            ("-0.0", "-0"),
-            ("1250.00", "1250"),
-            ("-0", "0"),
-        ] {
-            assert_eq!(php(input), expected, "for {input}");
-        }
-    }
-
-    #[test]
-    fn strings_follow_php() {
-        assert_eq!(php(r#""a/b""#), r#""a\/b""#);
-        assert_eq!(php(r#""é€😀""#), r#""\u00e9\u20ac\ud83d\ude00""#);
-        assert_eq!(php("\"\\u007f\\u0001\\u2028\""), "\"\u{7f}\\u0001\\u2028\"");
-        assert_eq!(php(r#""<>&'""#), r#""<>&'""#);
-        assert_eq!(php(r#"{"a":{},"b":[]}"#), r#"{"a":{},"b":[]}"#);
-    }
-}
-
 /// Re-encode JSON text as PHP's `json_encode(json_decode($text))` would, straight from the text:
 /// the same bytes as [`encode`] of the parsed value, without building the value. `None` when the
 /// text is not valid JSON, nests deeper than 128, or has an object with a repeated key (which PHP
@@ -414,5 +368,51 @@ impl<'a> Transcoder<'a> {
         let number: Number = serde_json::from_str(token).ok()?;
         write_number(&mut self.out, &number);
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn php(json: &str) -> String {
+        let value: Value = serde_json::from_str(json).unwrap();
+        String::from_utf8(encode(&value)).unwrap()
+    }
+
+    #[test]
+    fn floats_follow_php() {
+        for (input, expected) in [
+            ("10.0", "10"),
+            ("10.5", "10.5"),
+            ("-0.01", "-0.01"),
+            ("0.0001", "0.0001"),
+            ("0.00001", "1.0e-5"),
+            ("1.5e-7", "1.5e-7"),
+            ("1e25", "1.0e+25"),
+            ("1.0E+25", "1.0e+25"),
+            ("123456789012345678", "123456789012345678"),
+            ("1234567890123456789012", "1.2345678901234568e+21"),
+            ("100000000000000000.0", "1.0e+17"),
+            ("1e16", "10000000000000000"),
+            ("12345678901234567890", "1.2345678901234567e+19"),
+            ("1E+2", "100"),
+            ("1000000000000000000.0", "1.0e+18"),
+            ("0.1", "0.1"),
+            ("-0.0", "-0"),
+            ("1250.00", "1250"),
+            ("-0", "0"),
+        ] {
+            assert_eq!(php(input), expected, "for {input}");
+        }
+    }
+
+    #[test]
+    fn strings_follow_php() {
+        assert_eq!(php(r#""a/b""#), r#""a\/b""#);
+        assert_eq!(php(r#""é€😀""#), r#""\u00e9\u20ac\ud83d\ude00""#);
+        assert_eq!(php("\"\\u007f\\u0001\\u2028\""), "\"\u{7f}\\u0001\\u2028\"");
+        assert_eq!(php(r#""<>&'""#), r#""<>&'""#);
+        assert_eq!(php(r#"{"a":{},"b":[]}"#), r#"{"a":{},"b":[]}"#);
     }
 }
