@@ -60,6 +60,20 @@ impl FromIterator<(String, String)> for Headers {
     }
 }
 
+/// Headers that describe one hop or the body's framing, not the delivery: never passed on or
+/// replayed (the HTTP client recomputes them).
+pub const HOP_BY_HOP: &[&str] = &[
+    "host",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+];
+
 /// A webhook delivery: method, target (path and query), headers, and the body exactly as bytes.
 #[derive(Debug, Clone)]
 pub struct Delivery {

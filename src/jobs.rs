@@ -13,7 +13,7 @@ use crate::catalogue::path::Segment;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::compose::{compose, Compose, ComposeError, Composed};
 use crate::config::{resolve_secret, Config, Secret};
-use crate::delivery::{Delivery, Headers};
+use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
 use crate::dispatch::{Job, JobError, JobSource};
 use crate::scheme::{self, SignRequest};
 
@@ -118,19 +118,6 @@ impl JobSource for FixtureBatch {
     }
 }
 
-/// Headers that describe one hop or the body's framing; the client sets its own.
-const NOT_REPLAYED: &[&str] = &[
-    "host",
-    "content-length",
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-];
-
 /// Captured deliveries to send again.
 pub struct CaptureBatch {
     pub items: Vec<(PathBuf, Capture)>,
@@ -181,7 +168,7 @@ impl CaptureBatch {
         let mut headers: Headers = delivery
             .headers
             .iter()
-            .filter(|(name, _)| !NOT_REPLAYED.iter().any(|h| name.eq_ignore_ascii_case(h)))
+            .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
         let mut note = "replayed as captured".to_string();

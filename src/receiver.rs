@@ -17,27 +17,14 @@ use tokio::task::JoinHandle;
 use crate::capture::{self, Capture, StoredResponse};
 use crate::cli::Decision;
 use crate::client::Client;
-use crate::delivery::{Delivery, Headers};
+use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
 use crate::inspect::{Inspection, Inspector};
-use crate::output::listen_view::Forwarded;
+use crate::output::listen_view::{DeliveryView, Forwarded};
 use crate::server::{self, Answer, BodyProblem, Received, ServerConfig};
 use crate::units;
 
 /// CryptoMate expects an answer to a card authorisation within this time.
 const AUTHORIZATION_DEADLINE: Duration = Duration::from_millis(1200);
-
-/// Headers that belong to one hop and are not passed on to the app.
-const HOP_BY_HOP: &[&str] = &[
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "te",
-    "trailer",
-    "upgrade",
-    "host",
-    "content-length",
-];
 
 /// The listener's settings, checked once.
 pub struct Settings {
@@ -92,6 +79,24 @@ impl Default for Settings {
             decision: Decision::Approve,
             forward: None,
         }
+    }
+}
+
+impl Report {
+    /// The view of a delivery report, for printing; `None` for a rejected request.
+    pub fn delivery_view(&self) -> Option<DeliveryView<'_>> {
+        let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, remark } = self else {
+            return None;
+        };
+        Some(DeliveryView {
+            received,
+            inspection,
+            status: *status,
+            elapsed: *elapsed,
+            capture: capture.as_ref(),
+            forwarded: forwarded.as_ref(),
+            remark: remark.as_deref(),
+        })
     }
 }
 

@@ -21,7 +21,7 @@ use crate::dispatch::{self, JobSource};
 use crate::error::exit;
 use crate::inspect::{Inspection, Inspector};
 use crate::jobs::{CaptureBatch, FixtureBatch};
-use crate::output::listen_view::{self, DeliveryView};
+use crate::output::listen_view;
 use crate::output::{Output, Verbosity};
 use crate::receiver::{Receiver, Report, Settings};
 use crate::scheme::{SchemeKind, Verdict};
@@ -158,17 +158,8 @@ async fn exchange(
 }
 
 fn show(output: &Output, report: &Report, phase: &str) -> std::io::Result<()> {
-    let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, remark } = report else {
+    let Some(view) = report.delivery_view() else {
         return Ok(());
-    };
-    let view = DeliveryView {
-        received,
-        inspection,
-        status: *status,
-        elapsed: *elapsed,
-        capture: capture.as_ref(),
-        forwarded: forwarded.as_ref(),
-        remark: remark.as_deref(),
     };
     if output.json {
         let mut data = listen_view::delivery_json(&view);

@@ -17,7 +17,7 @@ use crate::cli::ListenArgs;
 use crate::client::{Client, ClientOptions};
 use crate::error::{exit, UsageError};
 use crate::inspect::Inspector;
-use crate::output::listen_view::{self, DeliveryView, RejectedView};
+use crate::output::listen_view::{self, RejectedView};
 use crate::output::Output;
 use crate::receiver::{Receiver, Report, Settings};
 use crate::server::ServerConfig;
@@ -219,16 +219,8 @@ fn announce(
 
 fn show(output: &Output, report: &Report) -> std::io::Result<()> {
     match report {
-        Report::Delivery { received, inspection, status, elapsed, capture, forwarded, remark } => {
-            let view = DeliveryView {
-                received,
-                inspection,
-                status: *status,
-                elapsed: *elapsed,
-                capture: capture.as_ref(),
-                forwarded: forwarded.as_ref(),
-                remark: remark.as_deref(),
-            };
+        Report::Delivery { .. } => {
+            let view = report.delivery_view().expect("a delivery report has a delivery view");
             if output.json {
                 output.record("delivery", listen_view::delivery_json(&view))
             } else {

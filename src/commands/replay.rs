@@ -26,12 +26,7 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let items: Vec<_> = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).collect();
     let to_text = args.to.clone().unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
-    let expect = args
-        .expect_status
-        .as_deref()
-        .map(StatusRule::parse)
-        .transpose()
-        .map_err(|e| UsageError::new(format!("--expect-status: {e}")))?;
+    let expect = StatusRule::from_option(args.expect_status.as_deref())?;
     if !args.resign {
         warn_stale(output, &ctx.catalogue, &items)?;
     }

@@ -66,12 +66,7 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     if args.count == 0 {
         return Err(UsageError::new("--count must be at least 1").into());
     }
-    let expect = args
-        .expect_status
-        .as_deref()
-        .map(StatusRule::parse)
-        .transpose()
-        .map_err(|e| UsageError::new(format!("--expect-status: {e}")))?;
+    let expect = StatusRule::from_option(args.expect_status.as_deref())?;
     let raw_body = args.body.as_deref().map(read_body).transpose()?;
 
     let mut plans = Vec::new();
