@@ -101,7 +101,7 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s h -l help -d 
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s t -l to -d 'Where to send; a path here replaces the captured one [default: http://localhost:8080/, with the captured path]' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l filter -d 'Replay only these: provider, event or provider:event, with * and ? globs (repeatable)' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s s -l secret -d 'The secret for --resign (else the usual sources)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s s -l secret -d 'The secret for --resign and for restoring CryptoMate\'s key (else the usual sources)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -s c -l concurrency -d 'How many requests may be in flight at once; 1 keeps strict order' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l rate -d 'At most this many requests per second, e.g. 50 or 50/s or 600/m' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand replay" -l expect-status -d 'Statuses that count as delivered [default: the provider\'s own rule]' -r

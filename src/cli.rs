@@ -264,8 +264,8 @@ pub struct ReplayArgs {
     #[arg(long)]
     pub resign: bool,
 
-    /// The secret for --resign (else the usual sources)
-    #[arg(long, short = 's', value_name = "SECRET", requires = "resign")]
+    /// The secret for --resign and for restoring CryptoMate's key (else the usual sources)
+    #[arg(long, short = 's', value_name = "SECRET")]
     pub secret: Option<String>,
 
     /// How many requests may be in flight at once; 1 keeps strict order

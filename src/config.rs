@@ -88,6 +88,18 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Every provider's built-in test secret, whatever else is configured (for `demo`).
+pub fn builtin_secrets(catalogue: &crate::catalogue::Catalogue) -> Vec<(String, Secret)> {
+    catalogue
+        .providers()
+        .iter()
+        .filter_map(|p| {
+            let value = p.spec.test_secret.clone()?;
+            Some((p.name.clone(), Secret { value, source: SecretSource::BuiltIn }))
+        })
+        .collect()
+}
+
 /// The environment variable that holds one provider's secret.
 pub fn secret_env_name(provider: &str) -> String {
     let upper: String =

@@ -88,6 +88,11 @@ impl Inspector {
         Inspector { catalogue, forced, secrets, tolerance }
     }
 
+    /// An inspector with exactly these secrets, by provider.
+    pub fn with_secrets(catalogue: Catalogue, secrets: Vec<(String, Secret)>, tolerance: u64) -> Self {
+        Inspector { catalogue, forced: None, secrets: secrets.into_iter().collect(), tolerance }
+    }
+
     pub fn catalogue(&self) -> &Catalogue {
         &self.catalogue
     }

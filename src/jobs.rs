@@ -12,7 +12,7 @@ use crate::capture::Capture;
 use crate::catalogue::path::Segment;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::compose::{compose, Compose, ComposeError, Composed};
-use crate::config::{resolve_secret, Config, Secret};
+use crate::config::{resolve_secret, Config, Secret, SecretSource};
 use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
 use crate::dispatch::{Job, JobError, JobSource};
 use crate::scheme::{self, SignRequest};
@@ -57,8 +57,7 @@ impl FixtureBatch {
             .providers()
             .iter()
             .flat_map(|p| {
-                let secret = resolve_secret(p, None, &Config::default())
-                    .filter(|s| s.source == crate::config::SecretSource::BuiltIn);
+                let secret = p.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
                 p.events.iter().map(move |e| Plan::new(p, e, secret.clone(), None))
             })
             .collect();
@@ -126,23 +125,24 @@ pub struct CaptureBatch {
     pub own_path: bool,
     pub expect: Option<StatusRule>,
     pub catalogue: Catalogue,
-    /// Secrets to sign timestamped schemes again with, by provider; empty to replay as captured.
-    pub resign: Vec<(String, Secret)>,
+    /// The configured secrets, by provider: to restore a key stored as its digest, and to re-sign.
+    pub secrets: Vec<(String, Secret)>,
+    /// Sign timestamped schemes (Stripe, Standard Webhooks) again with a fresh timestamp.
+    pub resign: bool,
 }
 
 impl CaptureBatch {
     pub fn new(items: Vec<(PathBuf, Capture)>, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
-        CaptureBatch { items, to, own_path, expect: None, catalogue, resign: Vec::new() }
+        CaptureBatch { items, to, own_path, expect: None, catalogue, secrets: Vec::new(), resign: false }
     }
 
-    /// Sign Stripe and Standard Webhooks deliveries again, with these secrets' sources.
-    pub fn resign_with(mut self, flag: Option<&str>, config: &Config) -> Self {
-        self.resign = self
+    /// Use the secrets from these sources (`--secret`, environment, config, built-in).
+    pub fn with_secrets(mut self, flag: Option<&str>, config: &Config) -> Self {
+        self.secrets = self
             .catalogue
             .providers()
             .iter()
-            .filter(|p| p.spec.scheme.has_tolerance())
             .filter_map(|p| resolve_secret(p, flag, config).map(|s| (p.name.clone(), s)))
             .collect();
         self
@@ -172,8 +172,23 @@ impl CaptureBatch {
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect();
         let mut note = "replayed as captured".to_string();
-        let secret = self.resign.iter().find(|(p, _)| *p == provider).map(|(_, s)| s);
-        if let (Some(spec), Some(secret)) = (spec.filter(|s| s.scheme.has_tolerance()), secret) {
+        let secret = self.secrets.iter().find(|(p, _)| *p == provider).map(|(_, s)| s);
+        // A key stored as its digest goes out as the key again, when the configured one matches.
+        if let Some(header) = spec.and_then(|s| s.scheme.secret_header()) {
+            let stored =
+                headers.get(header).filter(|v| v.starts_with(scheme::cryptomate::DIGEST_PREFIX)).map(str::to_string);
+            if let Some(stored) = stored {
+                match secret.filter(|s| scheme::cryptomate::digest(&s.value) == stored) {
+                    Some(secret) => {
+                        headers.set(header, secret.value.clone());
+                        note = format!("replayed as captured, {header} restored ({})", secret.source);
+                    }
+                    None => note = format!("replayed as captured; no configured secret matches the stored {header}"),
+                }
+            }
+        }
+        let resign_secret = secret.filter(|_| self.resign);
+        if let (Some(spec), Some(secret)) = (spec.filter(|s| s.scheme.has_tolerance()), resign_secret) {
             let options =
                 scheme::SchemeOptions { svix_headers: headers.contains("svix-signature"), ..spec.options.clone() };
             let id = headers.get("webhook-id").or_else(|| headers.get("svix-id")).unwrap_or(&capture.id).to_string();

@@ -204,6 +204,11 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         headers.extend(settings.response_headers.iter().cloned());
         Answer { status: settings.status, headers, body }
     };
+    // The key CryptoMate sends as a header is a secret: from here on only its digest is kept.
+    let mut received = received;
+    if let Some(header) = provider.and_then(|p| p.spec.scheme.secret_header()) {
+        redact(&mut received.delivery.headers, header);
+    }
     if let Some(delay) = settings.delay {
         tokio::time::sleep(delay).await;
     }
@@ -244,6 +249,13 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         remark,
     });
     answer
+}
+
+fn redact(headers: &mut Headers, name: &str) {
+    if let Some(value) = headers.get(name).filter(|v| !v.starts_with(crate::scheme::cryptomate::DIGEST_PREFIX)) {
+        let digest = crate::scheme::cryptomate::digest(value);
+        headers.set(name, digest);
+    }
 }
 
 async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Forwarded) {

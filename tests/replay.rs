@@ -189,3 +189,40 @@ fn demo_runs_the_whole_loop_and_names_every_provider() {
     }
     assert!(stdout.contains("all 95 deliveries were verified"), "{stdout}");
 }
+
+#[test]
+fn cryptomates_key_is_never_stored_yet_captures_verify_and_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = "my-cryptomate-webhook-key";
+    let listener =
+        Listener::start_with_env(&["--save", dir.path().to_str().unwrap()], &[("HOOKCTL_CRYPTOMATE_SECRET", key)]);
+    let (out, _, _) =
+        run(hookctl().args(["send", "cryptomate:AUTHORIZATION", "--to", &listener.to("/"), "--secret", key]));
+    assert!(out.status.success());
+    let delivery = &listener.take("delivery", 1)[0];
+    assert_eq!(delivery["verdict"]["status"], "valid");
+    assert!(!delivery.to_string().contains(key), "the key is not printed: {delivery}");
+    let file = &captures_in(dir.path())[0];
+    let stored = std::fs::read_to_string(file).unwrap();
+    assert!(!stored.contains(key), "the key is not saved");
+    assert!(stored.contains("sha256:"), "its digest is");
+
+    let (out, stdout, _) = run(hookctl().args(["verify", dir.path().to_str().unwrap(), "--secret", key]));
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (out, _, _) = run(hookctl().args(["verify", dir.path().to_str().unwrap(), "--secret", "another-key"]));
+    assert_eq!(out.status.code(), Some(3));
+
+    let second = Listener::start_with_env(&[], &[("HOOKCTL_CRYPTOMATE_SECRET", key)]);
+    let (out, stdout, _) = run(hookctl()
+        .args(["replay", dir.path().to_str().unwrap(), "--to", &second.to("")])
+        .env("HOOKCTL_CRYPTOMATE_SECRET", key));
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(second.take("delivery", 1)[0]["verdict"]["status"], "valid", "the key was restored for the replay");
+}
+
+#[test]
+fn demo_ignores_secrets_in_the_environment() {
+    let (out, stdout, stderr) =
+        run(hookctl().arg("demo").env("HOOKCTL_SECRET", "something-else").env("HOOKCTL_STRIPE_SECRET", "whsec_x"));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+}

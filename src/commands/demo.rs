@@ -16,7 +16,7 @@ use super::Context;
 use crate::capture;
 use crate::cli::DemoArgs;
 use crate::client::{Client, ClientOptions};
-use crate::config::Config;
+use crate::config::builtin_secrets;
 use crate::dispatch::{self, JobSource};
 use crate::error::exit;
 use crate::inspect::{Inspection, Inspector};
@@ -43,7 +43,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let dir = args.save.clone().unwrap_or_else(|| temporary.path().to_path_buf());
     capture::create_dir(&dir)?;
     // Built-in test secrets on both sides, whatever the environment says: the demo needs nothing set up.
-    let inspector = || Inspector::new(catalogue.clone(), None, None, &Config::default(), 300);
+    let inspector = || Inspector::with_secrets(catalogue.clone(), builtin_secrets(&catalogue), 300);
     let unsigned: Vec<String> =
         catalogue.providers().iter().filter(|p| p.spec.scheme == SchemeKind::None).map(|p| p.name.clone()).collect();
     let passed = |inspection: &Inspection| match &inspection.verdict {
@@ -88,7 +88,9 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let second = start(config, settings, inspector()).await?;
     let to = Url::parse(&format!("http://{}/", second.address))?;
     heading(output, &format!("2/3  Replaying {} captures from {} to {to}", items.len(), dir.display()))?;
-    let replay = Arc::new(CaptureBatch::new(items.clone(), to, catalogue.clone()));
+    let mut replay = CaptureBatch::new(items.clone(), to, catalogue.clone());
+    replay.secrets = builtin_secrets(&catalogue);
+    let replay = Arc::new(replay);
     let reports = exchange(second, replay, client, &quiet, output, "replay").await?;
     for report in &reports {
         if let Report::Delivery { inspection, .. } = report {

@@ -32,9 +32,8 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     let mut batch = CaptureBatch::new(items, to, ctx.catalogue.clone());
     batch.expect = expect;
-    if args.resign {
-        batch = batch.resign_with(args.secret.as_deref(), &ctx.config);
-    }
+    batch = batch.with_secrets(args.secret.as_deref(), &ctx.config);
+    batch.resign = args.resign;
     let replay = Arc::new(batch);
     if args.dry_run {
         return dry_run(&replay, output, unreadable.len());

@@ -6,6 +6,15 @@ use super::{constant_time_eq, Invalid, SignRequest, Signed, Verdict, VerifyReque
 pub const KEY_HEADER: &str = "X-Webhook-Key";
 pub const TIMESTAMP_HEADER: &str = "X-Request-Timestamp";
 
+/// What captures and printed headers hold instead of the key: its SHA-256, so that the key is
+/// never stored, yet a capture can still be verified offline and the key restored for a replay.
+pub const DIGEST_PREFIX: &str = "sha256:";
+
+pub fn digest(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{DIGEST_PREFIX}{}", hex::encode(Sha256::digest(key.as_bytes())))
+}
+
 pub fn sign(request: &SignRequest<'_>) -> Signed {
     Signed {
         body: request.body.to_vec(),
@@ -20,6 +29,11 @@ pub fn sign(request: &SignRequest<'_>) -> Signed {
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     let Some(given) = request.headers.get(KEY_HEADER) else {
         return Verdict::invalid(Invalid::MissingHeader, format!("no {KEY_HEADER} header"));
+    };
+    // A stored capture holds the key's digest; compare digests then.
+    let (given, secret) = match given.strip_prefix(DIGEST_PREFIX) {
+        Some(_) => (given.to_string(), digest(secret)),
+        None => (given.to_string(), secret.to_string()),
     };
     if !constant_time_eq(given.as_bytes(), secret.as_bytes()) {
         // With no body binding, a different key can only mean a different secret.
