@@ -142,6 +142,20 @@ pub fn create_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
+/// Remove the temporary files that a listener killed mid-write left behind; returns how many.
+pub fn clean_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            name.starts_with('.') && name.ends_with(".json.tmp")
+        })
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count()
+}
+
 /// Write a capture atomically: a hidden temporary file in the same folder, then a rename.
 pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathBuf> {
     use std::io::Write;

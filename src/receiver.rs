@@ -56,6 +56,11 @@ pub enum Report {
         status: u16,
         why: String,
     },
+    /// A connection that ended in an error before a request could be handled.
+    ConnectionError {
+        peer: SocketAddr,
+        error: String,
+    },
 }
 
 /// The state every request handler shares.
@@ -118,6 +123,10 @@ impl Receiver {
     ) -> std::io::Result<Self> {
         let address = listener.local_addr()?;
         let (reports, incoming) = mpsc::unbounded_channel();
+        let errors = reports.clone();
+        let connection_errors: server::ConnectionErrors = Arc::new(move |peer, error| {
+            let _ = errors.send(Report::ConnectionError { peer, error });
+        });
         let shared = Arc::new(Shared { settings, inspector, reports });
         let handler: server::Handler = Arc::new(move |received| {
             let shared = shared.clone();
@@ -125,8 +134,9 @@ impl Receiver {
         });
         let stop = Arc::new(Notify::new());
         let stop_signal = stop.clone();
-        let server =
-            tokio::spawn(server::serve(listener, config, handler, async move { stop_signal.notified().await }));
+        let server = tokio::spawn(server::serve(listener, config, handler, connection_errors, async move {
+            stop_signal.notified().await
+        }));
         Ok(Receiver { address, reports: incoming, stop, server })
     }
 

@@ -81,9 +81,19 @@ impl Answer {
 
 pub type Handler = Arc<dyn Fn(Received) -> Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync>;
 
+/// Told of every connection that ended in an error: bytes that are not HTTP, headers too large or
+/// too slow, a client that hung up mid-request.
+pub type ConnectionErrors = Arc<dyn Fn(SocketAddr, String) + Send + Sync>;
+
 /// Serve until `shutdown` completes, then stop accepting, let in-flight requests finish (up to the
 /// drain timeout), and return.
-pub async fn serve(listener: TcpListener, config: ServerConfig, handler: Handler, shutdown: impl Future<Output = ()>) {
+pub async fn serve(
+    listener: TcpListener,
+    config: ServerConfig,
+    handler: Handler,
+    connection_errors: ConnectionErrors,
+    shutdown: impl Future<Output = ()>,
+) {
     let graceful = GracefulShutdown::new();
     let sequence = Arc::new(AtomicU64::new(0));
     let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -113,10 +123,12 @@ pub async fn serve(listener: TcpListener, config: ServerConfig, handler: Handler
                 });
                 let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
                 let watched = graceful.watch(connection);
+                let connection_errors = connection_errors.clone();
                 tokio::spawn(async move {
-                    // A connection error (a client that hung up, bytes that are not HTTP) ends
-                    // that connection only.
-                    let _ = watched.await;
+                    // A connection error ends that connection only; the listener goes on.
+                    if let Err(error) = watched.await {
+                        connection_errors(peer, error_text(&*error));
+                    }
                 });
             }
             _ = &mut shutdown => break,
@@ -167,6 +179,17 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         delivery: Delivery { method: parts.method.to_string(), target, headers, body },
         body_problem,
     }
+}
+
+fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 fn respond(answer: Answer) -> Response<Full<Bytes>> {

@@ -42,6 +42,10 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
     if let Some(dir) = &settings.save {
         capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
+        let removed = capture::clean_leftovers(dir);
+        if removed > 0 {
+            output.note(&format!("Removed {removed} partial capture files left by an interrupted listener"));
+        }
     }
 
     let signals = crate::signals::StopSignals::new()?;
@@ -235,6 +239,13 @@ fn show(output: &Output, report: &Report) -> std::io::Result<()> {
                 output.line(&listen_view::rejected_human(&view))
             }
         }
+        Report::ConnectionError { peer, error } => {
+            if output.json {
+                output.record("connection_error", json!({"peer": peer.to_string(), "error": error}))
+            } else {
+                output.line(&listen_view::connection_error_human(*peer, error))
+            }
+        }
     }
 }
 
@@ -284,7 +295,7 @@ impl Tally {
                     *seen |= matches;
                 }
             }
-            Report::Rejected { .. } => self.rejected += 1,
+            Report::Rejected { .. } | Report::ConnectionError { .. } => self.rejected += 1,
         }
     }
 

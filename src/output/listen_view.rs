@@ -199,6 +199,15 @@ pub fn rejected_human(view: &RejectedView<'_>) -> String {
     )
 }
 
+pub fn connection_error_human(peer: std::net::SocketAddr, error: &str) -> String {
+    format!(
+        "{} {peer}  {} {}",
+        chrono::Utc::now().with_timezone(&*LOCAL_OFFSET).format("%H:%M:%S%.3f").to_string().dimmed(),
+        "✘ connection error:".red().bold(),
+        sanitize(error)
+    )
+}
+
 pub fn rejected_json(view: &RejectedView<'_>) -> Value {
     json!({
         "sequence": view.received.sequence,

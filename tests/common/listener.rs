@@ -85,9 +85,14 @@ impl Listener {
     }
 
     /// Send SIGINT, as Ctrl-C does, and wait for the exit.
-    pub fn interrupt(mut self) -> (ExitStatus, Vec<Value>) {
+    pub fn interrupt(self) -> (ExitStatus, Vec<Value>) {
+        self.signal("-INT")
+    }
+
+    /// Send a signal (`-TERM`, `-KILL`, …) and wait for the exit.
+    pub fn signal(mut self, signal: &str) -> (ExitStatus, Vec<Value>) {
         let child = self.child.as_ref().unwrap();
-        let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+        let _ = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status();
         let mut child = self.child.take().unwrap();
         let status = child.wait().expect("the listener exits");
         let rest = self.records.iter().collect();
