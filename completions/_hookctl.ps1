@@ -109,6 +109,8 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of ./hookctl.toml or the user config folder')
             [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'Add or override providers and events from a folder laid out like fixtures/')
             [CompletionResult]::new('--reject-invalid', '--reject-invalid', [CompletionResultType]::ParameterName, 'Answer deliveries that fail verification with 401, or the provider''s own failure status (Treezor: 500)')
+            [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Mask card numbers, IBANs and e-mail addresses in what is printed')
+            [CompletionResult]::new('--redact-saved', '--redact-saved', [CompletionResultType]::ParameterName, 'Mask them in the captures too (their bodies then no longer verify)')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines on stdout, one object per result')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: only failures and the summary')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: only failures and the summary')

@@ -104,6 +104,8 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
             cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
             cand --reject-invalid 'Answer deliveries that fail verification with 401, or the provider''s own failure status (Treezor: 500)'
+            cand --redact 'Mask card numbers, IBANs and e-mail addresses in what is printed'
+            cand --redact-saved 'Mask them in the captures too (their bodies then no longer verify)'
             cand --json 'Print JSON Lines on stdout, one object per result'
             cand -q 'Print less: only failures and the summary'
             cand --quiet 'Print less: only failures and the summary'

@@ -94,6 +94,8 @@ never\t''"
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l reject-invalid -d 'Answer deliveries that fail verification with 401, or the provider\'s own failure status (Treezor: 500)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l redact -d 'Mask card numbers, IBANs and e-mail addresses in what is printed'
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l redact-saved -d 'Mask them in the captures too (their bodies then no longer verify)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l json -d 'Print JSON Lines on stdout, one object per result'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s q -l quiet -d 'Print less: only failures and the summary'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s v -l verbose -d 'Print more: headers and bodies'

@@ -244,6 +244,14 @@ pub struct ListenArgs {
     /// How far a signed timestamp may be from now (Stripe, Standard Webhooks)
     #[arg(long, default_value = "5m", value_name = "DURATION")]
     pub tolerance: String,
+
+    /// Mask card numbers, IBANs and e-mail addresses in what is printed
+    #[arg(long)]
+    pub redact: bool,
+
+    /// Mask them in the captures too (their bodies then no longer verify)
+    #[arg(long, requires = "save")]
+    pub redact_saved: bool,
 }
 
 #[derive(Debug, Args)]

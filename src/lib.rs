@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod json;
 pub mod output;
 pub mod receiver;
+pub mod redact;
 pub mod scheme;
 pub mod server;
 pub mod signals;

@@ -38,6 +38,7 @@ pub struct Settings {
     pub reject_invalid: bool,
     pub decision: Decision,
     pub forward: Option<(Url, Client)>,
+    pub redact: Redact,
 }
 
 /// What the handler tells the main task about each request.
@@ -70,6 +71,16 @@ struct Shared {
     reports: mpsc::UnboundedSender<Report>,
 }
 
+/// Where card numbers, IBANs and e-mail addresses are masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redact {
+    Nowhere,
+    /// In what is printed.
+    Shown,
+    /// In what is printed and in captures (whose bodies then no longer verify).
+    ShownAndSaved,
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
@@ -83,6 +94,7 @@ impl Default for Settings {
             reject_invalid: false,
             decision: Decision::Approve,
             forward: None,
+            redact: Redact::Nowhere,
         }
     }
 }
@@ -231,6 +243,11 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         ));
     }
 
+    let mut received = received;
+    let mut inspection = inspection;
+    if settings.redact == Redact::ShownAndSaved {
+        redact_delivery(&mut received, &mut inspection);
+    }
     let capture = match &settings.save {
         Some(dir) => {
             let handled = Handled {
@@ -249,6 +266,9 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         }
         None => None,
     };
+    if settings.redact == Redact::Shown {
+        redact_delivery(&mut received, &mut inspection);
+    }
     let _ = shared.reports.send(Report::Delivery {
         received: Box::new(received),
         inspection: Box::new(inspection),
@@ -259,6 +279,18 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         remark,
     });
     answer
+}
+
+/// Mask card numbers, IBANs and e-mail addresses in a delivery's body (text bodies only).
+fn redact_delivery(received: &mut Received, inspection: &mut Inspection) {
+    if let Ok(text) = std::str::from_utf8(&received.delivery.body) {
+        received.delivery.body = Bytes::from(crate::redact::redact(text));
+    }
+    if let Some(plaintext) = inspection.plaintext.as_mut() {
+        if let Ok(text) = std::str::from_utf8(plaintext) {
+            *plaintext = crate::redact::redact(text).into_bytes();
+        }
+    }
 }
 
 fn redact(headers: &mut Headers, name: &str) {

@@ -8,6 +8,7 @@ mod completions;
 mod listen;
 mod php_json;
 mod replay;
+mod robustness;
 mod send;
 mod vectors;
 mod verdicts;

@@ -19,7 +19,7 @@ use crate::error::{exit, UsageError};
 use crate::inspect::Inspector;
 use crate::output::listen_view::{self, RejectedView};
 use crate::output::Output;
-use crate::receiver::{Receiver, Report, Settings};
+use crate::receiver::{Receiver, Redact, Report, Settings};
 use crate::server::ServerConfig;
 use crate::{target, units};
 
@@ -172,6 +172,11 @@ fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
         reject_invalid: args.reject_invalid,
         decision: args.authorization,
         forward,
+        redact: match (args.redact, args.redact_saved) {
+            (_, true) => Redact::ShownAndSaved,
+            (true, false) => Redact::Shown,
+            (false, false) => Redact::Nowhere,
+        },
     })
 }
 
