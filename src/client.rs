@@ -21,6 +21,8 @@ pub struct ClientOptions {
     pub insecure: bool,
     /// How many idle connections to keep per host: the concurrency, so none is closed and reopened.
     pub pool_size: usize,
+    /// Copy the response headers into each [`Response`] (only `--forward-to` passes them on).
+    pub keep_response_headers: bool,
 }
 
 /// What a target answered.
@@ -51,6 +53,7 @@ pub enum SendError {
 pub struct Client {
     inner: reqwest::Client,
     timeout: Duration,
+    keep_response_headers: bool,
 }
 
 impl Client {
@@ -64,7 +67,7 @@ impl Client {
             .tls_danger_accept_invalid_certs(options.insecure)
             .tcp_nodelay(true)
             .build()?;
-        Ok(Client { inner, timeout: options.timeout })
+        Ok(Client { inner, timeout: options.timeout, keep_response_headers: options.keep_response_headers })
     }
 
     /// Send a delivery to `base`'s scheme and authority, at the delivery's own target.
@@ -89,11 +92,15 @@ impl Client {
         let response = result.map_err(|e| classify(e, &host, self.timeout))?;
         let status = response.status().as_u16();
         let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers = if self.keep_response_headers {
+            response
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let body = response.bytes().await.map_err(|e| classify(e, &host, self.timeout))?;
         Ok(Response { status, elapsed: started.elapsed(), location, headers, body })
     }

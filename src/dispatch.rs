@@ -164,35 +164,41 @@ pub async fn run(
 
     let bar =
         if output.verbosity == Verbosity::Verbose { indicatif::ProgressBar::hidden() } else { output.progress(total) };
-    let mut summary = Summary { planned: total, ..Summary::default() };
     let batch = output.deferred();
-    loop {
-        tokio::select! {
-            outcome = received.recv() => {
-                let Some(outcome) = outcome else { break };
-                // Report everything that is waiting, then write it out at once. (The bar must not
-                // be touched inside `suspend`, which holds its lock.)
-                let mut waiting = vec![outcome];
-                while let Ok(more) = received.try_recv() {
-                    waiting.push(more);
-                }
-                bar.suspend(|| -> std::io::Result<()> {
-                    for outcome in &waiting {
-                        summary.add(outcome);
-                        send_view::outcome(&batch, outcome)?;
+    // The reporter runs as a task on the runtime's workers, so handing it an outcome does not wake
+    // a thread of its own for every request.
+    let reporter = tokio::spawn(async move {
+        let mut summary = Summary { planned: total, ..Summary::default() };
+        loop {
+            tokio::select! {
+                outcome = received.recv() => {
+                    let Some(outcome) = outcome else { break };
+                    // Report everything that is waiting, then write it out at once. (The bar must
+                    // not be touched inside `suspend`, which holds its lock.)
+                    let mut waiting = vec![outcome];
+                    while let Ok(more) = received.try_recv() {
+                        waiting.push(more);
                     }
-                    batch.flush()
-                })?;
-                bar.inc(waiting.len() as u64);
-            }
-            _ = signals.recv(), if !summary.interrupted => {
-                // Stop taking new work; what is in flight still reports.
-                summary.interrupted = true;
-                stop.store(true, Ordering::Relaxed);
+                    bar.suspend(|| -> std::io::Result<()> {
+                        for outcome in &waiting {
+                            summary.add(outcome);
+                            send_view::outcome(&batch, outcome)?;
+                        }
+                        batch.flush()
+                    })?;
+                    bar.inc(waiting.len() as u64);
+                }
+                _ = signals.recv(), if !summary.interrupted => {
+                    // Stop taking new work; what is in flight still reports.
+                    summary.interrupted = true;
+                    stop.store(true, Ordering::Relaxed);
+                }
             }
         }
-    }
-    bar.finish_and_clear();
+        bar.finish_and_clear();
+        Ok::<_, std::io::Error>(summary)
+    });
+    let mut summary = reporter.await??;
     summary.elapsed = started.elapsed();
     summary.latencies.sort_unstable();
     Ok(summary)
