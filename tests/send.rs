@@ -290,3 +290,66 @@ fn usage_mistakes_exit_2_with_a_helpful_message() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// A raw TCP peer on a free loopback port that does `behave` with each connection.
+fn raw_peer(behave: fn(std::net::TcpStream)) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || behave(stream));
+        }
+    });
+    port
+}
+
+fn read_request(stream: &mut std::net::TcpStream) {
+    use std::io::Read;
+    let mut buffer = [0u8; 65536];
+    let _ = stream.read(&mut buffer);
+}
+
+#[test]
+fn faults_on_the_way_get_a_clear_error_and_exit_code() {
+    use std::io::Write;
+    // A server that never answers: the timeout says so.
+    let silent = raw_peer(|mut s| {
+        read_request(&mut s);
+        std::thread::park();
+    });
+    let (out, stdout, _) =
+        run(hookctl().args(["send", "github:ping", "--to", &format!(":{silent}"), "--timeout", "300ms"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("no answer") && stdout.contains("300ms"), "{stdout}");
+
+    // A server that closes in the middle of its response.
+    let cut = raw_peer(|mut s| {
+        read_request(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc");
+    });
+    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &format!(":{cut}")]));
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("ERR"), "{stdout}");
+
+    // A redirect is reported, not followed.
+    let redirect = raw_peer(|mut s| {
+        read_request(&mut s);
+        let _ =
+            s.write_all(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n");
+    });
+    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &format!(":{redirect}")]));
+    assert_eq!(out.status.code(), Some(4));
+    assert!(stdout.contains("redirect to http://127.0.0.1:9/elsewhere not followed"), "{stdout}");
+
+    // TLS spoken to a server that does not: a TLS error, not a hang.
+    let plain = TestServer::start(200);
+    let (out, stdout, _) =
+        run(hookctl().args(["send", "github:ping", "--to", &format!("https://{}/", plain.addr), "--timeout", "5s"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout.contains("ERR"), "{stdout}");
+
+    // Replaying what is not there.
+    let (out, _, stderr) = run(hookctl().args(["replay", "/nonexistent/captures", "--to", ":9"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("/nonexistent/captures"), "{stderr}");
+}
