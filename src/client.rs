@@ -25,6 +25,13 @@ pub struct ClientOptions {
     pub keep_response_headers: bool,
 }
 
+impl ClientOptions {
+    /// For sending deliveries (`send`, `replay`, `demo`): a connection kept per concurrent request.
+    pub fn sending(timeout: Duration, insecure: bool, concurrency: usize) -> Self {
+        ClientOptions { timeout, insecure, pool_size: concurrency, keep_response_headers: false }
+    }
+}
+
 /// What a target answered.
 #[derive(Debug, Clone)]
 pub struct Response {
