@@ -55,24 +55,28 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
         let file_width = rows.iter().map(|(n, _, _)| n.len()).max().unwrap_or(4).max(4);
         let event_width =
             rows.iter().map(|(_, _, i)| i.event.as_deref().unwrap_or("?").len()).max().unwrap_or(5).max(5);
+        let shown_verdict = |inspection: &crate::inspect::Inspection| {
+            let verdict = inspection.stored_verdict();
+            match verdict.reason {
+                Some(reason) => format!("{} ({reason})", verdict.status),
+                None => verdict.status,
+            }
+        };
+        let verdict_width = rows.iter().map(|(_, _, i)| shown_verdict(i).len()).max().unwrap_or(7).max(7);
         output.line(
             &format!(
-                "{:<file_width$}  {:<13}  {:<event_width$}  {:<9}  {}",
+                "{:<file_width$}  {:<13}  {:<event_width$}  {:<verdict_width$}  {}",
                 "FILE", "PROVIDER", "EVENT", "VERDICT", "DETAIL"
             )
             .bold()
             .to_string(),
         )?;
         for (name, _, inspection) in &rows {
-            let verdict = inspection.stored_verdict();
-            let shown = match verdict.reason.as_deref() {
-                Some(reason) => format!("{} ({reason})", verdict.status),
-                None => verdict.status.clone(),
-            };
-            let coloured = match verdict.status.as_str() {
-                "valid" => format!("{shown:<9}").green().to_string(),
-                "invalid" => format!("{shown:<9}").red().bold().to_string(),
-                _ => format!("{shown:<9}").yellow().to_string(),
+            let shown = format!("{:<verdict_width$}", shown_verdict(inspection));
+            let coloured = match inspection.stored_verdict().status.as_str() {
+                "valid" => shown.green().to_string(),
+                "invalid" => shown.red().bold().to_string(),
+                _ => shown.yellow().to_string(),
             };
             output.line(&format!(
                 "{name:<file_width$}  {:<13}  {:<event_width$}  {coloured}  {}",
