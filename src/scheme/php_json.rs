@@ -123,8 +123,18 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
             out.push(HEX[((unit >> shift) & 0xf) as usize]);
         }
     };
+    out.reserve(s.len() + 2);
     out.push(b'"');
-    for ch in s.chars() {
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Copy the run of ASCII that needs no escape in one go; most of a payload is such runs.
+        let run =
+            bytes[at..].iter().take_while(|&&b| (0x20..0x80).contains(&b) && !matches!(b, b'"' | b'\\' | b'/')).count();
+        out.extend_from_slice(&bytes[at..at + run]);
+        at += run;
+        let Some(ch) = s[at..].chars().next() else { break };
+        at += ch.len_utf8();
         match ch {
             '"' => out.extend_from_slice(b"\\\""),
             '\\' => out.extend_from_slice(b"\\\\"),
@@ -135,8 +145,7 @@ fn write_string(out: &mut Vec<u8>, s: &str) {
             '\r' => out.extend_from_slice(b"\\r"),
             '\t' => out.extend_from_slice(b"\\t"),
             c if (c as u32) < 0x20 => push_u(out, c as u16),
-            // ASCII including DEL (0x7f) goes out raw.
-            c if (c as u32) < 0x80 => out.push(c as u8),
+            // Everything else below 0x80 was copied in the run above (DEL included: PHP writes it raw).
             c => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
