@@ -497,3 +497,60 @@ fn redact_masks_cards_ibans_and_emails_in_what_is_shown_and_when_asked_saved() {
     let stored = std::fs::read_to_string(file).unwrap();
     assert!(!stored.contains("jane@example.com") && !stored.contains("4242424242424242"), "{stored}");
 }
+
+#[test]
+fn answers_are_configurable_and_other_paths_are_refused() {
+    let listener = Listener::start(&[
+        "--path",
+        "/hooks",
+        "--status",
+        "202",
+        "--response-body",
+        "thanks",
+        "--response-header",
+        "X-Receiver: hookctl",
+        "--delay",
+        "50ms",
+    ]);
+    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/hooks"), "--json"]));
+    assert!(out.status.success(), "{stdout}");
+    let sent = &records(&stdout)[0]["data"];
+    assert_eq!(sent["status"], 202);
+    assert_eq!(sent["response_body"]["text"], "thanks");
+    assert!(sent["elapsed_ms"].as_f64().unwrap() > 0.0);
+    let delivery = &listener.take("delivery", 1)[0];
+    assert_eq!(delivery["response"]["status"], 202);
+
+    let answer = raw_exchange(
+        listener.port,
+        b"POST /other HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+        Duration::from_secs(30),
+    );
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    let record = listener.next();
+    assert_eq!(record["type"], "rejected");
+    let answer = raw_exchange(
+        listener.port,
+        b"POST /hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+        Duration::from_secs(30),
+    );
+    assert!(answer.contains("x-receiver: hookctl") && answer.ends_with("thanks"), "{answer}");
+}
+
+#[test]
+fn cryptomate_authorisations_are_approved_or_declined_as_told() {
+    for (decision, code) in [("approve", "00"), ("decline", "05")] {
+        let listener = Listener::start(&["--authorization", decision]);
+        let (out, stdout, _) =
+            run(hookctl().args(["send", "cryptomate:AUTHORIZATION", "--to", &listener.to("/"), "--json"]));
+        assert!(out.status.success());
+        let sent = &records(&stdout)[0]["data"];
+        assert_eq!(sent["response_body"]["text"], format!("{{\"response_code\":\"{code}\"}}"));
+        let delivery = &listener.take("delivery", 1)[0];
+        let remark = delivery["remark"].as_str().unwrap();
+        assert!(remark.contains("CryptoMate's 1,200 ms") && remark.contains("answered in"), "{remark}");
+        // Other CryptoMate events get the plain answer.
+        let (_, stdout, _) = run(hookctl().args(["send", "cryptomate:DEPOSIT", "--to", &listener.to("/"), "--json"]));
+        assert_eq!(records(&stdout)[0]["data"]["response_body"]["text"], "");
+    }
+}
