@@ -353,3 +353,42 @@ fn faults_on_the_way_get_a_clear_error_and_exit_code() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("/nonexistent/captures"), "{stderr}");
 }
+
+#[test]
+fn insecure_accepts_a_self_signed_certificate_and_only_then() {
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = certified.cert.der().clone();
+    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
+    let config =
+        tokio_rustls::rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![cert], key).unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                    let mut buffer = vec![0u8; 65536];
+                    let _ = tls.read(&mut buffer).await;
+                    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+    });
+    let url = format!("https://localhost:{port}/hooks");
+    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &url]));
+    assert_eq!(out.status.code(), Some(1), "an untrusted certificate is refused: {stdout}");
+    let (out, stdout, stderr) = run(hookctl().args(["send", "github:ping", "--to", &url, "--insecure"]));
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+}
