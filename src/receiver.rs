@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use colored::Colorize;
 use reqwest::Url;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
@@ -158,7 +157,7 @@ impl Receiver {
     }
 }
 
-async fn handle(shared: &Shared, received: Received) -> Answer {
+async fn handle(shared: &Shared, mut received: Received) -> Answer {
     let settings = &shared.settings;
     let rejected = |received: Received, status: u16, why: String| {
         let answer = Answer::text(status, format!("hookctl: {why}\n"));
@@ -197,7 +196,7 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         Some(public) => public.clone(),
         None => format!("http://{}{}", received.host.as_deref().unwrap_or("localhost"), received.delivery.target),
     };
-    let inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
+    let mut inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
     let provider = inspection.provider.as_deref().and_then(|p| shared.inspector.catalogue().provider(p).ok());
 
     let mut remark = None;
@@ -227,24 +226,21 @@ async fn handle(shared: &Shared, received: Received) -> Answer {
         Answer { status: settings.status, headers, body }
     };
     // The key CryptoMate sends as a header is a secret: from here on only its digest is kept.
-    let mut received = received;
     if let Some(header) = provider.and_then(|p| p.spec.scheme.secret_header()) {
-        redact(&mut received.delivery.headers, header);
+        keep_only_digest(&mut received.delivery.headers, header);
     }
     if let Some(delay) = settings.delay {
         tokio::time::sleep(delay).await;
     }
     let elapsed = (chrono::Utc::now() - received.received_at).to_std().unwrap_or_default();
     if let Some(word) = remark.take() {
-        let within = if elapsed <= AUTHORIZATION_DEADLINE { "within".green() } else { "OVER".red().bold() };
+        let within = if elapsed <= AUTHORIZATION_DEADLINE { "within" } else { "OVER" };
         remark = Some(format!(
             "card authorisation {word}: answered in {} ({within} CryptoMate's 1,200 ms)",
             crate::output::human_duration(elapsed)
         ));
     }
 
-    let mut received = received;
-    let mut inspection = inspection;
     if settings.redact == Redact::ShownAndSaved {
         redact_delivery(&mut received, &mut inspection);
     }
@@ -293,7 +289,7 @@ fn redact_delivery(received: &mut Received, inspection: &mut Inspection) {
     }
 }
 
-fn redact(headers: &mut Headers, name: &str) {
+fn keep_only_digest(headers: &mut Headers, name: &str) {
     if let Some(value) = headers.get(name).filter(|v| !v.starts_with(crate::scheme::cryptomate::DIGEST_PREFIX)) {
         let digest = crate::scheme::cryptomate::digest(value);
         headers.set(name, digest);

@@ -89,7 +89,9 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
     }
     out.push_str(&format!("\n  {}", i.detail().dimmed()));
     if let Some(remark) = view.remark {
-        out.push_str(&format!("\n  {remark}"));
+        // A card authorisation answered too late is the one remark that needs to stand out.
+        let shown = if remark.contains("OVER") { remark.red().bold().to_string() } else { remark.to_string() };
+        out.push_str(&format!("\n  {shown}"));
     }
     if let Some(forwarded) = view.forwarded {
         match &forwarded.result {
