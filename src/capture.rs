@@ -181,7 +181,12 @@ pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathB
 /// Read one capture file.
 pub fn read(path: &Path) -> Result<Capture, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    let capture: Capture = serde_json::from_slice(&bytes).map_err(|e| format!("not a capture file: {e}"))?;
+    parse(&bytes)
+}
+
+/// Parse the contents of a capture file.
+pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
+    let capture: Capture = serde_json::from_slice(bytes).map_err(|e| format!("not a capture file: {e}"))?;
     if capture.format > FORMAT {
         return Err(format!("capture format {} is newer than this hookctl reads ({FORMAT})", capture.format));
     }
