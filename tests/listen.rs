@@ -554,3 +554,54 @@ fn cryptomate_authorisations_are_approved_or_declined_as_told() {
         assert_eq!(records(&stdout)[0]["data"]["response_body"]["text"], "");
     }
 }
+
+/// A tiny tmpfs, unmounted when dropped; `None` where mounting is not allowed (not root).
+struct TinyDisk(std::path::PathBuf);
+
+impl TinyDisk {
+    fn mount(dir: &std::path::Path) -> Option<TinyDisk> {
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir.to_str()?])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()?
+            .success();
+        mounted.then(|| TinyDisk(dir.to_path_buf()))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_answered_500_and_reported_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(_disk) = TinyDisk::mount(dir.path()) else {
+        eprintln!("cannot mount a tmpfs here (not root?); skipping the full-disk test");
+        return;
+    };
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--quiet"]);
+    let (_, stdout, _) =
+        run(hookctl().args(["send", "payin.update", "--to", &listener.to("/"), "--count", "60", "--json"]));
+    let summary = &records(&stdout).pop().unwrap()["data"];
+    let delivered = summary["delivered"].as_u64().unwrap();
+    let refused = summary["unexpected_status"].as_u64().unwrap();
+    assert_eq!(delivered + refused, 60, "{summary}");
+    assert!(refused > 0 && delivered > 0, "the disk filled part-way: {summary}");
+    let deliveries = listener.take("delivery", 60);
+    let unsaved: Vec<_> = deliveries.iter().filter(|d| d["capture_error"].is_string()).collect();
+    assert_eq!(unsaved.len() as u64, refused, "every refusal is reported");
+    assert!(unsaved.iter().all(|d| d["response"]["status"] == 500));
+    let files = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .count();
+    assert_eq!(files as u64, delivered, "every 2xx answer has its capture");
+    // Still serving: what does not fit is refused, not dropped.
+    let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
+    assert!(matches!(out.status.code(), Some(0 | 4)));
+}
