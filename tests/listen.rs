@@ -605,3 +605,15 @@ fn a_full_disk_is_answered_500_and_reported_and_nothing_is_lost() {
     let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
     assert!(matches!(out.status.code(), Some(0 | 4)));
 }
+
+#[test]
+fn a_client_that_stalls_in_its_headers_is_timed_out_and_reported() {
+    let listener = Listener::start(&["--read-timeout", "1s"]);
+    // Part of a request line, then nothing: the header read timeout closes the connection.
+    let answer = raw_exchange(listener.port, b"POST / HTTP/1.1\r\nHo", Duration::from_secs(30));
+    assert!(!answer.contains(" 200 "), "{answer}");
+    let record = listener.next();
+    assert_eq!(record["type"], "connection_error", "{record}");
+    let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
+    assert!(out.status.success(), "still serving");
+}
