@@ -617,3 +617,35 @@ fn a_client_that_stalls_in_its_headers_is_timed_out_and_reported() {
     let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
     assert!(out.status.success(), "still serving");
 }
+
+#[cfg(unix)]
+#[test]
+fn captures_are_private_to_the_user_and_secrets_are_never_printed() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("captures");
+    let listener = Listener::start(&["--save", dir.to_str().unwrap(), "--secret", "whsec_do-not-print-me", "-v"]);
+    let (out, stdout, stderr) = run(hookctl().args([
+        "send",
+        "stripe:charge.succeeded",
+        "--to",
+        &listener.to("/"),
+        "--secret",
+        "whsec_do-not-print-me",
+        "-v",
+    ]));
+    assert!(out.status.success());
+    assert!(!stdout.contains("do-not-print-me") && !stderr.contains("do-not-print-me"), "send never prints the secret");
+    // Not even CryptoMate's key, which travels as a header: a dry run says it is there, not what it is.
+    let (_, stdout, _) =
+        run(hookctl().args(["send", "cryptomate:DEPOSIT", "--dry-run", "--secret", "do-not-print-me"]));
+    assert!(stdout.contains("X-Webhook-Key: <the secret") && !stdout.contains("do-not-print-me"), "{stdout}");
+    let delivery = listener.take("delivery", 1)[0].to_string();
+    assert!(!delivery.contains("do-not-print-me"), "listen never prints it");
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(!std::fs::read_to_string(&path).unwrap().contains("do-not-print-me"), "nor saves it");
+    }
+}

@@ -33,7 +33,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             Err(error) => data["error"] = json!(error),
         }
         if let Some(request) = &outcome.request {
-            let headers: Vec<Value> = request.headers.iter().map(|(n, v)| json!([n, v])).collect();
+            let headers: Vec<Value> = request.headers.iter().map(|(n, v)| json!([n, shown_value(n, v)])).collect();
             data["request"] = json!({"method": request.method, "headers": headers, "body": body_json(&request.body)});
         }
         return output.record("delivery", data);
@@ -138,6 +138,15 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped: u64) -> 
     output.line(&line)
 }
 
+/// A header value as it may be shown: a header that carries a secret itself shows only that it is there.
+fn shown_value<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+    if crate::scheme::SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+        std::borrow::Cow::Owned(format!("<the secret, {} characters, not shown>", value.chars().count()))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
 /// One request as it would go on the wire (`--dry-run`): HTTP/1.1 text for people, a `request`
 /// record for `--json`. `about` names where it came from; `fields` are added to the JSON record.
 pub fn request(
@@ -149,7 +158,7 @@ pub fn request(
     mut fields: Value,
 ) -> std::io::Result<()> {
     if output.json {
-        let headers: Vec<Value> = delivery.headers.iter().map(|(n, v)| json!([n, v])).collect();
+        let headers: Vec<Value> = delivery.headers.iter().map(|(n, v)| json!([n, shown_value(n, v)])).collect();
         fields["method"] = json!(delivery.method);
         fields["url"] = json!(url.as_str());
         fields["headers"] = json!(headers);
@@ -172,6 +181,7 @@ pub fn request(
     output.line(&format!("{} {target} HTTP/1.1", delivery.method.bold()))?;
     output.line(&format!("{}: {authority}", "Host".cyan()))?;
     for (name, value) in delivery.headers.iter() {
+        let value = shown_value(name, value);
         output.line(&format!("{}: {value}", name.cyan()))?;
     }
     output.line(&format!("{}: {}", "Content-Length".cyan(), delivery.body.len()))?;

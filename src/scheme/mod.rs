@@ -19,6 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivery::Headers;
 
+/// Headers whose value is a secret itself (CryptoMate's webhook key): never shown or stored.
+pub const SECRET_HEADERS: &[&str] = &[cryptomate::KEY_HEADER];
+
 /// The signing schemes hookctl speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
