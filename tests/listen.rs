@@ -649,3 +649,16 @@ fn captures_are_private_to_the_user_and_secrets_are_never_printed() {
         assert!(!std::fs::read_to_string(&path).unwrap().contains("do-not-print-me"), "nor saves it");
     }
 }
+
+/// A guard for speed that times nothing: deliveries from one sender share keep-alive connections
+/// on both sides, so neither sender nor listener pays a connection per delivery.
+#[test]
+fn deliveries_share_keep_alive_connections() {
+    let listener = Listener::start(&["--quiet"]);
+    let (out, _, _) =
+        run(hookctl().args(["send", "github:ping", "--to", &listener.to("/"), "--count", "100", "--concurrency", "2"]));
+    assert!(out.status.success());
+    let peers: std::collections::HashSet<String> =
+        listener.take("delivery", 100).iter().map(|d| d["peer"].as_str().unwrap().to_string()).collect();
+    assert!(peers.len() <= 4, "100 deliveries came over {} connections", peers.len());
+}
