@@ -38,6 +38,18 @@ pub enum SchemeKind {
 }
 
 impl SchemeKind {
+    /// Every scheme.
+    pub const ALL: [SchemeKind; 8] = [
+        SchemeKind::None,
+        SchemeKind::Mobilepay,
+        SchemeKind::Treezor,
+        SchemeKind::Bankingcircle,
+        SchemeKind::Cryptomate,
+        SchemeKind::Standard,
+        SchemeKind::Stripe,
+        SchemeKind::Github,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             SchemeKind::None => "none",

@@ -36,15 +36,7 @@ fuzz_target!(|data: &[u8]| {
         tolerance: 300,
         options: &options,
     };
-    for kind in [
-        SchemeKind::Mobilepay,
-        SchemeKind::Treezor,
-        SchemeKind::Bankingcircle,
-        SchemeKind::Cryptomate,
-        SchemeKind::Standard,
-        SchemeKind::Stripe,
-        SchemeKind::Github,
-    ] {
+    for kind in SchemeKind::ALL {
         let _ = scheme::verify_explained(kind, &request, Some("0123456789abcdef0123456789abcdef"), &[]);
     }
 });
