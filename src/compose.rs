@@ -124,7 +124,7 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
     headers.push("Content-Type", provider.spec.content_type.clone());
     for (name, template) in provider.header_templates() {
         let value = renderer
-            .text(&template)
+            .text(template)
             .map_err(|why| ComposeError::Fixture { origin: format!("{}/provider.toml", provider.origin), why })?;
         headers.push(name, value);
     }

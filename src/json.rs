@@ -40,11 +40,6 @@ impl<'a> TopLevel<'a> {
             other => Some(other.to_string()),
         }
     }
-
-    /// Whether any field name appears twice.
-    pub fn has_duplicates(&self) -> bool {
-        self.fields.iter().enumerate().any(|(i, (key, _))| self.fields[..i].iter().any(|(k, _)| k == key))
-    }
 }
 
 impl<'de> Deserialize<'de> for TopLevel<'de> {
@@ -108,7 +103,6 @@ mod tests {
         assert_eq!(top.text("c").as_deref(), Some("text"));
         assert_eq!(top.text("a").as_deref(), Some("2"));
         assert_eq!(top.text("n"), None);
-        assert!(top.has_duplicates());
         assert!(TopLevel::parse(b"[1]").is_none());
         assert!(TopLevel::parse(b"{\"a\":").is_none());
     }

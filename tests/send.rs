@@ -50,7 +50,7 @@ fn every_event_of_every_provider_arrives_signed() {
             assert_eq!(request.method, "POST");
             assert_eq!(request.header("content-type"), Some(spec.content_type.as_str()), "{}", provider.name);
             for (name, _) in provider.header_templates() {
-                assert!(request.header(&name).is_some(), "{}: header {name} missing", provider.name);
+                assert!(request.header(name).is_some(), "{}: header {name} missing", provider.name);
             }
             let expected_header = match spec.scheme {
                 SchemeKind::Github => Some("X-Hub-Signature-256"),

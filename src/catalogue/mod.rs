@@ -192,15 +192,10 @@ impl Provider {
             .or_else(|| self.events.iter().find(|e| e.name.eq_ignore_ascii_case(name)))
     }
 
-    /// Static headers with their (unrendered) template values, in file order.
-    pub fn header_templates(&self) -> Vec<(String, String)> {
-        self.spec
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (name.clone(), value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string()))
-            })
-            .collect()
+    /// Static headers with their (unrendered) template values, in file order. Loading checked
+    /// that every value is a string, so nothing is allocated per delivery here.
+    pub fn header_templates(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.spec.headers.iter().map(|(name, value)| (name.as_str(), value.as_str().unwrap_or_default()))
     }
 }
 

@@ -15,7 +15,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             "id": outcome.id,
             "url": outcome.url,
             "signed": outcome.note,
-            "expected_status": outcome.expect,
+            "expected_status": outcome.expect.as_ref().map(ToString::to_string),
             "delivered": outcome.delivered,
         });
         if let Some(origin) = &outcome.origin {
@@ -55,7 +55,9 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
                 human_duration(response.elapsed).dimmed()
             );
             if failed {
-                line.push_str(&format!("  (expected {})", outcome.expect));
+                if let Some(expect) = &outcome.expect {
+                    line.push_str(&format!("  (expected {expect})"));
+                }
             }
             if let Some(location) = &response.location {
                 line.push_str(&format!("  redirect to {} not followed", sanitize(location)));
