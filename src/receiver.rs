@@ -22,9 +22,6 @@ use crate::output::listen_view::{DeliveryView, Forwarded};
 use crate::server::{self, Answer, BodyProblem, Received, ServerConfig};
 use crate::units;
 
-/// CryptoMate expects an answer to a card authorisation within this time.
-const AUTHORIZATION_DEADLINE: Duration = Duration::from_millis(1200);
-
 /// The listener's settings, checked once.
 pub struct Settings {
     pub path: Option<String>,
@@ -49,7 +46,8 @@ pub enum Report {
         elapsed: Duration,
         capture: Option<Result<PathBuf, String>>,
         forwarded: Option<Forwarded>,
-        remark: Option<String>,
+        /// The answer given to a CryptoMate card authorisation.
+        authorization: Option<Decision>,
     },
     Rejected {
         received: Box<Received>,
@@ -101,7 +99,7 @@ impl Default for Settings {
 impl Report {
     /// The view of a delivery report, for printing; `None` for a rejected request.
     pub fn delivery_view(&self) -> Option<DeliveryView<'_>> {
-        let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, remark } = self else {
+        let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, authorization } = self else {
             return None;
         };
         Some(DeliveryView {
@@ -111,7 +109,7 @@ impl Report {
             elapsed: *elapsed,
             capture: capture.as_ref(),
             forwarded: forwarded.as_ref(),
-            remark: remark.as_deref(),
+            authorization: *authorization,
         })
     }
 }
@@ -199,7 +197,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
     let mut inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
     let provider = inspection.provider.as_deref().and_then(|p| shared.inspector.catalogue().provider(p).ok());
 
-    let mut remark = None;
+    let mut authorization = None;
     let mut forwarded = None;
     let mut answer = if settings.reject_invalid && inspection.is_invalid() {
         let status = provider.map_or(401, |p| p.spec.reject_status);
@@ -214,13 +212,13 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
             && inspection.event.as_deref() == Some("AUTHORIZATION");
         let mut headers = Vec::new();
         if is_authorization && settings.response_body.is_none() {
-            let (code, word) = match settings.decision {
-                Decision::Approve => ("00", "approved"),
-                Decision::Decline => ("05", "declined"),
+            let code = match settings.decision {
+                Decision::Approve => "00",
+                Decision::Decline => "05",
             };
             body = Bytes::from(format!("{{\"response_code\":\"{code}\"}}"));
             headers.push(("content-type".to_string(), "application/json".to_string()));
-            remark = Some(word.to_string());
+            authorization = Some(settings.decision);
         }
         headers.extend(settings.response_headers.iter().cloned());
         Answer { status: settings.status, headers, body }
@@ -233,13 +231,6 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         tokio::time::sleep(delay).await;
     }
     let elapsed = (chrono::Utc::now() - received.received_at).to_std().unwrap_or_default();
-    if let Some(word) = remark.take() {
-        let within = if elapsed <= AUTHORIZATION_DEADLINE { "within" } else { "OVER" };
-        remark = Some(format!(
-            "card authorisation {word}: answered in {} ({within} CryptoMate's 1,200 ms)",
-            crate::output::human_duration(elapsed)
-        ));
-    }
 
     if settings.redact == Redact::ShownAndSaved {
         redact_delivery(&mut received, &mut inspection);
@@ -272,7 +263,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         elapsed,
         capture,
         forwarded,
-        remark,
+        authorization,
     });
     answer
 }

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::json_view;
 use super::{body_json, body_text, human_duration, millis, Verbosity};
+use crate::cli::Decision;
 use crate::error::sanitize;
 use crate::inspect::Inspection;
 use crate::scheme::Verdict;
@@ -34,8 +35,8 @@ pub struct DeliveryView<'a> {
     pub elapsed: Duration,
     pub capture: Option<&'a Result<PathBuf, String>>,
     pub forwarded: Option<&'a Forwarded>,
-    /// A remark about the answer, such as a CryptoMate authorisation decision.
-    pub remark: Option<&'a str>,
+    /// The answer given to a CryptoMate card authorisation.
+    pub authorization: Option<Decision>,
 }
 
 /// A request the listener answered without treating it as a delivery.
@@ -64,6 +65,21 @@ fn verdict_mark(inspection: &Inspection) -> String {
     }
 }
 
+/// What was answered to a card authorisation and how fast, and whether that was too late.
+fn authorization_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
+    let word = match view.authorization? {
+        Decision::Approve => "approved",
+        Decision::Decline => "declined",
+    };
+    let late = view.elapsed > crate::scheme::cryptomate::AUTHORIZATION_DEADLINE;
+    let within = if late { "OVER" } else { "within" };
+    let text = format!(
+        "card authorisation {word}: answered in {} ({within} CryptoMate's 1,200 ms)",
+        human_duration(view.elapsed)
+    );
+    Some((text, late))
+}
+
 pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
     let r = view.received;
     let i = view.inspection;
@@ -88,9 +104,8 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
         return out;
     }
     out.push_str(&format!("\n  {}", i.detail().dimmed()));
-    if let Some(remark) = view.remark {
-        // A card authorisation answered too late is the one remark that needs to stand out.
-        let shown = if remark.contains("OVER") { remark.red().bold().to_string() } else { remark.to_string() };
+    if let Some((remark, late)) = authorization_remark(view) {
+        let shown = if late { remark.red().bold().to_string() } else { remark };
         out.push_str(&format!("\n  {shown}"));
     }
     if let Some(forwarded) = view.forwarded {
@@ -171,7 +186,7 @@ pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
     if let Some(plaintext) = &i.plaintext {
         data["plaintext"] = body_json(plaintext);
     }
-    if let Some(remark) = view.remark {
+    if let Some((remark, _)) = authorization_remark(view) {
         data["remark"] = json!(remark);
     }
     match view.capture {
