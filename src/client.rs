@@ -1,25 +1,31 @@
-//! The HTTP client of send (and later replay): one pooled connection set for the whole run,
-//! byte-exact bodies, no redirects followed, a timeout per request.
+//! The HTTP client of send, replay, demo and `listen --forward-to`: HTTP/1.1 on hyper's connection
+//! API, a pool of kept-alive connections per origin, byte-exact bodies, no redirects followed, no
+//! headers added beyond `Host` and the body's length, a timeout per request.
+//!
+//! A hand-held pool rather than a general-purpose client: with `--concurrency N` the dispatcher keeps
+//! N requests in flight, so N connections are opened once and each request takes an idle one and
+//! gives it back. Nothing else (proxies, cookies, decompression, redirects) is wanted here.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, Url};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::header::{HeaderName, HeaderValue, HOST, LOCATION};
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use url::Url;
 
 use crate::delivery::Delivery;
-
-/// Install ring as rustls's crypto provider once per process; reqwest is built without one.
-fn install_crypto_provider() {
-    // An error means a provider is already installed, which is what we want.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-}
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
     pub timeout: Duration,
     pub insecure: bool,
-    /// How many idle connections to keep per host: the concurrency, so none is closed and reopened.
+    /// How many idle connections to keep per origin: the concurrency, so none is closed and reopened.
     pub pool_size: usize,
     /// Copy the response headers into each [`Response`] (only `--forward-to` passes them on).
     pub keep_response_headers: bool,
@@ -57,48 +63,95 @@ pub enum SendError {
     Header { name: String, detail: String },
 }
 
+/// Where connections go: scheme, host and port, plus the `Host` header they imply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin {
+    tls: bool,
+    host: String,
+    port: u16,
+    /// `host[:port]` as the `Host` header, the port left out when it is the scheme's default.
+    authority: HeaderValue,
+}
+
+impl Origin {
+    fn of(url: &Url) -> Result<Origin, SendError> {
+        let unusable = |detail: &str| SendError::Other { host: url.to_string(), detail: detail.to_string() };
+        let tls = match url.scheme() {
+            "http" => false,
+            "https" => true,
+            other => return Err(unusable(&format!("the scheme {other:?} is not http or https"))),
+        };
+        let host = url.host_str().ok_or_else(|| unusable("the URL has no host"))?;
+        let port = url.port_or_known_default().ok_or_else(|| unusable("the URL has no port"))?;
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        };
+        let authority = HeaderValue::from_str(&authority).map_err(|e| unusable(&e.to_string()))?;
+        // IPv6 literals come bracketed from the URL; connecting wants them bare.
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        Ok(Origin { tls, host, port, authority })
+    }
+
+    fn matches(&self, url: &Url) -> bool {
+        let host = url.host_str().unwrap_or_default();
+        self.tls == (url.scheme() == "https")
+            && self.port == url.port_or_known_default().unwrap_or_default()
+            && self.host == host.trim_start_matches('[').trim_end_matches(']')
+    }
+
+    fn label(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// Idle connections of one origin.
+struct Idle {
+    origin: Origin,
+    connections: Vec<SendRequest<Full<Bytes>>>,
+}
+
 pub struct Client {
-    inner: reqwest::Client,
+    idle: Mutex<Vec<Idle>>,
+    tls: tokio_rustls::TlsConnector,
     timeout: Duration,
+    pool_size: usize,
     keep_response_headers: bool,
 }
 
 impl Client {
     pub fn new(options: &ClientOptions) -> anyhow::Result<Self> {
-        install_crypto_provider();
-        let inner = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(options.timeout)
-            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
-            .pool_max_idle_per_host(options.pool_size.max(1))
-            .tls_danger_accept_invalid_certs(options.insecure)
-            .tcp_nodelay(true)
-            .build()?;
-        Ok(Client { inner, timeout: options.timeout, keep_response_headers: options.keep_response_headers })
+        let tls = tokio_rustls::TlsConnector::from(Arc::new(tls_config(options.insecure)?));
+        Ok(Client {
+            idle: Mutex::new(Vec::new()),
+            tls,
+            timeout: options.timeout,
+            pool_size: options.pool_size.max(1),
+            keep_response_headers: options.keep_response_headers,
+        })
     }
 
-    /// Send a delivery to `base`'s scheme and authority, at the delivery's own target.
+    /// Send a delivery to `url` (scheme, authority, path and query): the delivery's method, headers
+    /// and body as they are, with `Host` added when the delivery has none.
     pub async fn send(&self, url: &Url, delivery: &Delivery) -> Result<Response, SendError> {
-        let host = url.host_str().map(|h| match url.port_or_known_default() {
-            Some(port) => format!("{h}:{port}"),
-            None => h.to_string(),
-        });
-        let host = host.unwrap_or_default();
-        let method = Method::from_bytes(delivery.method.as_bytes())
-            .map_err(|e| SendError::Other { host: host.clone(), detail: e.to_string() })?;
-        let mut headers = HeaderMap::with_capacity(delivery.headers.len());
-        for (name, value) in delivery.headers.iter() {
-            let header_name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| SendError::Header { name: name.to_string(), detail: e.to_string() })?;
-            let header_value = HeaderValue::from_str(value)
-                .map_err(|e| SendError::Header { name: name.to_string(), detail: e.to_string() })?;
-            headers.append(header_name, header_value);
-        }
+        let origin = self.origin(url)?;
+        let host = origin.label();
+        let request = build_request(url, &origin, delivery).map_err(|e| match e {
+            BuildError::Header { name, detail } => SendError::Header { name, detail },
+            BuildError::Other(detail) => SendError::Other { host: host.clone(), detail },
+        })?;
         let started = Instant::now();
-        let result = self.inner.request(method, url.clone()).headers(headers).body(delivery.body.clone()).send().await;
-        let response = result.map_err(|e| classify(e, &host, self.timeout))?;
+        let exchange = self.exchange(&origin, request);
+        let (response, sender) = match tokio::time::timeout(self.timeout, exchange).await {
+            Ok(result) => result?,
+            Err(_) => return Err(SendError::Timeout { host, timeout: self.timeout }),
+        };
         let status = response.status().as_u16();
-        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
         let headers = if self.keep_response_headers {
             response
                 .headers()
@@ -108,24 +161,215 @@ impl Client {
         } else {
             Vec::new()
         };
-        let body = response.bytes().await.map_err(|e| classify(e, &host, self.timeout))?;
+        let remaining = self.timeout.saturating_sub(started.elapsed());
+        let body = match tokio::time::timeout(remaining, response.into_body().collect()).await {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(e)) => return Err(SendError::Other { host, detail: error_chain(&e) }),
+            Err(_) => return Err(SendError::Timeout { host, timeout: self.timeout }),
+        };
+        // Only a connection whose response was read to the end can carry the next request.
+        self.give_back(&origin, sender);
         Ok(Response { status, elapsed: started.elapsed(), location, headers, body })
+    }
+
+    fn origin(&self, url: &Url) -> Result<Origin, SendError> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        match idle.iter().find(|i| i.origin.matches(url)) {
+            Some(known) => Ok(known.origin.clone()),
+            None => Origin::of(url),
+        }
+    }
+
+    /// Send the request on an idle connection, or a new one when none is left or the idle one turns
+    /// out to be closed before the request went out.
+    async fn exchange(
+        &self,
+        origin: &Origin,
+        mut request: Request<Full<Bytes>>,
+    ) -> Result<(hyper::Response<hyper::body::Incoming>, SendRequest<Full<Bytes>>), SendError> {
+        while let Some(mut sender) = self.take_idle(origin) {
+            if sender.ready().await.is_err() {
+                continue;
+            }
+            match sender.try_send_request(request).await {
+                Ok(response) => return Ok((response, sender)),
+                Err(mut failed) => match failed.take_message() {
+                    // Not written: the server closed the connection while it was idle; try another.
+                    Some(unsent) => request = unsent,
+                    None => return Err(SendError::Other { host: origin.label(), detail: error_chain(failed.error()) }),
+                },
+            }
+        }
+        let mut sender = self.connect(origin).await?;
+        match sender.send_request(request).await {
+            Ok(response) => Ok((response, sender)),
+            Err(e) => Err(SendError::Other { host: origin.label(), detail: error_chain(&e) }),
+        }
+    }
+
+    fn take_idle(&self, origin: &Origin) -> Option<SendRequest<Full<Bytes>>> {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let pool = idle.iter_mut().find(|i| i.origin == *origin)?;
+        while let Some(sender) = pool.connections.pop() {
+            if !sender.is_closed() {
+                return Some(sender);
+            }
+        }
+        None
+    }
+
+    fn give_back(&self, origin: &Origin, sender: SendRequest<Full<Bytes>>) {
+        if sender.is_closed() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let position = match idle.iter().position(|i| i.origin == *origin) {
+            Some(position) => position,
+            None => {
+                idle.push(Idle { origin: origin.clone(), connections: Vec::with_capacity(self.pool_size) });
+                idle.len() - 1
+            }
+        };
+        let pool = &mut idle[position].connections;
+        if pool.len() < self.pool_size {
+            pool.push(sender);
+        }
+    }
+
+    /// A new connection: every address of the host in turn until one answers, then TLS if asked.
+    async fn connect(&self, origin: &Origin) -> Result<SendRequest<Full<Bytes>>, SendError> {
+        let host = origin.label();
+        let addresses = tokio::net::lookup_host((origin.host.as_str(), origin.port))
+            .await
+            .map_err(|e| SendError::Connect { host: host.clone(), detail: format!("cannot resolve: {e}") })?;
+        let mut last_error = None;
+        let mut stream = None;
+        for address in addresses {
+            match TcpStream::connect(address).await {
+                Ok(connected) => {
+                    stream = Some(connected);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let stream = match (stream, last_error) {
+            (Some(stream), _) => stream,
+            (None, Some(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                return Err(SendError::Refused { host })
+            }
+            (None, Some(e)) => return Err(SendError::Connect { host, detail: e.to_string() }),
+            (None, None) => return Err(SendError::Connect { host, detail: "the name has no address".into() }),
+        };
+        // Webhook requests are small and answered at once: do not hold them back for coalescing.
+        let _ = stream.set_nodelay(true);
+        if origin.tls {
+            let name = ServerName::try_from(origin.host.clone())
+                .map_err(|e| SendError::Connect { host: host.clone(), detail: e.to_string() })?;
+            let tls = self
+                .tls
+                .connect(name, stream)
+                .await
+                .map_err(|e| SendError::Connect { host: host.clone(), detail: format!("TLS: {}", error_chain(&e)) })?;
+            handshake(TokioIo::new(tls), &host).await
+        } else {
+            handshake(TokioIo::new(stream), &host).await
+        }
     }
 }
 
-fn classify(error: reqwest::Error, host: &str, timeout: Duration) -> SendError {
-    let host = host.to_string();
-    if error.is_timeout() {
-        return SendError::Timeout { host, timeout };
+async fn handshake<T>(io: T, host: &str) -> Result<SendRequest<Full<Bytes>>, SendError>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (sender, connection) = http1::Builder::new()
+        .handshake(io)
+        .await
+        .map_err(|e| SendError::Connect { host: host.to_string(), detail: error_chain(&e) })?;
+    // The connection runs on its own task until either side closes it; its error, if any, reaches
+    // the request that was in flight.
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+enum BuildError {
+    Header { name: String, detail: String },
+    Other(String),
+}
+
+fn build_request(url: &Url, origin: &Origin, delivery: &Delivery) -> Result<Request<Full<Bytes>>, BuildError> {
+    let method = Method::from_bytes(delivery.method.as_bytes()).map_err(|e| BuildError::Other(e.to_string()))?;
+    let target = match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_string(),
+    };
+    let mut request = Request::builder().method(method).uri(target);
+    let headers = request.headers_mut().expect("a request builder without an error has headers");
+    headers.reserve(delivery.headers.len() + 1);
+    if !delivery.headers.contains("host") {
+        headers.insert(HOST, origin.authority.clone());
     }
-    let detail = error_chain(&error);
-    if error.is_connect() {
-        if detail.contains("refused") {
-            return SendError::Refused { host };
-        }
-        return SendError::Connect { host, detail };
+    for (name, value) in delivery.headers.iter() {
+        let header_name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| BuildError::Header { name: name.to_string(), detail: e.to_string() })?;
+        let header_value = HeaderValue::from_str(value)
+            .map_err(|e| BuildError::Header { name: name.to_string(), detail: e.to_string() })?;
+        headers.append(header_name, header_value);
     }
-    SendError::Other { host, detail }
+    request.body(Full::new(delivery.body.clone())).map_err(|e| BuildError::Other(error_chain(&e)))
+}
+
+/// Certificates checked against the system's roots, or, with `--insecure`, not at all.
+fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let mut config = if insecure {
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider))).with_no_client_auth()
+    } else {
+        builder.with_platform_verifier()?.with_no_client_auth()
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// `--insecure`: any certificate is taken, though the handshake's signatures are still checked.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 /// An error with its causes, the deepest last, for one-line reports.

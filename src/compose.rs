@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::Url;
+use url::Url;
 use serde_json::Value;
 
 use crate::catalogue::path::{self, Segment};

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::Url;
+use url::Url;
 use tokio::sync::{mpsc, Mutex};
 
 use crate::catalogue::StatusRule;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use reqwest::Url;
+use url::Url;
 use serde_json::Value;
 
 use crate::capture::Capture;

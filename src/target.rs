@@ -1,7 +1,7 @@
 //! The `--to` forms: `localhost`, `localhost:3000`, `:3000`, `3000`, `127.0.0.1:3000/hooks`,
 //! `example.com/hooks` and full `http(s)://` URLs. A bare host means port 8080, the listener's default.
 
-use reqwest::Url;
+use url::Url;
 
 pub const DEFAULT_PORT: u16 = 8080;
 pub const DEFAULT_TARGET: &str = "http://localhost:8080/";

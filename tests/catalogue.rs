@@ -7,7 +7,7 @@ use hookctl::catalogue::{path, Catalogue};
 use hookctl::compose::{compose, Compose};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::scheme::{self, SchemeKind, VerifyRequest};
-use reqwest::Url;
+use url::Url;
 
 use crate::common::{hookctl, run};
 

@@ -5,7 +5,7 @@ use hookctl::compose::{compose, Compose, Composed};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::delivery::Headers;
 use hookctl::scheme::{self, Invalid, OtherSecret, SchemeKind, Verdict, VerifyRequest};
-use reqwest::Url;
+use url::Url;
 
 const URL: &str = "http://127.0.0.1:9/hooks";
 

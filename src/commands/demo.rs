@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use colored::Colorize;
-use reqwest::Url;
+use url::Url;
 use serde_json::json;
 
 use super::Context;

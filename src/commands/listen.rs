@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bytes::Bytes;
 use colored::Colorize;
-use reqwest::Url;
+use url::Url;
 use serde_json::json;
 
 use super::Context;

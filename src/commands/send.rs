@@ -132,10 +132,10 @@ fn parse_header(text: &str) -> anyhow::Result<(String, String)> {
     let (name, value) =
         text.split_once(':').ok_or_else(|| UsageError::new(format!("-H {text:?} is not `Name: value`")))?;
     let name = name.trim();
-    reqwest::header::HeaderName::from_bytes(name.as_bytes())
+    hyper::header::HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| UsageError::new(format!("-H: {name:?} is not a valid header name")))?;
     let value = value.trim();
-    reqwest::header::HeaderValue::from_str(value)
+    hyper::header::HeaderValue::from_str(value)
         .map_err(|_| UsageError::new(format!("-H: the value of {name} has characters a header cannot carry")))?;
     Ok((name.to_string(), value.to_string()))
 }

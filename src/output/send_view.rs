@@ -154,7 +154,7 @@ fn shown_value<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
 pub fn request(
     output: &Output,
     about: &str,
-    url: &reqwest::Url,
+    url: &url::Url,
     delivery: &crate::delivery::Delivery,
     plaintext: Option<&[u8]>,
     mut fields: Value,
