@@ -323,9 +323,13 @@ fn build_request(url: &Url, origin: &Origin, delivery: &Delivery) -> Result<Requ
 fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let builder =
+        rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
     let mut config = if insecure {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider))).with_no_client_auth()
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+            .with_no_client_auth()
     } else {
         builder.with_platform_verifier()?.with_no_client_auth()
     };

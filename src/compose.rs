@@ -3,8 +3,8 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use url::Url;
 use serde_json::Value;
+use url::Url;
 
 use crate::catalogue::path::{self, Segment};
 use crate::catalogue::render::Renderer;
@@ -12,6 +12,7 @@ use crate::catalogue::{BodyFormat, Event, Provider};
 use crate::config::Secret;
 use crate::delivery::{Delivery, Headers};
 use crate::scheme::{self, php_json, treezor, SchemeKind, SignRequest};
+use crate::template::CompiledBody;
 
 /// Everything about one delivery that is not in the catalogue.
 pub struct Compose<'a> {
@@ -27,6 +28,8 @@ pub struct Compose<'a> {
     pub now: Option<DateTime<Utc>>,
     /// `-H`: headers that replace or add to the provider's.
     pub extra_headers: &'a [(String, String)],
+    /// The event's body compiled for this run (with these `--set`s), when it could be.
+    pub compiled: Option<&'a CompiledBody>,
 }
 
 /// A delivery ready to go, with what is worth reporting about it.
@@ -74,6 +77,35 @@ fn render_value(
     Ok(value)
 }
 
+/// Render an event's body the slow way (a JSON tree, then encoded), with Treezor's signature set
+/// in place when `treezor_secret` is given. (What [`CompiledBody`] is compared with.)
+#[cfg(test)]
+pub(crate) fn render_body_signed(
+    provider: &Provider,
+    event: &Event,
+    renderer: &mut Renderer<'_>,
+    sets: &[(Vec<Segment>, Value)],
+    treezor_secret: Option<&str>,
+) -> Result<Vec<u8>, ComposeError> {
+    render_body_signed_noting(provider, event, renderer, sets, treezor_secret).map(|(body, _)| body)
+}
+
+/// As `render_body_signed`; the second value says whether the body was signed in place.
+fn render_body_signed_noting(
+    provider: &Provider,
+    event: &Event,
+    renderer: &mut Renderer<'_>,
+    sets: &[(Vec<Segment>, Value)],
+    treezor_secret: Option<&str>,
+) -> Result<(Vec<u8>, bool), ComposeError> {
+    let mut value = render_value(event, renderer, sets)?;
+    let signed = match (provider.spec.scheme, treezor_secret) {
+        (SchemeKind::Treezor, Some(secret)) => treezor::sign_value(secret, &mut value).is_some(),
+        _ => false,
+    };
+    Ok((encode(provider.spec.body_format, &value), signed))
+}
+
 fn encode(format: BodyFormat, value: &Value) -> Vec<u8> {
     match format {
         BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
@@ -106,19 +138,28 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
     let mut renderer = Renderer::new(now, &id, &event.name);
     // Treezor's signature is a field of the body: sign the rendered value before writing it once,
     // rather than writing, parsing and splicing (the bytes are the same; this is the fast path).
-    let mut signed_in_place = None;
-    let body = match options.raw_body {
-        Some(raw) => raw.to_vec(),
-        None => {
-            let mut value = render_value(event, &mut renderer, options.sets)?;
-            if let (SchemeKind::Treezor, Some(secret)) = (kind, options.secret) {
-                if let Some(note) = treezor::sign_value(&secret.value, &mut value) {
-                    signed_in_place = Some(format!("{note} ({})", secret.source));
-                }
-            }
-            encode(provider.spec.body_format, &value)
+    let treezor_secret = options.secret.filter(|_| kind == SchemeKind::Treezor);
+    let (body, signed) = match (options.raw_body, options.compiled) {
+        (Some(raw), _) => (raw.to_vec(), false),
+        (None, Some(compiled)) => {
+            let secret = treezor_secret.filter(|_| compiled.signs_in_place()).map(|s| s.value.as_str());
+            let body = compiled
+                .fill(&mut renderer, secret)
+                .map_err(|why| ComposeError::Fixture { origin: event.origin.clone(), why })?;
+            (body, secret.is_some())
         }
+        (None, None) => render_body_signed_noting(
+            provider,
+            event,
+            &mut renderer,
+            options.sets,
+            treezor_secret.map(|s| s.value.as_str()),
+        )?,
     };
+    let signed_in_place = signed.then(|| {
+        let source = treezor_secret.map(|s| s.source.to_string()).unwrap_or_default();
+        format!("{} ({source})", treezor::NOTE)
+    });
 
     let mut headers = Headers::new();
     headers.push("Content-Type", provider.spec.content_type.clone());

@@ -5,8 +5,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use url::Url;
 use tokio::sync::{mpsc, Mutex};
+use url::Url;
 
 use crate::catalogue::StatusRule;
 use crate::client::{Client, Response};

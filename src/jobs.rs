@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use url::Url;
 use serde_json::Value;
+use url::Url;
 
 use crate::capture::Capture;
 use crate::catalogue::path::Segment;
@@ -15,7 +15,8 @@ use crate::compose::{compose, Compose, ComposeError, Composed};
 use crate::config::{resolve_secret, Config, Secret, SecretSource};
 use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
 use crate::dispatch::{Job, JobError, JobSource};
-use crate::scheme::{self, SignRequest};
+use crate::scheme::{self, SchemeKind, SignRequest};
+use crate::template::CompiledBody;
 
 /// One event to send, with everything that is the same for each of its deliveries.
 #[derive(Clone)]
@@ -48,6 +49,8 @@ pub struct FixtureBatch {
     pub now: Option<DateTime<Utc>>,
     pub headers: Vec<(String, String)>,
     pub count: u64,
+    /// Each plan's body compiled for the run (see [`FixtureBatch::compile`]); empty until then.
+    pub compiled: Vec<Option<CompiledBody>>,
 }
 
 impl FixtureBatch {
@@ -70,12 +73,29 @@ impl FixtureBatch {
             now: None,
             headers: Vec::new(),
             count: 1,
+            compiled: Vec::new(),
         }
+        .compile()
+    }
+
+    /// Compile each plan's body once, so that its deliveries only fill in fresh values. A plan
+    /// whose template cannot be compiled is rendered the slow way; both give the same bytes.
+    pub fn compile(mut self) -> Self {
+        self.compiled = self
+            .plans
+            .iter()
+            .map(|plan| {
+                let sign_in_place = plan.provider.spec.scheme == SchemeKind::Treezor && plan.secret.is_some();
+                CompiledBody::compile(&plan.event, plan.provider.spec.body_format, &self.sets, sign_in_place)
+            })
+            .collect();
+        self
     }
 
     /// Delivery `index` of the batch: each event `count` times, in the order given.
     pub fn compose(&self, index: u64) -> (&Plan, Result<Composed, ComposeError>) {
-        let plan = &self.plans[(index / self.count) as usize];
+        let plan_index = (index / self.count) as usize;
+        let plan = &self.plans[plan_index];
         let composed = compose(
             &plan.provider,
             &plan.event,
@@ -87,6 +107,7 @@ impl FixtureBatch {
                 id: self.id.as_deref(),
                 now: self.now,
                 extra_headers: &self.headers,
+                compiled: self.compiled.get(plan_index).and_then(Option::as_ref),
             },
         );
         (plan, composed)

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use url::Url;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
+use url::Url;
 
 use crate::capture::{self, Capture, StoredResponse};
 use crate::cli::Decision;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use colored::Colorize;
-use url::Url;
 use serde_json::json;
+use url::Url;
 
 use super::Context;
 use crate::capture;

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bytes::Bytes;
 use colored::Colorize;
-use url::Url;
 use serde_json::json;
+use url::Url;
 
 use super::Context;
 use crate::capture;

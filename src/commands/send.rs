@@ -82,7 +82,18 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
         }
         plans.push(Plan::new(provider, event, secret, expect.as_ref()));
     }
-    let run = FixtureBatch { plans, url, sets, raw_body, id: args.webhook_id.clone(), now, headers, count: args.count };
+    let run = FixtureBatch {
+        plans,
+        url,
+        sets,
+        raw_body,
+        id: args.webhook_id.clone(),
+        now,
+        headers,
+        count: args.count,
+        compiled: Vec::new(),
+    }
+    .compile();
     // Compose each event once now: a bad --set path or fixture is reported before anything is sent.
     for index in (0..run.total()).step_by(run.count as usize) {
         if let (plan, Err(e)) = run.compose(index) {

@@ -51,7 +51,7 @@ fn write_value(out: &mut Vec<u8>, value: &Value) {
 
 /// PHP decodes an integer token to an int when it fits in 64 bits and to a float otherwise;
 /// anything with a fraction or exponent is a float.
-fn write_number(out: &mut Vec<u8>, n: &Number) {
+pub(crate) fn write_number(out: &mut Vec<u8>, n: &Number) {
     let token = n.to_string();
     let is_integer_token = !token.contains(['.', 'e', 'E']);
     if is_integer_token {
@@ -115,7 +115,7 @@ pub fn php_float(value: f64) -> String {
     out
 }
 
-fn write_string(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let push_u = |out: &mut Vec<u8>, unit: u16| {
         out.extend_from_slice(b"\\u");

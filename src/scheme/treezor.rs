@@ -20,8 +20,12 @@ pub const SIGNATURE_FIELD: &str = "object_payload_signature";
 
 /// The signature of a parsed `object_payload`.
 pub fn signature(secret: &str, object_payload: &Value) -> String {
-    let canonical = php_json::encode(object_payload);
-    B64.encode(mac::sha256(secret.as_bytes(), &[&canonical]))
+    signature_of_encoded(secret, &php_json::encode(object_payload))
+}
+
+/// The signature of an `object_payload` already written as PHP `json_encode` writes it.
+pub fn signature_of_encoded(secret: &str, canonical: &[u8]) -> String {
+    B64.encode(mac::sha256(secret.as_bytes(), &[canonical]))
 }
 
 /// What a Treezor signature covers, for reports.
