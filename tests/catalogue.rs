@@ -7,6 +7,7 @@ use hookctl::catalogue::{path, Catalogue};
 use hookctl::compose::{compose, Compose};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::scheme::{self, SchemeKind, VerifyRequest};
+use hookctl::template::CompiledBody;
 use url::Url;
 
 use crate::common::{hookctl, run};
@@ -52,8 +53,20 @@ fn every_fixture_renders_signs_and_verifies() {
     let now = chrono::Utc::now();
     for provider in catalogue.providers() {
         let secret = provider.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
-        for event in &provider.events {
-            let what = format!("{}:{}", provider.name, event.name);
+        // Each event both ways: rendered per delivery, and filled from the body compiled for a run.
+        let events = provider.events.iter().flat_map(|event| {
+            let sign_in_place = provider.spec.scheme == SchemeKind::Treezor && secret.is_some();
+            let compiled = CompiledBody::compile(event, provider.spec.body_format, &[], sign_in_place);
+            assert!(compiled.is_some(), "{}: the fixture compiles", event.origin);
+            [(event, None), (event, compiled)]
+        });
+        for (event, compiled) in events {
+            let what = format!(
+                "{}:{} ({})",
+                provider.name,
+                event.name,
+                if compiled.is_some() { "compiled" } else { "rendered" }
+            );
             let options = Compose {
                 url: &url,
                 secret: secret.as_ref(),
@@ -62,6 +75,7 @@ fn every_fixture_renders_signs_and_verifies() {
                 id: None,
                 now: None,
                 extra_headers: &[],
+                compiled: compiled.as_ref(),
             };
             let first = compose(provider, event, &options).unwrap_or_else(|e| panic!("{what}: {e}"));
             let second = compose(provider, event, &options).unwrap();
@@ -123,6 +137,7 @@ fn treezor_bodies_are_written_as_php_writes_them() {
             id: None,
             now: Some(now),
             extra_headers: &[],
+            compiled: None,
         },
     )
     .unwrap();
@@ -233,6 +248,7 @@ fn set_paths_change_the_body_before_it_is_signed() {
             id: None,
             now: None,
             extra_headers: &[],
+            compiled: None,
         },
     )
     .unwrap();

@@ -17,7 +17,16 @@ fn composed(provider: &str, event: &str, secret: &str, now: Option<chrono::DateT
     compose(
         provider,
         event,
-        &Compose { url: &url, secret: Some(&secret), sets: &[], raw_body: None, id: None, now, extra_headers: &[] },
+        &Compose {
+            url: &url,
+            secret: Some(&secret),
+            sets: &[],
+            raw_body: None,
+            id: None,
+            now,
+            extra_headers: &[],
+            compiled: None,
+        },
     )
     .unwrap()
 }
