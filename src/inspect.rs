@@ -151,6 +151,7 @@ impl Inspector {
             url,
             now,
             tolerance: self.tolerance,
+            top_level: top.as_ref(),
             options: &provider.spec.options,
         };
         let verification =

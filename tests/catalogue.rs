@@ -87,6 +87,7 @@ fn every_fixture_renders_signs_and_verifies() {
                 url: url.as_str(),
                 now: now.timestamp(),
                 tolerance: 300,
+                top_level: None,
                 options: &provider.spec.options,
             };
             let verification = scheme::verify(provider.spec.scheme, &request, secret.as_ref().map_or("", |s| &s.value));
@@ -265,6 +266,7 @@ fn set_paths_change_the_body_before_it_is_signed() {
         url: url.as_str(),
         now: 0,
         tolerance: 300,
+        top_level: None,
         options: &provider.spec.options,
     };
     assert!(scheme::verify(SchemeKind::Treezor, &request, "hookctl-test-secret").verdict.is_valid());

@@ -87,7 +87,7 @@ proptest! {
         let options = SchemeOptions::default();
         let signed = scheme::sign(SchemeKind::Treezor, &SignRequest { secret: &secret, body: body.as_bytes(), url: "", id: "", timestamp: 0, options: &options }).unwrap();
         let headers = Headers::new();
-        let request = VerifyRequest { headers: &headers, body: &signed.body, url: "", now: 0, tolerance: 300, options: &options };
+        let request = VerifyRequest { headers: &headers, body: &signed.body, url: "", now: 0, tolerance: 300, top_level: None, options: &options };
         prop_assert!(scheme::verify(SchemeKind::Treezor, &request, &secret).verdict.is_valid());
         let other = format!("{}x", secret);
         prop_assert!(scheme::verify(SchemeKind::Treezor, &request, &other).verdict.is_invalid());
@@ -100,7 +100,7 @@ proptest! {
         for kind in [SchemeKind::Github, SchemeKind::Stripe, SchemeKind::Standard, SchemeKind::Mobilepay, SchemeKind::Cryptomate] {
             let signed = scheme::sign(kind, &SignRequest { secret: &secret, body: &body, url: "https://example.com/h", id: "msg_1", timestamp: 1_700_000_000, options: &options }).unwrap();
             let headers: Headers = signed.headers.into_iter().collect();
-            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: 1_700_000_000, tolerance: 300, options: &options };
+            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: 1_700_000_000, tolerance: 300, top_level: None, options: &options };
             prop_assert!(scheme::verify(kind, &request, &secret).verdict.is_valid(), "{:?}", kind);
         }
     }

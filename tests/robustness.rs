@@ -33,7 +33,7 @@ proptest! {
     #[test]
     fn no_scheme_panics_on_hostile_headers_and_bodies(headers in hostile_headers(), body in prop::collection::vec(any::<u8>(), 0..200), secret in ".{0,40}") {
         let options = SchemeOptions::default();
-        let request = VerifyRequest { headers: &headers, body: &body, url: "http://x/", now: 1_700_000_000, tolerance: 300, options: &options };
+        let request = VerifyRequest { headers: &headers, body: &body, url: "http://x/", now: 1_700_000_000, tolerance: 300, top_level: None, options: &options };
         for kind in SchemeKind::ALL {
             let _ = scheme::verify_explained(kind, &request, Some(&secret), &[]);
         }
@@ -49,7 +49,7 @@ proptest! {
         let options = SchemeOptions::default();
         let headers = Headers::new();
         let wrapped = format!("{{\"object_payload\":{body},\"object_payload_signature\":\"AAAA\"}}");
-        let request = VerifyRequest { headers: &headers, body: wrapped.as_bytes(), url: "", now: 0, tolerance: 300, options: &options };
+        let request = VerifyRequest { headers: &headers, body: wrapped.as_bytes(), url: "", now: 0, tolerance: 300, top_level: None, options: &options };
         let _ = scheme::verify(SchemeKind::Treezor, &request, "s");
     }
 
@@ -106,7 +106,7 @@ proptest! {
             let sign = scheme::SignRequest { secret: &secret, body: &body, url: "https://example.com/h", id: "msg_1", timestamp: ts, options: &options };
             let signed = scheme::sign(kind, &sign).unwrap();
             let headers: Headers = signed.headers.into_iter().collect();
-            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: ts, tolerance: 300, options: &options };
+            let request = VerifyRequest { headers: &headers, body: &signed.body, url: "https://example.com/h", now: ts, tolerance: 300, top_level: None, options: &options };
             prop_assert!(scheme::verify(kind, &request, &secret).verdict.is_valid(), "{:?}", kind);
         }
     }

@@ -20,6 +20,7 @@ fn verify(provider: &str, request: &Recorded, url: &str, secret: &str) -> scheme
         url,
         now: chrono::Utc::now().timestamp(),
         tolerance: 300,
+        top_level: None,
         options: &spec.options,
     };
     scheme::verify(spec.scheme, &verify_request, secret)

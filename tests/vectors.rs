@@ -14,7 +14,7 @@ fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
 
 fn verify(kind: SchemeKind, headers: &Headers, body: &[u8], url: &str, now: i64, secret: &str) -> scheme::Verification {
     let options = SchemeOptions::default();
-    let request = VerifyRequest { headers, body, url, now, tolerance: 300, options: &options };
+    let request = VerifyRequest { headers, body, url, now, tolerance: 300, top_level: None, options: &options };
     scheme::verify(kind, &request, secret)
 }
 

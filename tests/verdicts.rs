@@ -40,6 +40,7 @@ fn verdict_of(kind: SchemeKind, headers: &Headers, body: &[u8], secret: &str, ot
         url: URL,
         now: chrono::Utc::now().timestamp(),
         tolerance: 300,
+        top_level: None,
         options: &options,
     };
     scheme::verify_explained(kind, &request, Some(secret), others).verdict
@@ -196,7 +197,15 @@ fn malformed_signature_headers_are_reported() {
 fn unsigned_and_secretless_verdicts() {
     let options = Default::default();
     let headers = Headers::new();
-    let request = VerifyRequest { headers: &headers, body: b"{}", url: URL, now: 0, tolerance: 300, options: &options };
+    let request = VerifyRequest {
+        headers: &headers,
+        body: b"{}",
+        url: URL,
+        now: 0,
+        tolerance: 300,
+        top_level: None,
+        options: &options,
+    };
     assert_eq!(scheme::verify_explained(SchemeKind::None, &request, Some("x"), &[]).verdict, Verdict::Unsigned);
     assert_eq!(scheme::verify_explained(SchemeKind::Stripe, &request, None, &[]).verdict, Verdict::NoSecret);
 }

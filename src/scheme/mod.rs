@@ -18,6 +18,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::delivery::Headers;
+use crate::json::TopLevel;
 
 /// Headers whose value is a secret itself (CryptoMate's webhook key): never shown or stored.
 pub const SECRET_HEADERS: &[&str] = &[cryptomate::KEY_HEADER];
@@ -145,6 +146,9 @@ pub struct VerifyRequest<'a> {
     pub now: i64,
     /// Allowed distance between the delivery's timestamp and now, in seconds.
     pub tolerance: u64,
+    /// The body's top level, when the caller has already read it (so it is not read twice); it
+    /// must be of `body`.
+    pub top_level: Option<&'a TopLevel<'a>>,
     pub options: &'a SchemeOptions,
 }
 
@@ -343,7 +347,7 @@ fn reserialised_form_that_verifies(
         if form == request.body {
             continue;
         }
-        let attempt = VerifyRequest { body: &form, ..*request };
+        let attempt = VerifyRequest { body: &form, top_level: None, ..*request };
         if verify(kind, &attempt, secret).verdict.is_valid() {
             return Some(name);
         }

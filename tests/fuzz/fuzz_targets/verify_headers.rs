@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
         url: "http://x/",
         now: 1_700_000_000,
         tolerance: 300,
-        options: &options,
+        top_level: None, options: &options,
     };
     for kind in SchemeKind::ALL {
         let _ = scheme::verify_explained(kind, &request, Some("0123456789abcdef0123456789abcdef"), &[]);
