@@ -37,7 +37,7 @@ pub struct Settings {
     pub redact: Redact,
 }
 
-/// What the handler tells the main task about each request.
+/// What the pipeline says about each request (see [`OnReport`]).
 pub enum Report {
     Delivery {
         received: Box<Received>,
@@ -61,11 +61,14 @@ pub enum Report {
     },
 }
 
+/// Told of every report, on the task that handled the request, before the answer goes out.
+pub type OnReport = Arc<dyn Fn(Report) + Send + Sync>;
+
 /// The state every request handler shares.
 struct Shared {
     settings: Settings,
     inspector: Inspector,
-    reports: mpsc::UnboundedSender<Report>,
+    on_report: OnReport,
 }
 
 /// Where card numbers, IBANs and e-mail addresses are masked.
@@ -114,29 +117,28 @@ impl Report {
     }
 }
 
-/// A running receiver: its reports arrive on `reports` until it has stopped and drained.
+/// A running receiver; `server` completes once it has stopped and drained.
 pub struct Receiver {
     pub address: SocketAddr,
-    pub reports: mpsc::UnboundedReceiver<Report>,
     stop: Arc<Notify>,
     pub server: JoinHandle<()>,
 }
 
 impl Receiver {
-    /// Serve on a bound listener until [`Receiver::stop`].
+    /// Serve on a bound listener until [`Receiver::stop`], handing every report to `on_report`
+    /// where it happens: no task is woken per delivery just to hear of it.
     pub fn start(
         listener: TcpListener,
         config: ServerConfig,
         settings: Settings,
         inspector: Inspector,
+        on_report: OnReport,
     ) -> std::io::Result<Self> {
         let address = listener.local_addr()?;
-        let (reports, incoming) = mpsc::unbounded_channel();
-        let errors = reports.clone();
-        let connection_errors: server::ConnectionErrors = Arc::new(move |peer, error| {
-            let _ = errors.send(Report::ConnectionError { peer, error });
-        });
-        let shared = Arc::new(Shared { settings, inspector, reports });
+        let errors = on_report.clone();
+        let connection_errors: server::ConnectionErrors =
+            Arc::new(move |peer, error| errors(Report::ConnectionError { peer, error }));
+        let shared = Arc::new(Shared { settings, inspector, on_report });
         let handler: server::Handler = Arc::new(move |received| {
             let shared = shared.clone();
             Box::pin(async move { handle(&shared, received).await })
@@ -146,7 +148,22 @@ impl Receiver {
         let server = tokio::spawn(server::serve(listener, config, handler, connection_errors, async move {
             stop_signal.notified().await
         }));
-        Ok(Receiver { address, reports: incoming, stop, server })
+        Ok(Receiver { address, stop, server })
+    }
+
+    /// [`Receiver::start`], with the reports queued on a channel (which closes once the receiver
+    /// has stopped and drained), for callers that want to wait for them.
+    pub fn start_queued(
+        listener: TcpListener,
+        config: ServerConfig,
+        settings: Settings,
+        inspector: Inspector,
+    ) -> std::io::Result<(Self, mpsc::UnboundedReceiver<Report>)> {
+        let (reports, queue) = mpsc::unbounded_channel();
+        let on_report: OnReport = Arc::new(move |report| {
+            let _ = reports.send(report);
+        });
+        Ok((Receiver::start(listener, config, settings, inspector, on_report)?, queue))
     }
 
     /// Stop accepting; in-flight deliveries finish and still report.
@@ -159,7 +176,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
     let settings = &shared.settings;
     let rejected = |received: Received, status: u16, why: String| {
         let answer = Answer::text(status, format!("hookctl: {why}\n"));
-        let _ = shared.reports.send(Report::Rejected { received: Box::new(received), status, why });
+        (shared.on_report)(Report::Rejected { received: Box::new(received), status, why });
         answer
     };
     match &received.body_problem {
@@ -256,7 +273,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
     if settings.redact == Redact::Shown {
         redact_delivery(&mut received, &mut inspection);
     }
-    let _ = shared.reports.send(Report::Delivery {
+    (shared.on_report)(Report::Delivery {
         received: Box::new(received),
         inspection: Box::new(inspection),
         status: answer.status,

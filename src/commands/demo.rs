@@ -63,7 +63,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
 
     // 1. Send everything to a listener that saves it.
     let first = start(config.clone(), Settings { save: Some(dir.clone()), ..Settings::default() }, inspector()).await?;
-    let url = Url::parse(&format!("http://{}/webhooks", first.address))?;
+    let url = Url::parse(&format!("http://{}/webhooks", first.0.address))?;
     heading(
         output,
         &format!("1/3  Sending every event of every provider to {url}, signed with the built-in test secrets"),
@@ -85,7 +85,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     // MobilePay signs the URL a delivery was sent to: the second listener verifies against the first's.
     let settings = Settings { public_url: Some(first_url.to_string()), ..Settings::default() };
     let second = start(config, settings, inspector()).await?;
-    let to = Url::parse(&format!("http://{}/", second.address))?;
+    let to = Url::parse(&format!("http://{}/", second.0.address))?;
     heading(output, &format!("2/3  Replaying {} captures from {} to {to}", items.len(), dir.display()))?;
     let mut replay = CaptureBatch::new(items.clone(), to, catalogue.clone());
     replay.secrets = builtin_secrets(&catalogue);
@@ -118,15 +118,18 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(if all_passed { exit::SUCCESS } else { exit::VERIFICATION })
 }
 
-async fn start(config: ServerConfig, settings: Settings, inspector: Inspector) -> anyhow::Result<Receiver> {
+async fn start(config: ServerConfig, settings: Settings, inspector: Inspector) -> anyhow::Result<Queued> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-    Ok(Receiver::start(listener, config, settings, inspector)?)
+    Ok(Receiver::start_queued(listener, config, settings, inspector)?)
 }
+
+/// A receiver and the queue of its reports.
+type Queued = (Receiver, tokio::sync::mpsc::UnboundedReceiver<Report>);
 
 /// Send a batch to a receiver, showing each verdict as the receiver reports it; then stop it and
 /// return every report.
 async fn exchange(
-    mut receiver: Receiver,
+    (receiver, mut reports_queue): Queued,
     batch: Arc<dyn JobSource>,
     client: Arc<Client>,
     quiet: &Output,
@@ -142,7 +145,7 @@ async fn exchange(
     let mut sent = false;
     loop {
         tokio::select! {
-            report = receiver.reports.recv() => {
+            report = reports_queue.recv() => {
                 let Some(report) = report else { break };
                 show(output, &report, phase)?;
                 reports.push(report);

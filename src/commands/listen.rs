@@ -1,14 +1,17 @@
 //! `hookctl listen`: receive deliveries, recognise and verify each, answer as told, save it, and
-//! show it. The server reads requests; the handler here decides; the main task prints and decides
-//! when to stop.
+//! show it. The server reads requests; the receiver's pipeline decides; each report is printed and
+//! counted where it happens, and the main task decides when to stop.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use bytes::Bytes;
 use colored::Colorize;
 use serde_json::json;
+use tokio::sync::Notify;
 use url::Url;
 
 use super::Context;
@@ -19,7 +22,7 @@ use crate::error::{exit, UsageError};
 use crate::inspect::Inspector;
 use crate::output::listen_view::{self, RejectedView};
 use crate::output::Output;
-use crate::receiver::{Receiver, Redact, Report, Settings};
+use crate::receiver::{OnReport, Receiver, Redact, Report, Settings};
 use crate::server::ServerConfig;
 use crate::{target, units};
 
@@ -59,14 +62,19 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let address = listener.local_addr()?;
     announce(output, address, &settings, &inspector, &args)?;
 
-    let receiver = Receiver::start(listener, server_config, settings, inspector)?;
+    let printer = Arc::new(Printer::new(output.deferred(), Tally::new(args.count, &args.expect)));
+    let on_report: OnReport = {
+        let printer = printer.clone();
+        Arc::new(move |report| printer.report(&report))
+    };
+    let receiver = Receiver::start(listener, server_config, settings, inspector, on_report)?;
 
     let started = Instant::now();
-    let tally = Tally::new(args.count, &args.expect);
-    // The watcher runs as a task on the runtime's workers, so handing it a report does not wake
-    // a thread of its own for every delivery.
-    let watcher = tokio::spawn(watch(receiver, signals, tally, deadline, output.clone()));
-    let Watched { tally, interrupted, timed_out } = watcher.await??;
+    let flusher = tokio::spawn(flush_when_asked(printer.clone()));
+    let watched = watch(receiver, signals, deadline, &printer).await;
+    flusher.abort();
+    let Watched { interrupted, timed_out } = watched?;
+    let tally = printer.tally();
     tally.finish(output, started.elapsed(), timed_out)?;
     Ok(if interrupted {
         exit::INTERRUPTED
@@ -79,23 +87,103 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     })
 }
 
+/// How long a printed line may wait in the buffer, so that the lines of many deliveries go out in
+/// one write; too short for a person to notice.
+const FLUSH_DELAY: Duration = Duration::from_millis(20);
+
+/// Shows and counts each report on the task that handled its request, so that no task is woken
+/// per delivery just to print it. Lines collect in the stdout buffer and are written out
+/// [`FLUSH_DELAY`] after the first of them.
+struct Printer {
+    output: Output,
+    tally: Mutex<Tally>,
+    /// Wakes the watcher: the goals are met, or printing failed.
+    stop: Notify,
+    /// Wakes the flusher: something is waiting in the buffer.
+    flush: Notify,
+    dirty: AtomicBool,
+    error: Mutex<Option<std::io::Error>>,
+}
+
+impl Printer {
+    fn new(output: Output, tally: Tally) -> Self {
+        Printer {
+            output,
+            tally: Mutex::new(tally),
+            stop: Notify::new(),
+            flush: Notify::new(),
+            dirty: AtomicBool::new(false),
+            error: Mutex::new(None),
+        }
+    }
+
+    fn report(&self, report: &Report) {
+        let shown = show(&self.output, report);
+        let done = {
+            let mut tally = lock(&self.tally);
+            tally.add(report);
+            tally.done()
+        };
+        if let Err(error) = shown {
+            self.failed(error);
+        }
+        if done {
+            self.stop.notify_one();
+        }
+        if !self.dirty.swap(true, Ordering::AcqRel) {
+            self.flush.notify_one();
+        }
+    }
+
+    fn failed(&self, error: std::io::Error) {
+        lock(&self.error).get_or_insert(error);
+        self.stop.notify_one();
+    }
+
+    /// Write out what is buffered, and say whether printing failed on the way.
+    fn flush(&self) -> std::io::Result<()> {
+        self.dirty.store(false, Ordering::Release);
+        self.output.flush()?;
+        match lock(&self.error).take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
+    fn tally(&self) -> Tally {
+        lock(&self.tally).clone()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+async fn flush_when_asked(printer: Arc<Printer>) {
+    loop {
+        printer.flush.notified().await;
+        tokio::time::sleep(FLUSH_DELAY).await;
+        printer.dirty.store(false, Ordering::Release);
+        if let Err(error) = printer.output.flush() {
+            printer.failed(error);
+        }
+    }
+}
+
 /// How the watch ended.
 struct Watched {
-    tally: Tally,
     interrupted: bool,
     timed_out: bool,
 }
 
-/// Print each report, count it, and stop the receiver when the goals are met, the time is up or
-/// a stop signal comes; return once the receiver has drained.
+/// Stop the receiver when the goals are met, printing fails, the time is up or a stop signal
+/// comes; return once it has drained and everything printed is written out.
 async fn watch(
     mut receiver: Receiver,
     mut signals: crate::signals::StopSignals,
-    mut tally: Tally,
     deadline: Option<Duration>,
-    output: Output,
+    printer: &Printer,
 ) -> std::io::Result<Watched> {
-    let batch = output.deferred();
     let mut stopping = false;
     let mut interrupted = false;
     let mut timed_out = false;
@@ -103,35 +191,15 @@ async fn watch(
     tokio::pin!(timer);
     loop {
         tokio::select! {
-            report = receiver.reports.recv() => {
-                let Some(report) = report else { break };
-                // Print everything that is waiting, then write it out at once.
-                let mut next = Some(report);
-                while let Some(report) = next {
-                    show(&batch, &report)?;
-                    tally.add(&report);
-                    next = if tally.done() { None } else { receiver.reports.try_recv().ok() };
-                }
-                batch.flush()?;
-                if !stopping && tally.done() {
-                    stopping = true;
-                    receiver.stop();
-                }
-            }
+            _ = printer.stop.notified(), if !stopping => { stopping = true; receiver.stop(); }
             _ = signals.recv(), if !stopping => { interrupted = true; stopping = true; receiver.stop(); }
             _ = &mut timer, if !stopping && deadline.is_some() => { timed_out = true; stopping = true; receiver.stop(); }
-            _ = &mut receiver.server => {
-                // The server has drained; what is still queued is printed, then we are done.
-                while let Ok(report) = receiver.reports.try_recv() {
-                    show(&batch, &report)?;
-                    tally.add(&report);
-                }
-                batch.flush()?;
-                break;
-            }
+            // The server has drained: every report has been shown.
+            _ = &mut receiver.server => break,
         }
     }
-    Ok(Watched { tally, interrupted, timed_out })
+    printer.flush()?;
+    Ok(Watched { interrupted, timed_out })
 }
 
 fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
@@ -256,6 +324,7 @@ fn show(output: &Output, report: &Report) -> std::io::Result<()> {
 }
 
 /// Counts, and the goals of --count and --expect.
+#[derive(Clone)]
 struct Tally {
     count: Option<u64>,
     expected: Vec<(String, bool)>,
