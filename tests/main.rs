@@ -5,6 +5,7 @@ mod common;
 mod catalogue;
 mod cli;
 mod completions;
+mod guards;
 mod listen;
 mod php_json;
 mod replay;
