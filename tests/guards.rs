@@ -62,16 +62,7 @@ fn treezor_secret(catalogue: &Catalogue) -> Secret {
 }
 
 fn options<'a>(url: &'a Url, secret: &'a Secret, compiled: Option<&'a CompiledBody>) -> Compose<'a> {
-    Compose {
-        url,
-        secret: Some(secret),
-        sets: &[],
-        raw_body: None,
-        id: None,
-        now: None,
-        extra_headers: &[],
-        compiled,
-    }
+    Compose { url, secret: Some(secret), sets: &[], raw_body: None, id: None, now: None, extra_headers: &[], compiled }
 }
 
 #[test]
@@ -88,9 +79,10 @@ fn inspecting_a_signed_treezor_delivery_reads_its_body_once_and_builds_no_tree()
 
     let (inspection, allocations) = allocations_during(|| inspector.inspect(&delivery, url.as_str(), now));
     assert!(inspection.verdict.as_ref().is_some_and(|v| v.is_valid()), "{inspection:?}");
-    // The top level's field list, the signature's text and bytes, the event name and the result:
-    // a parsed tree of this 1.4 kB body alone would take over a hundred.
-    assert!(allocations <= 12, "inspecting took {allocations} allocations");
+    // Seven as written: the top level's field list (read once: a second reading adds one), the
+    // signature's text and bytes, the event name and the result. Re-encoding the payload adds
+    // more, and a parsed tree of this 1.4 kB body alone would take over a hundred.
+    assert!(allocations <= 7, "inspecting took {allocations} allocations");
 }
 
 #[test]
@@ -106,7 +98,8 @@ fn a_compiled_body_is_filled_without_building_a_tree() {
     let (rendered, tree) = allocations_during(|| compose(provider, event, &options(&url, &secret, None)).unwrap());
     let (filled, slots) =
         allocations_during(|| compose(provider, event, &options(&url, &secret, Some(&compiled))).unwrap());
-    assert_eq!(filled.delivery.body.len(), rendered.delivery.body.len());
+    assert!(filled.note == rendered.note && filled.note.contains("object_payload_signature"), "{}", filled.note);
     assert!(slots * 3 <= tree, "filling took {slots} allocations against {tree} for rendering");
-    assert!(slots <= 60, "filling took {slots} allocations");
+    // About 30 as written (fresh values, headers, the delivery), against about 110.
+    assert!(slots <= 32, "filling took {slots} allocations");
 }
