@@ -106,7 +106,8 @@ fn render_body_signed_noting(
     Ok((encode(provider.spec.body_format, &value), signed))
 }
 
-fn encode(format: BodyFormat, value: &Value) -> Vec<u8> {
+/// Write a value in a provider's body format.
+pub(crate) fn encode(format: BodyFormat, value: &Value) -> Vec<u8> {
     match format {
         BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
         BodyFormat::Pretty => serde_json::to_vec_pretty(value).expect("a JSON value always serialises"),

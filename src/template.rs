@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::catalogue::path::{self, Segment};
 use crate::catalogue::render::{numeric_placeholder, Renderer};
 use crate::catalogue::{BodyFormat, Event};
+use crate::compose::encode;
 use crate::scheme::{php_json, treezor};
 
 /// A fixture body as literal bytes and slots.
@@ -152,14 +153,6 @@ fn fill_pieces(
         }
     }
     Ok(())
-}
-
-fn encode(format: BodyFormat, value: &Value) -> Vec<u8> {
-    match format {
-        BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
-        BodyFormat::Pretty => serde_json::to_vec_pretty(value).expect("a JSON value always serialises"),
-        BodyFormat::Php => php_json::encode(value),
-    }
 }
 
 fn marker(index: usize) -> String {
