@@ -51,8 +51,10 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// Remove control characters from text that may have come from a remote peer before it reaches
 /// a terminal.
-pub fn sanitize(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() && c != '\n' && c != '\t' { char::REPLACEMENT_CHARACTER } else { c })
-        .collect()
+pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
+    let shown_raw = |c: char| !c.is_control() || c == '\n' || c == '\t';
+    if text.chars().all(shown_raw) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars().map(|c| if shown_raw(c) { c } else { char::REPLACEMENT_CHARACTER }).collect()
 }

@@ -19,7 +19,7 @@ use crate::client::Client;
 use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
 use crate::inspect::{Inspection, Inspector};
 use crate::output::listen_view::{DeliveryView, Forwarded};
-use crate::server::{self, Answer, BodyProblem, Received, ServerConfig};
+use crate::server::{self, Answer, ReadProblem, Received, ServerConfig};
 use crate::units;
 
 /// The listener's settings, checked once.
@@ -179,16 +179,20 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         (shared.on_report)(Report::Rejected { received: Box::new(received), status, why });
         answer
     };
-    match &received.body_problem {
-        Some(BodyProblem::TooLarge { limit }) => {
+    match &received.problem {
+        Some(ReadProblem::HeadersTooLarge { limit }) => {
+            let why = format!("headers over the {} limit", units::human_size(*limit));
+            return rejected(received, 431, why);
+        }
+        Some(ReadProblem::TooLarge { limit }) => {
             let why = format!("body over the {} limit (--max-body)", units::human_size(*limit));
             return rejected(received, 413, why);
         }
-        Some(BodyProblem::Timeout(after)) => {
+        Some(ReadProblem::Timeout(after)) => {
             let why = format!("the body did not arrive within {after:?} (--read-timeout)");
             return rejected(received, 408, why);
         }
-        Some(BodyProblem::Broken(error)) => {
+        Some(ReadProblem::Broken(error)) => {
             let why = format!("the body could not be read: {error}");
             return rejected(received, 400, why);
         }

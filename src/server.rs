@@ -36,9 +36,17 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
 }
 
-/// Why a request's body could not be read.
+/// Header blocks larger than this are refused with 431. hyper's own limit (about 400 KB) is only
+/// checked while headers are still arriving, so whether it applies depends on how the bytes were
+/// split into reads; this one applies to every request alike.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// Why a request could not be read whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BodyProblem {
+pub enum ReadProblem {
+    HeadersTooLarge {
+        limit: usize,
+    },
     TooLarge {
         limit: usize,
     },
@@ -58,7 +66,7 @@ pub struct Received {
     /// The host the client addressed (Host header, or the HTTP/2 authority).
     pub host: Option<String>,
     pub delivery: Delivery,
-    pub body_problem: Option<BodyProblem>,
+    pub problem: Option<ReadProblem>,
 }
 
 /// What to answer.
@@ -147,6 +155,8 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         .iter()
         .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
+    // As on the wire: "name: value\r\n" for each.
+    let header_bytes: usize = headers.iter().map(|(name, value)| name.len() + value.len() + 4).sum();
     let host = headers.get("host").map(str::to_string).or_else(|| parts.uri.authority().map(|a| a.to_string()));
     let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let http_version = match parts.version {
@@ -157,17 +167,19 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         _ => "HTTP/1.1",
     };
     let declared: Option<u64> = headers.get("content-length").and_then(|v| v.trim().parse().ok());
-    let (body, body_problem) = if declared.is_some_and(|length| length > config.max_body as u64) {
+    let (body, problem) = if header_bytes > MAX_HEADER_BYTES {
+        (Bytes::new(), Some(ReadProblem::HeadersTooLarge { limit: MAX_HEADER_BYTES }))
+    } else if declared.is_some_and(|length| length > config.max_body as u64) {
         // Refuse before reading: the declared size is enough.
-        (Bytes::new(), Some(BodyProblem::TooLarge { limit: config.max_body }))
+        (Bytes::new(), Some(ReadProblem::TooLarge { limit: config.max_body }))
     } else {
         match tokio::time::timeout(config.read_timeout, Limited::new(body, config.max_body).collect()).await {
             Ok(Ok(collected)) => (collected.to_bytes(), None),
             Ok(Err(error)) if error.is::<LengthLimitError>() => {
-                (Bytes::new(), Some(BodyProblem::TooLarge { limit: config.max_body }))
+                (Bytes::new(), Some(ReadProblem::TooLarge { limit: config.max_body }))
             }
-            Ok(Err(error)) => (Bytes::new(), Some(BodyProblem::Broken(error.to_string()))),
-            Err(_) => (Bytes::new(), Some(BodyProblem::Timeout(config.read_timeout))),
+            Ok(Err(error)) => (Bytes::new(), Some(ReadProblem::Broken(error.to_string()))),
+            Err(_) => (Bytes::new(), Some(ReadProblem::Timeout(config.read_timeout))),
         }
     };
     Received {
@@ -177,7 +189,7 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         http_version,
         host,
         delivery: Delivery { method: parts.method.to_string(), target, headers, body },
-        body_problem,
+        problem,
     }
 }
 

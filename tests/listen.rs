@@ -328,7 +328,9 @@ fn hostile_input_is_answered_shown_and_survived() {
     };
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let many_headers: String = (0..10_000).map(|i| format!("X-H{i}: v\r\n")).collect();
-    let big_header = format!("X-Big: {}\r\n", "a".repeat(500_000));
+    // Over hookctl's 64 KiB limit and under hyper's 400 KB one, so that the answer never depends
+    // on how the bytes were split into reads.
+    let big_header = format!("X-Big: {}\r\n", "a".repeat(100_000));
     let long = Duration::from_secs(30);
     type Exchange<'a> = Box<dyn Fn() -> String + 'a>;
     let cases: Vec<(&str, Exchange, &str, &str)> = vec![
@@ -349,7 +351,7 @@ fn hostile_input_is_answered_shown_and_survived() {
             "delivery",
         ),
         ("10,000 headers", Box::new(|| post(b"{}", &many_headers)), "431", "connection_error"),
-        ("an oversized header", Box::new(|| post(b"{}", &big_header)), "431", "connection_error"),
+        ("an oversized header", Box::new(|| post(b"{}", &big_header)), "431", "rejected"),
         (
             "bytes that are not HTTP",
             Box::new(|| raw_exchange(listener.port, b"\x16\x03\x01\x02\x00hello\r\n\r\n", long)),

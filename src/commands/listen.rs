@@ -21,7 +21,7 @@ use crate::client::{Client, ClientOptions};
 use crate::error::{exit, UsageError};
 use crate::inspect::Inspector;
 use crate::output::listen_view::{self, RejectedView};
-use crate::output::Output;
+use crate::output::{Output, Verbosity};
 use crate::receiver::{OnReport, Receiver, Redact, Report, Settings};
 use crate::server::ServerConfig;
 use crate::{target, units};
@@ -301,6 +301,8 @@ fn show(output: &Output, report: &Report) -> std::io::Result<()> {
             let view = report.delivery_view().expect("a delivery report has a delivery view");
             if output.json {
                 output.record("delivery", listen_view::delivery_json(&view))
+            } else if output.verbosity == Verbosity::Quiet {
+                output.line_from(&listen_view::SummaryLine(&view))
             } else {
                 output.line(&listen_view::delivery_human(&view, output.verbosity))
             }

@@ -1,10 +1,11 @@
 //! How `listen` shows each request: a block per delivery for people, one line with --quiet, one
 //! JSON object with --json.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use colored::Colorize;
+use colored::{ColoredString, Colorize};
 use serde_json::{json, Value};
 
 use super::json_view;
@@ -51,17 +52,64 @@ pub struct RejectedView<'a> {
 static LOCAL_OFFSET: std::sync::LazyLock<chrono::FixedOffset> =
     std::sync::LazyLock::new(|| *chrono::Local::now().offset());
 
-fn clock(received: &Received) -> String {
-    received.received_at.with_timezone(&*LOCAL_OFFSET).format("%H:%M:%S%.3f").to_string()
+/// The local time of day a request arrived, `HH:MM:SS.mmm`.
+struct Clock(chrono::DateTime<chrono::Utc>);
+
+impl fmt::Display for Clock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use chrono::Timelike;
+        let local = self.0.with_timezone(&*LOCAL_OFFSET);
+        // A leap second shows as :59.999..., never as a fourth millisecond digit.
+        let millis = (local.nanosecond() / 1_000_000).min(999);
+        write!(f, "{:02}:{:02}:{:02}.{millis:03}", local.hour(), local.minute(), local.second())
+    }
 }
 
-fn verdict_mark(inspection: &Inspection) -> String {
+/// Write `text` in a style when colour is on. `colored` styles owned strings, so the text is
+/// built only then; with colour off (pipes, CI, --quiet logs) it is written as it is.
+fn styled(f: &mut fmt::Formatter<'_>, text: impl fmt::Display, style: fn(&str) -> ColoredString) -> fmt::Result {
+    if colored::control::SHOULD_COLORIZE.should_colorize() {
+        write!(f, "{}", style(&text.to_string()))
+    } else {
+        write!(f, "{text}")
+    }
+}
+
+fn write_verdict_mark(f: &mut fmt::Formatter<'_>, inspection: &Inspection) -> fmt::Result {
     match &inspection.verdict {
-        Some(Verdict::Valid { .. }) => "✔ valid".green().bold().to_string(),
-        Some(Verdict::Invalid { reason, .. }) => format!("✘ invalid ({})", reason.code()).red().bold().to_string(),
-        Some(Verdict::Unsigned) => "○ unsigned".yellow().to_string(),
-        Some(Verdict::NoSecret) => "? no secret".yellow().to_string(),
-        None => "? unknown provider".yellow().to_string(),
+        Some(Verdict::Valid { .. }) => styled(f, "✔ valid", |t| t.green().bold()),
+        Some(Verdict::Invalid { reason, .. }) => {
+            styled(f, format_args!("✘ invalid ({})", reason.code()), |t| t.red().bold())
+        }
+        Some(Verdict::Unsigned) => styled(f, "○ unsigned", |t| t.yellow()),
+        Some(Verdict::NoSecret) => styled(f, "? no secret", |t| t.yellow()),
+        None => styled(f, "? unknown provider", |t| t.yellow()),
+    }
+}
+
+/// The first line of a delivery's report, which with --quiet is all of it: time, request,
+/// provider, event, verdict and answer. Written straight to where it goes, since a busy listener
+/// prints one per delivery.
+pub struct SummaryLine<'a>(pub &'a DeliveryView<'a>);
+
+impl fmt::Display for SummaryLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let view = self.0;
+        let (r, i) = (view.received, view.inspection);
+        styled(f, Clock(r.received_at), |t| t.dimmed())?;
+        write!(f, " {} {} ", r.delivery.method, sanitize(&r.delivery.target))?;
+        styled(f, i.provider.as_deref().unwrap_or("?"), |t| t.bold())?;
+        f.write_str(" ")?;
+        styled(f, sanitize(i.event.as_deref().unwrap_or("?")), |t| t.bold())?;
+        f.write_str("  ")?;
+        write_verdict_mark(f, i)?;
+        f.write_str("  → ")?;
+        if (200..300).contains(&view.status) {
+            styled(f, view.status, |t| t.green())?;
+        } else {
+            styled(f, view.status, |t| t.red())?;
+        }
+        write!(f, " in {}", human_duration(view.elapsed))
     }
 }
 
@@ -83,23 +131,7 @@ fn authorization_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
 pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
     let r = view.received;
     let i = view.inspection;
-    let provider = i.provider.as_deref().unwrap_or("?");
-    let event = sanitize(i.event.as_deref().unwrap_or("?"));
-    let status = if (200..300).contains(&view.status) {
-        view.status.to_string().green().to_string()
-    } else {
-        view.status.to_string().red().to_string()
-    };
-    let mut out = format!(
-        "{} {} {} {} {}  {}  → {status} in {}",
-        clock(r).dimmed(),
-        r.delivery.method,
-        sanitize(&r.delivery.target),
-        provider.bold(),
-        event.bold(),
-        verdict_mark(i),
-        human_duration(view.elapsed),
-    );
+    let mut out = SummaryLine(view).to_string();
     if verbosity == Verbosity::Quiet {
         return out;
     }
@@ -208,7 +240,7 @@ pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
 pub fn rejected_human(view: &RejectedView<'_>) -> String {
     format!(
         "{} {} {}  {} {}",
-        clock(view.received).dimmed(),
+        Clock(view.received.received_at).to_string().dimmed(),
         sanitize(&view.received.delivery.method),
         sanitize(&view.received.delivery.target),
         format!("✘ {}", view.status).red().bold(),
@@ -219,7 +251,7 @@ pub fn rejected_human(view: &RejectedView<'_>) -> String {
 pub fn connection_error_human(peer: std::net::SocketAddr, error: &str) -> String {
     format!(
         "{} {peer}  {} {}",
-        chrono::Utc::now().with_timezone(&*LOCAL_OFFSET).format("%H:%M:%S%.3f").to_string().dimmed(),
+        Clock(chrono::Utc::now()).to_string().dimmed(),
         "✘ connection error:".red().bold(),
         sanitize(error)
     )

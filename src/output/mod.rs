@@ -106,6 +106,11 @@ impl Output {
         })
     }
 
+    /// Write one line of human output to stdout, formatted straight into the buffer.
+    pub fn line_from(&self, text: &dyn std::fmt::Display) -> io::Result<()> {
+        self.write(|out| writeln!(out, "{text}"))
+    }
+
     /// Write one JSON Lines record `{"type": kind, "data": data}` to stdout.
     pub fn record(&self, kind: &str, data: Value) -> io::Result<()> {
         self.write(|out| {
@@ -175,14 +180,24 @@ fn escape_control(c: char) -> Vec<char> {
 }
 
 /// A duration for people: `850 µs`, `3.2 ms`, `1.45 s`.
-pub fn human_duration(d: Duration) -> String {
-    let micros = d.as_micros();
-    if micros < 1000 {
-        format!("{micros} µs")
-    } else if micros < 1_000_000 {
-        format!("{:.1} ms", micros as f64 / 1000.0)
-    } else {
-        format!("{:.2} s", d.as_secs_f64())
+pub fn human_duration(d: Duration) -> HumanDuration {
+    HumanDuration(d)
+}
+
+/// A duration as [`human_duration`] writes it, formatted where it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct HumanDuration(Duration);
+
+impl std::fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let micros = self.0.as_micros();
+        if micros < 1000 {
+            write!(f, "{micros} µs")
+        } else if micros < 1_000_000 {
+            write!(f, "{:.1} ms", micros as f64 / 1000.0)
+        } else {
+            write!(f, "{:.2} s", self.0.as_secs_f64())
+        }
     }
 }
 

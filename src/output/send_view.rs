@@ -52,7 +52,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
                 "{mark} {status} {} → {} {}",
                 name.bold(),
                 outcome.url,
-                human_duration(response.elapsed).dimmed()
+                human_duration(response.elapsed).to_string().dimmed()
             );
             if failed {
                 if let Some(expect) = &outcome.expect {
