@@ -12,16 +12,20 @@ use base64::Engine;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::delivery::{Delivery, Headers};
 
-/// The version of the format this build writes.
-pub const FORMAT: u32 = 1;
+/// The version of the format this build writes. 2 added bodies stored as JSON (`{"json": …}`);
+/// version 1 files are read as they are.
+pub const FORMAT: u32 = 2;
 
-/// A body as stored: text when it is UTF-8, else base64.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A body as stored: itself when it is a JSON text (readable, and cheap to read back), else text
+/// when it is UTF-8, else base64. Each form gives back exactly the bytes received.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StoredBody {
+    Json(Box<RawValue>),
     Text(String),
     Base64(String),
 }
@@ -29,18 +33,37 @@ pub enum StoredBody {
 impl StoredBody {
     pub fn from_bytes(bytes: &[u8]) -> Self {
         match std::str::from_utf8(bytes) {
-            Ok(text) => StoredBody::Text(text.to_string()),
+            // Stored as JSON only when that keeps every byte: serde_json's raw value leaves out
+            // whitespace around the value, so a body with any is stored as text.
+            Ok(text) => match serde_json::from_str::<Box<RawValue>>(text) {
+                Ok(raw) if raw.get().len() == text.len() => StoredBody::Json(raw),
+                _ => StoredBody::Text(text.to_string()),
+            },
             Err(_) => StoredBody::Base64(B64.encode(bytes)),
         }
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>, base64::DecodeError> {
         match self {
+            StoredBody::Json(raw) => Ok(raw.get().as_bytes().to_vec()),
             StoredBody::Text(text) => Ok(text.as_bytes().to_vec()),
             StoredBody::Base64(encoded) => B64.decode(encoded),
         }
     }
 }
+
+/// Bodies are equal when they give back the same bytes in the same form.
+impl PartialEq for StoredBody {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (StoredBody::Json(a), StoredBody::Json(b)) => a.get() == b.get(),
+            (StoredBody::Text(a), StoredBody::Text(b)) | (StoredBody::Base64(a), StoredBody::Base64(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Eq for StoredBody {}
 
 /// The verdict as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,8 +203,17 @@ pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathB
 
 /// Read one capture file.
 pub fn read(path: &Path) -> Result<Capture, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
-    parse(&bytes)
+    read_into(path, &mut Vec::new())
+}
+
+/// [`read`], through a buffer the caller keeps for the next file.
+fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
+    use std::io::Read;
+    buffer.clear();
+    std::fs::File::open(path)
+        .and_then(|mut file| file.read_to_end(buffer))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    parse(buffer)
 }
 
 /// Parse the contents of a capture file.
@@ -221,6 +253,57 @@ mod tests {
     }
 
     #[test]
+    fn bodies_come_back_byte_for_byte_in_every_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let bodies: [(&[u8], &str); 6] = [
+            (br#"{"a":[1,2.50,"\u00e9\/"],"b":{}}"#, "json"),
+            (b"{\n  \"pretty\": true\n}", "json"),
+            (b" {\"space\": \"around\"}\n", "text"),
+            (b"{\"broken\": ", "text"),
+            (b"plain words", "text"),
+            (&[0xff, 0x00, 0x7b], "base64"),
+        ];
+        for (index, (body, form)) in bodies.into_iter().enumerate() {
+            let capture = Capture { body: StoredBody::from_bytes(body), ..sample() };
+            let path = write(dir.path(), &capture.file_name(index as u64), &capture).unwrap();
+            let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            assert!(stored["body"].get(form).is_some(), "{form}: {}", stored["body"]);
+            assert_eq!(read(&path).unwrap().delivery().unwrap().body, body, "{form}");
+        }
+    }
+
+    #[test]
+    fn version_1_captures_are_still_read() {
+        let v1 = br#"{"format":1,"id":"x","received_at":"2026-11-23T19:15:27Z","method":"POST","target":"/",
+            "headers":[["content-type","application/json"]],"body":{"text":"{\"a\":1}"},"provider":"github","event":"ping"}"#;
+        let capture = parse(v1).unwrap();
+        assert_eq!(&capture.delivery().unwrap().body[..], br#"{"a":1}"#);
+    }
+
+    #[test]
+    fn read_ahead_gives_each_capture_in_its_place_whatever_order_it_is_asked_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let count = RUN * 5 + 3;
+        let files: Vec<PathBuf> = (0..count)
+            .map(|n| {
+                let capture = Capture { id: format!("capture-{n}"), ..sample() };
+                write(dir.path(), &capture.file_name(n as u64), &capture).unwrap()
+            })
+            .collect();
+        std::fs::write(&files[RUN + 1], "{ not a capture").unwrap();
+        let expected = |n: usize| if n == RUN + 1 { None } else { Some(format!("capture-{n}")) };
+        let in_order = ReadAhead::start(files.clone().into());
+        for n in 0..count {
+            assert_eq!(in_order.take(n).ok().map(|c| c.id), expected(n), "in order, {n}");
+        }
+        // Out of order, as tasks on several threads may ask: from the end, runs taken backwards.
+        let scrambled = ReadAhead::start(files.into());
+        for n in (0..count).rev() {
+            assert_eq!(scrambled.take(n).ok().map(|c| c.id), expected(n), "out of order, {n}");
+        }
+    }
+
+    #[test]
     fn names_sort_by_arrival_and_never_escape_the_folder() {
         let capture = sample();
         let name = capture.file_name(7);
@@ -248,12 +331,10 @@ pub struct Unreadable {
     pub why: String,
 }
 
-/// Every capture named: files as given, folders as every `*.json` in them sorted by name (which is
-/// arrival order). Hidden files, such as the temporary files of an interrupted write, are skipped.
-/// Read and parse files on every core at once (a replay of many captures is otherwise bound by
+/// Read and parse files on every core at once (a run over many captures is otherwise bound by
 /// reading them one by one), the results in the files' order.
 fn read_all(files: &[PathBuf]) -> Vec<Result<Capture, String>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len()).max(1);
+    let threads = readers().min(files.len()).max(1);
     let share = files.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
         let readers: Vec<_> = files
@@ -267,21 +348,30 @@ fn read_all(files: &[PathBuf]) -> Vec<Result<Capture, String>> {
     })
 }
 
-pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) {
+fn readers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Every capture file named, without reading them: files as given, folders as every `*.json` in
+/// them sorted by name (which is arrival order). Hidden files, such as the temporary files of an
+/// interrupted write, are skipped. Folders that cannot be listed are returned as unreadable.
+pub fn list(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
     let mut files = Vec::new();
     let mut bad = Vec::new();
     for path in paths {
         if path.is_dir() {
             match std::fs::read_dir(path) {
                 Ok(entries) => {
-                    let mut found: Vec<PathBuf> = entries
+                    let mut found: Vec<(std::ffi::OsString, PathBuf)> = entries
                         .filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-                        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                        .map(|e| (e.file_name(), e.path()))
+                        .filter(|(name, _)| !name.to_string_lossy().starts_with('.'))
+                        .filter(|(_, path)| path.extension().is_some_and(|e| e == "json"))
                         .collect();
-                    found.sort();
-                    files.extend(found);
+                    // One folder: sorting by name is sorting by path, without taking every path
+                    // apart into components at each comparison.
+                    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+                    files.extend(found.into_iter().map(|(_, path)| path));
                 }
                 Err(e) => bad.push(Unreadable { path: path.clone(), why: format!("cannot read the folder: {e}") }),
             }
@@ -289,6 +379,12 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) 
             files.push(path.clone());
         }
     }
+    (files, bad)
+}
+
+/// [`list`], with every file read and parsed.
+pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) {
+    let (files, mut bad) = list(paths);
     let mut good = Vec::with_capacity(files.len());
     let results = read_all(&files);
     for (file, read) in files.into_iter().zip(results) {
@@ -298,4 +394,78 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) 
         }
     }
     (good, bad)
+}
+
+/// Captures are read and handed over in runs of this many consecutive files: one hand-over
+/// (and at most one wake-up) per run rather than per file.
+const RUN: usize = 32;
+/// How many runs each reader may have read ahead of the replay.
+const RUNS_AHEAD: usize = 4;
+
+/// Capture files read ahead of the one being replayed, in order, by background threads: reading
+/// overlaps sending, and only a window of captures is in memory however many are replayed.
+/// Files are cut into runs of [`RUN`]; reader `k` of `n` reads runs `k`, `k + n`, … into a
+/// channel of its own, so each run's place is known without sorting anything.
+pub struct ReadAhead {
+    files: std::sync::Arc<[PathBuf]>,
+    lanes: Vec<std::sync::Mutex<Lane>>,
+}
+
+type Run = Vec<Option<Result<Capture, String>>>;
+
+struct Lane {
+    incoming: std::sync::mpsc::Receiver<Run>,
+    /// How many runs have come in on this lane.
+    received: usize,
+    /// Runs received and not yet wholly taken, by their place on the lane.
+    runs: std::collections::HashMap<usize, Run>,
+}
+
+impl ReadAhead {
+    /// Start reading; the readers stop when the `ReadAhead` is dropped.
+    pub fn start(files: std::sync::Arc<[PathBuf]>) -> Self {
+        let count = readers().min(files.len().div_ceil(RUN)).max(1);
+        let lanes = (0..count)
+            .map(|lane| {
+                let (outgoing, incoming) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
+                let files = files.clone();
+                // Should the thread not start, `take` reads that lane's files itself.
+                let _ = std::thread::Builder::new().name("capture-reader".into()).spawn(move || {
+                    let mut buffer = Vec::new();
+                    for run in files.chunks(RUN).skip(lane).step_by(count) {
+                        let captures = run.iter().map(|path| Some(read_into(path, &mut buffer))).collect();
+                        if outgoing.send(captures).is_err() {
+                            break; // The replay is over.
+                        }
+                    }
+                });
+                std::sync::Mutex::new(Lane { incoming, received: 0, runs: Default::default() })
+            })
+            .collect();
+        ReadAhead { files, lanes }
+    }
+
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Capture `index`, waiting for its reader when it is not read yet. Each index is taken once.
+    pub fn take(&self, index: usize) -> Result<Capture, String> {
+        let count = self.lanes.len();
+        let run = index / RUN;
+        let mut lane = self.lanes[run % count].lock().unwrap_or_else(|e| e.into_inner());
+        let place = run / count;
+        while lane.received <= place {
+            let Ok(next) = lane.incoming.recv() else { break };
+            let at = lane.received;
+            lane.runs.insert(at, next);
+            lane.received += 1;
+        }
+        let Some(captures) = lane.runs.get_mut(&place) else { return read(&self.files[index]) };
+        let taken = captures[index % RUN].take();
+        if captures.iter().all(Option::is_none) {
+            lane.runs.remove(&place);
+        }
+        taken.unwrap_or_else(|| read(&self.files[index]))
+    }
 }

@@ -26,6 +26,8 @@ pub struct Job {
     pub expect: StatusRule,
     /// Where the job came from, such as a capture file.
     pub origin: Option<String>,
+    /// Something the person should know before trusting the outcome (a stale signature, say).
+    pub warning: Option<String>,
 }
 
 /// Where jobs come from: made on demand, so a long run holds only what is in flight.
@@ -41,6 +43,9 @@ pub struct JobError {
     pub event: String,
     pub origin: Option<String>,
     pub message: String,
+    /// The job's source could not be read (a corrupt capture file): reported as skipped, not as
+    /// a request that failed.
+    pub skipped: bool,
 }
 
 /// What happened to one job.
@@ -56,6 +61,9 @@ pub struct Outcome {
     pub origin: Option<String>,
     pub result: Result<Response, String>,
     pub delivered: bool,
+    /// Nothing was sent: the job's source could not be read.
+    pub skipped: bool,
+    pub warning: Option<String>,
     /// The request as sent, kept only when it will be shown (--json --verbose).
     pub request: Option<Delivery>,
 }
@@ -74,6 +82,7 @@ pub struct Summary {
     pub delivered: u64,
     pub unexpected: u64,
     pub failed: u64,
+    pub skipped: u64,
     pub latencies: Vec<Duration>,
     pub elapsed: Duration,
     pub interrupted: bool,
@@ -85,6 +94,10 @@ impl Summary {
     }
 
     fn add(&mut self, outcome: &Outcome) {
+        if outcome.skipped {
+            self.skipped += 1;
+            return;
+        }
         match &outcome.result {
             Ok(response) => {
                 self.latencies.push(response.elapsed);
@@ -116,6 +129,8 @@ impl Summary {
             exit::RUNTIME
         } else if self.unexpected > 0 {
             exit::UNEXPECTED_STATUS
+        } else if self.skipped > 0 {
+            exit::RUNTIME
         } else {
             exit::SUCCESS
         }
@@ -217,6 +232,8 @@ async fn perform(source: &dyn JobSource, client: &Client, index: u64, keep_reque
             origin: e.origin,
             result: Err(e.message),
             delivered: false,
+            skipped: e.skipped,
+            warning: None,
             request: None,
         },
         Ok(job) => {
@@ -232,6 +249,8 @@ async fn perform(source: &dyn JobSource, client: &Client, index: u64, keep_reque
                 origin: job.origin,
                 result,
                 delivered,
+                skipped: false,
+                warning: job.warning,
                 request: keep_request.then_some(job.delivery),
             }
         }

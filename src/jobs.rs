@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use url::Url;
 
-use crate::capture::Capture;
+use crate::capture::{Capture, ReadAhead};
 use crate::catalogue::path::Segment;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::compose::{compose, Compose, ComposeError, Composed};
@@ -132,15 +132,16 @@ impl JobSource for FixtureBatch {
                 delivery: composed.delivery,
                 expect: plan.expect.clone(),
                 origin: None,
+                warning: None,
             }),
-            Err(e) => Err(JobError { provider, event, origin: None, message: e.to_string() }),
+            Err(e) => Err(JobError { provider, event, origin: None, message: e.to_string(), skipped: false }),
         }
     }
 }
 
-/// Captured deliveries to send again.
+/// Captured deliveries to send again, read from their files as the replay goes.
 pub struct CaptureBatch {
-    pub items: Vec<(PathBuf, Capture)>,
+    captures: ReadAhead,
     pub to: Url,
     /// Whether `to` names its own path (else each capture's path and query are used).
     pub own_path: bool,
@@ -153,9 +154,11 @@ pub struct CaptureBatch {
 }
 
 impl CaptureBatch {
-    pub fn new(items: Vec<(PathBuf, Capture)>, to: Url, catalogue: Catalogue) -> Self {
+    /// Replay these capture files, in this order; reading them starts at once.
+    pub fn new(files: Vec<PathBuf>, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
-        CaptureBatch { items, to, own_path, expect: None, catalogue, secrets: Vec::new(), resign: false }
+        let captures = ReadAhead::start(files.into());
+        CaptureBatch { captures, to, own_path, expect: None, catalogue, secrets: Vec::new(), resign: false }
     }
 
     /// Use the secrets from these sources (`--secret`, environment, config, built-in).
@@ -209,6 +212,10 @@ impl CaptureBatch {
             }
         }
         let resign_secret = secret.filter(|_| self.resign);
+        let warning = match spec {
+            Some(spec) if !self.resign => stale_warning(path, spec.scheme, &provider, &headers),
+            _ => None,
+        };
         if let (Some(spec), Some(secret)) = (spec.filter(|s| s.scheme.has_tolerance()), resign_secret) {
             let options =
                 scheme::SchemeOptions { svix_headers: headers.contains("svix-signature"), ..spec.options.clone() };
@@ -241,22 +248,60 @@ impl CaptureBatch {
             delivery: Delivery { headers, ..delivery },
             expect,
             origin: Some(path.display().to_string()),
+            warning,
         })
+    }
+}
+
+/// How old a signature may be before receivers refuse it (Stripe's and Standard Webhooks' default).
+const TOLERANCE_SECONDS: i64 = 300;
+
+/// Replaying a delivery signed long ago makes the receiver see a stale timestamp: say so, and how
+/// to avoid it.
+fn stale_warning(path: &std::path::Path, kind: SchemeKind, provider: &str, headers: &Headers) -> Option<String> {
+    let signed_at = signed_timestamp(kind, headers)?;
+    let age = Utc::now().timestamp() - signed_at;
+    (age > TOLERANCE_SECONDS).then(|| {
+        format!(
+            "{} was signed {age} s ago, beyond {provider}'s {TOLERANCE_SECONDS} s tolerance: the receiver will see a stale timestamp; --resign signs it again with a fresh one",
+            path.display(),
+        )
+    })
+}
+
+/// The Unix time a delivery of a timestamped scheme was signed at.
+fn signed_timestamp(kind: SchemeKind, headers: &Headers) -> Option<i64> {
+    match kind {
+        SchemeKind::Stripe => scheme::stripe::parse_header(headers.get(scheme::stripe::HEADER)?).ok()?.timestamp,
+        SchemeKind::Standard => {
+            headers.get("webhook-timestamp").or_else(|| headers.get("svix-timestamp"))?.trim().parse().ok()
+        }
+        _ => None,
     }
 }
 
 impl JobSource for CaptureBatch {
     fn total(&self) -> u64 {
-        self.items.len() as u64
+        self.captures.files().len() as u64
     }
 
     fn job(&self, index: u64) -> Result<Job, JobError> {
-        let (path, capture) = &self.items[index as usize];
-        self.build(path, capture).map_err(|message| JobError {
+        let index = index as usize;
+        let path = &self.captures.files()[index];
+        let origin = Some(path.display().to_string());
+        let capture = self.captures.take(index).map_err(|message| JobError {
+            provider: String::new(),
+            event: String::new(),
+            origin: origin.clone(),
+            message,
+            skipped: true,
+        })?;
+        self.build(path, &capture).map_err(|message| JobError {
             provider: capture.provider.clone().unwrap_or_default(),
             event: capture.event.clone().unwrap_or_default(),
-            origin: Some(path.display().to_string()),
+            origin,
             message,
+            skipped: false,
         })
     }
 }

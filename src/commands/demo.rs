@@ -87,7 +87,8 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let second = start(config, settings, inspector()).await?;
     let to = Url::parse(&format!("http://{}/", second.0.address))?;
     heading(output, &format!("2/3  Replaying {} captures from {} to {to}", items.len(), dir.display()))?;
-    let mut replay = CaptureBatch::new(items.clone(), to, catalogue.clone());
+    let files = items.iter().map(|(path, _)| path.clone()).collect();
+    let mut replay = CaptureBatch::new(files, to, catalogue.clone());
     replay.secrets = builtin_secrets(&catalogue);
     let replay = Arc::new(replay);
     let reports = exchange(second, replay, client, &quiet, output, "replay").await?;

@@ -1,7 +1,6 @@
 //! `hookctl replay`: send captured deliveries again, byte for byte and in arrival order, to the
 //! same or another target.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use colored::Colorize;
@@ -9,28 +8,32 @@ use serde_json::json;
 
 use super::Context;
 use crate::capture::{self, Capture};
-use crate::catalogue::{Catalogue, StatusRule};
+use crate::catalogue::StatusRule;
 use crate::cli::ReplayArgs;
 use crate::client::{Client, ClientOptions};
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
 use crate::jobs::CaptureBatch;
 use crate::output::{send_view, Output};
-use crate::scheme::{self, SchemeKind};
 use crate::{target, units};
 
 pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
-    let (items, unreadable) = capture::collect(&args.paths);
+    let (files, unreadable) = if args.filter.is_empty() {
+        // Files are read while the replay goes, a window ahead of it.
+        capture::list(&args.paths)
+    } else {
+        // Filtering needs each capture's provider and event, so these are read twice: once here
+        // to choose, and again as they are replayed.
+        let (items, unreadable) = capture::collect(&args.paths);
+        let chosen = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).map(|(path, _)| path);
+        (chosen.collect(), unreadable)
+    };
     send_view::skipped(output, &unreadable)?;
-    let items: Vec<_> = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).collect();
     let to_text = args.to.clone().unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
     let expect = StatusRule::from_option(args.expect_status.as_deref())?;
-    if !args.resign {
-        warn_stale(output, &ctx.catalogue, &items)?;
-    }
-    let mut batch = CaptureBatch::new(items, to, ctx.catalogue.clone());
+    let mut batch = CaptureBatch::new(files, to, ctx.catalogue.clone());
     batch.expect = expect;
     batch = batch.with_secrets(args.secret.as_deref(), &ctx.config);
     batch.resign = args.resign;
@@ -46,40 +49,6 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     send_view::summary(output, &summary, "Replayed", unreadable.len() as u64)?;
     let code = summary.exit_code();
     Ok(if code == exit::SUCCESS && !unreadable.is_empty() { exit::RUNTIME } else { code })
-}
-
-/// Replaying a delivery signed long ago makes the receiver see a stale timestamp: say so, and how to avoid it.
-fn warn_stale(output: &Output, catalogue: &Catalogue, items: &[(PathBuf, Capture)]) -> std::io::Result<()> {
-    let now = chrono::Utc::now().timestamp();
-    for (path, capture) in items {
-        let Some(provider) = capture.provider.as_deref().and_then(|p| catalogue.provider(p).ok()) else { continue };
-        let Some(signed_at) = signed_timestamp(provider.spec.scheme, capture) else { continue };
-        let age = now - signed_at;
-        if age > 300 {
-            let message = format!(
-                "{} was signed {age} s ago, beyond {}'s 300 s tolerance: the receiver will see a stale timestamp; --resign signs it again with a fresh one",
-                path.display(),
-                provider.name
-            );
-            if output.json {
-                output.record("warning", json!({"file": path.display().to_string(), "message": message}))?;
-            } else {
-                eprintln!("{} {message}", "warning:".yellow().bold());
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The Unix time a tolerance scheme's delivery was signed at.
-fn signed_timestamp(kind: SchemeKind, capture: &Capture) -> Option<i64> {
-    let header =
-        |name: &str| capture.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
-    match kind {
-        SchemeKind::Stripe => scheme::stripe::parse_header(header(scheme::stripe::HEADER)?).ok()?.timestamp,
-        SchemeKind::Standard => header("webhook-timestamp").or_else(|| header("svix-timestamp"))?.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// `--filter` patterns: `provider`, `event` or `provider:event`, each part a glob.
@@ -138,18 +107,26 @@ fn parse_rate(text: &str) -> Result<f64, UsageError> {
 }
 
 fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow::Result<u8> {
+    let mut skipped = unreadable;
     for index in 0..replay.total() {
         match replay.job(index) {
             Ok(job) => {
                 let origin = job.origin.clone().unwrap_or_default();
+                if let Some(message) = &job.warning {
+                    send_view::warning(output, &origin, message)?;
+                }
                 let fields = json!({"file": origin, "provider": job.provider, "event": job.event, "signed": job.note});
                 let about = format!("{origin} ({}:{})", job.provider, job.event);
                 send_view::request(output, &about, &job.url, &job.delivery, None, fields)?;
             }
+            Err(e) if e.skipped => {
+                skipped += 1;
+                send_view::skipped_file(output, &e.origin.unwrap_or_default(), &e.message)?;
+            }
             Err(e) => eprintln!("{} {}: {}", "error:".red().bold(), e.origin.unwrap_or_default(), e.message),
         }
     }
-    Ok(if unreadable > 0 { exit::RUNTIME } else { exit::SUCCESS })
+    Ok(if skipped > 0 { exit::RUNTIME } else { exit::SUCCESS })
 }
 
 #[cfg(test)]

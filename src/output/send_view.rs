@@ -8,6 +8,13 @@ use crate::dispatch::{Outcome, Summary};
 use crate::error::sanitize;
 
 pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
+    let origin = outcome.origin.as_deref().unwrap_or_default();
+    if let Some(message) = &outcome.warning {
+        warning(output, origin, message)?;
+    }
+    if outcome.skipped {
+        return skipped_file(output, origin, outcome.result.as_ref().err().map_or("", String::as_str));
+    }
     if output.json {
         let mut data = json!({
             "provider": outcome.provider,
@@ -86,9 +93,11 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The closing summary; `skipped` counts inputs that never became a request (bad capture files).
-pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped: u64) -> std::io::Result<()> {
+/// The closing summary; `skipped_before` counts inputs that never became a job (capture files
+/// found unreadable before the run), added to those the run skipped.
+pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped_before: u64) -> std::io::Result<()> {
     let sent = summary.sent();
+    let skipped = skipped_before + summary.skipped;
     let seconds = summary.elapsed.as_secs_f64();
     let rate = if seconds > 0.0 { sent as f64 / seconds } else { 0.0 };
     let (p50, p90, p99) = (summary.percentile(50.0), summary.percentile(90.0), summary.percentile(99.0));
@@ -126,8 +135,8 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped: u64) -> 
     if skipped > 0 {
         line.push_str(&format!(", {} skipped", skipped.to_string().red()));
     }
-    if sent < summary.planned {
-        line.push_str(&format!(", {} not sent", summary.planned - sent));
+    if sent + summary.skipped < summary.planned {
+        line.push_str(&format!(", {} not sent", summary.planned - sent - summary.skipped));
     }
     if !summary.latencies.is_empty() {
         line.push_str(&format!(
@@ -198,11 +207,27 @@ pub fn request(
 /// Capture files that could not be used: named, with the reason; the rest still run.
 pub fn skipped(output: &Output, unreadable: &[crate::capture::Unreadable]) -> std::io::Result<()> {
     for bad in unreadable {
-        if output.json {
-            output.record("skipped", json!({"file": bad.path.display().to_string(), "error": bad.why}))?;
-        } else {
-            eprintln!("{} {}: {} (skipped)", "error:".red().bold(), bad.path.display(), bad.why);
-        }
+        skipped_file(output, &bad.path.display().to_string(), &bad.why)?;
     }
     Ok(())
+}
+
+/// A capture file that could not be used, and why.
+pub fn skipped_file(output: &Output, file: &str, why: &str) -> std::io::Result<()> {
+    if output.json {
+        output.record("skipped", json!({"file": file, "error": why}))
+    } else {
+        eprintln!("{} {file}: {why} (skipped)", "error:".red().bold());
+        Ok(())
+    }
+}
+
+/// A warning about one input, such as a capture whose signature has gone stale.
+pub fn warning(output: &Output, file: &str, message: &str) -> std::io::Result<()> {
+    if output.json {
+        output.record("warning", json!({"file": file, "message": message}))
+    } else {
+        eprintln!("{} {message}", "warning:".yellow().bold());
+        Ok(())
+    }
 }
