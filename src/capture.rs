@@ -132,13 +132,18 @@ impl Capture {
 
     /// The file name: arrival time, sequence, provider, event.
     pub fn file_name(&self, sequence: u64) -> String {
-        format!(
-            "{}-{sequence:06}-{}-{}.json",
-            self.received_at.format("%Y%m%dT%H%M%S%.6fZ"),
-            safe(self.provider.as_deref().unwrap_or("unknown")),
-            safe(self.event.as_deref().unwrap_or("unknown")),
-        )
+        file_name(self.received_at, sequence, self.provider.as_deref(), self.event.as_deref())
     }
+}
+
+/// A capture's file name: arrival time, sequence, provider, event (`unknown` for those missing).
+pub fn file_name(received_at: DateTime<Utc>, sequence: u64, provider: Option<&str>, event: Option<&str>) -> String {
+    format!(
+        "{}-{sequence:06}-{}-{}.json",
+        received_at.format("%Y%m%dT%H%M%S%.6fZ"),
+        safe(provider.unwrap_or("unknown")),
+        safe(event.unwrap_or("unknown")),
+    )
 }
 
 /// Keep only characters that are safe in a file name on every system.
@@ -199,6 +204,51 @@ pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathB
         let _ = std::fs::remove_file(&temporary);
     }
     result.map(|()| final_path)
+}
+
+/// How many threads write captures. Files in one folder are created one at a time by the
+/// filesystem anyway; two keep serialising one capture while the other thread is in the kernel.
+const WRITERS: usize = 2;
+
+/// Writes captures into one folder on threads of its own, so that file I/O never holds up the
+/// async workers that accept and read requests. Handing a capture over costs a queue push; a
+/// writer that finds several waiting writes them one after the other without sleeping between,
+/// and each caller hears of its own file through a oneshot channel.
+pub struct Writer {
+    queue: std::sync::mpsc::Sender<Write>,
+}
+
+struct Write {
+    name: String,
+    capture: Box<Capture>,
+    done: tokio::sync::oneshot::Sender<std::io::Result<PathBuf>>,
+}
+
+impl Writer {
+    pub fn start(dir: PathBuf) -> std::io::Result<Self> {
+        let (queue, incoming) = std::sync::mpsc::channel::<Write>();
+        let incoming = std::sync::Arc::new(std::sync::Mutex::new(incoming));
+        let dir: std::sync::Arc<Path> = dir.into();
+        for _ in 0..WRITERS {
+            let (incoming, dir) = (incoming.clone(), dir.clone());
+            std::thread::Builder::new().name("capture-writer".into()).spawn(move || loop {
+                // The lock is held only to take the next capture; it ends when the queue closes.
+                let next = incoming.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                let Ok(job) = next else { break };
+                // The caller may have gone (its connection dropped); the file is written anyway.
+                let _ = job.done.send(write(&dir, &job.name, &job.capture));
+            })?;
+        }
+        Ok(Writer { queue })
+    }
+
+    /// Write a capture under `name`; resolves once the file is in place.
+    pub async fn write(&self, name: String, capture: Capture) -> std::io::Result<PathBuf> {
+        let (done, written) = tokio::sync::oneshot::channel();
+        let job = Write { name, capture: Box::new(capture), done };
+        self.queue.send(job).map_err(|_| std::io::Error::other("the capture writers have stopped"))?;
+        written.await.map_err(|_| std::io::Error::other("a capture writer stopped before writing"))?
+    }
 }
 
 /// Read one capture file.

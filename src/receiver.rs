@@ -69,6 +69,8 @@ struct Shared {
     settings: Settings,
     inspector: Inspector,
     on_report: OnReport,
+    /// Writes captures, when saving.
+    writer: Option<capture::Writer>,
 }
 
 /// Where card numbers, IBANs and e-mail addresses are masked.
@@ -138,7 +140,8 @@ impl Receiver {
         let errors = on_report.clone();
         let connection_errors: server::ConnectionErrors =
             Arc::new(move |peer, error| errors(Report::ConnectionError { peer, error }));
-        let shared = Arc::new(Shared { settings, inspector, on_report });
+        let writer = settings.save.clone().map(capture::Writer::start).transpose()?;
+        let shared = Arc::new(Shared { settings, inspector, on_report, writer });
         let handler: server::Handler = Arc::new(move |received| {
             let shared = shared.clone();
             Box::pin(async move { handle(&shared, received).await })
@@ -256,8 +259,8 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
     if settings.redact == Redact::ShownAndSaved {
         redact_delivery(&mut received, &mut inspection);
     }
-    let capture = match &settings.save {
-        Some(dir) => {
+    let capture = match &shared.writer {
+        Some(writer) => {
             let handled = Handled {
                 url: &url,
                 inspection: &inspection,
@@ -265,7 +268,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
                 elapsed,
                 forwarded: forwarded.as_ref(),
             };
-            let result = save(shared, dir, &received, handled).await;
+            let result = save(shared, writer, &received, handled).await;
             if let Err(error) = &result {
                 // Never answer "delivered" for what was not saved.
                 answer = Answer::text(500, format!("hookctl: the delivery could not be saved: {error}\n"));
@@ -350,7 +353,7 @@ struct Handled<'a> {
 
 async fn save(
     shared: &Shared,
-    dir: &std::path::Path,
+    writer: &capture::Writer,
     received: &Received,
     handled: Handled<'_>,
 ) -> Result<PathBuf, String> {
@@ -380,11 +383,8 @@ async fn save(
             forwarded_to: handled.forwarded.map(|f| f.url.clone()),
         }),
     };
-    let name = Capture { event, ..capture.clone() }.file_name(received.sequence);
-    let dir = dir.to_path_buf();
-    // File I/O runs off the async workers, so a slow disk never holds up accepting connections.
-    tokio::task::spawn_blocking(move || capture::write(&dir, &name, &capture))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    let name =
+        capture::file_name(received.received_at, received.sequence, inspection.provider.as_deref(), event.as_deref());
+    // Written on the capture writers' threads: a slow disk never holds up the async workers.
+    writer.write(name, capture).await.map_err(|e| e.to_string())
 }
