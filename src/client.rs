@@ -111,7 +111,8 @@ impl Origin {
 
 /// Idle connections of one origin.
 struct Idle {
-    origin: Origin,
+    /// Shared with every request to it, so that finding it costs a reference count, not a copy.
+    origin: Arc<Origin>,
     connections: Vec<SendRequest<Full<Bytes>>>,
 }
 
@@ -139,16 +140,16 @@ impl Client {
     /// and body as they are, with `Host` added when the delivery has none.
     pub async fn send(&self, url: &Url, delivery: &Delivery) -> Result<Response, SendError> {
         let origin = self.origin(url)?;
-        let host = origin.label();
+        // The origin's label names it in errors; it is built only when one happens.
         let request = build_request(url, &origin, delivery).map_err(|e| match e {
             BuildError::Header { name, detail } => SendError::Header { name, detail },
-            BuildError::Other(detail) => SendError::Other { host: host.clone(), detail },
+            BuildError::Other(detail) => SendError::Other { host: origin.label(), detail },
         })?;
         let started = Instant::now();
         let exchange = self.exchange(&origin, request);
         let (response, sender) = match tokio::time::timeout(self.timeout, exchange).await {
             Ok(result) => result?,
-            Err(_) => return Err(SendError::Timeout { host, timeout: self.timeout }),
+            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout: self.timeout }),
         };
         let status = response.status().as_u16();
         let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -164,19 +165,19 @@ impl Client {
         let remaining = self.timeout.saturating_sub(started.elapsed());
         let body = match tokio::time::timeout(remaining, response.into_body().collect()).await {
             Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(e)) => return Err(SendError::Other { host, detail: error_chain(&e) }),
-            Err(_) => return Err(SendError::Timeout { host, timeout: self.timeout }),
+            Ok(Err(e)) => return Err(SendError::Other { host: origin.label(), detail: error_chain(&e) }),
+            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout: self.timeout }),
         };
         // Only a connection whose response was read to the end can carry the next request.
         self.give_back(&origin, sender);
         Ok(Response { status, elapsed: started.elapsed(), location, headers, body })
     }
 
-    fn origin(&self, url: &Url) -> Result<Origin, SendError> {
+    fn origin(&self, url: &Url) -> Result<Arc<Origin>, SendError> {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         match idle.iter().find(|i| i.origin.matches(url)) {
             Some(known) => Ok(known.origin.clone()),
-            None => Origin::of(url),
+            None => Origin::of(url).map(Arc::new),
         }
     }
 
@@ -209,7 +210,7 @@ impl Client {
 
     fn take_idle(&self, origin: &Origin) -> Option<SendRequest<Full<Bytes>>> {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        let pool = idle.iter_mut().find(|i| i.origin == *origin)?;
+        let pool = idle.iter_mut().find(|i| *i.origin == *origin)?;
         while let Some(sender) = pool.connections.pop() {
             if !sender.is_closed() {
                 return Some(sender);
@@ -218,7 +219,7 @@ impl Client {
         None
     }
 
-    fn give_back(&self, origin: &Origin, sender: SendRequest<Full<Bytes>>) {
+    fn give_back(&self, origin: &Arc<Origin>, sender: SendRequest<Full<Bytes>>) {
         if sender.is_closed() {
             return;
         }

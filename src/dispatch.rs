@@ -55,7 +55,8 @@ pub struct Outcome {
     pub event: String,
     pub id: String,
     pub note: String,
-    pub url: String,
+    /// `None` when the job could not be made.
+    pub url: Option<Url>,
     /// What counts as delivered; `None` when the job could not be made.
     pub expect: Option<StatusRule>,
     pub origin: Option<String>,
@@ -227,7 +228,7 @@ async fn perform(source: &dyn JobSource, client: &Client, index: u64, keep_reque
             event: e.event,
             id: String::new(),
             note: String::new(),
-            url: String::new(),
+            url: None,
             expect: None,
             origin: e.origin,
             result: Err(e.message),
@@ -244,7 +245,7 @@ async fn perform(source: &dyn JobSource, client: &Client, index: u64, keep_reque
                 event: job.event,
                 id: job.id,
                 note: job.note,
-                url: job.url.to_string(),
+                url: Some(job.url),
                 expect: Some(job.expect),
                 origin: job.origin,
                 result,

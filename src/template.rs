@@ -14,7 +14,7 @@
 use serde_json::{Map, Value};
 
 use crate::catalogue::path::{self, Segment};
-use crate::catalogue::render::{numeric_placeholder, Renderer};
+use crate::catalogue::render::{numeric_placeholder, text_parts, Renderer, TextPart};
 use crate::catalogue::{BodyFormat, Event};
 use crate::compose::encode;
 use crate::scheme::{php_json, treezor};
@@ -34,8 +34,9 @@ pub struct CompiledBody {
 #[derive(Debug)]
 enum Piece {
     Literal(Box<[u8]>),
-    /// A template string with placeholders, rendered and written as a JSON string.
-    Text(String),
+    /// A template string with placeholders, cut into its parts once, rendered and written as a
+    /// JSON string.
+    Text(Vec<TextPart<Box<str>>>),
     /// A placeholder that gives a JSON number (`int:N`, `now:unix`, …).
     Number(String),
     /// Treezor's `object_payload`, written from [`CompiledBody::payload`].
@@ -131,7 +132,7 @@ fn fill_pieces(
         match piece {
             Piece::Literal(bytes) => out.extend_from_slice(bytes),
             Piece::Text(template) => {
-                let text = renderer.text(template)?;
+                let text = renderer.text_from_parts(template)?;
                 match format {
                     BodyFormat::Php => php_json::write_string(out, &text),
                     BodyFormat::Compact | BodyFormat::Pretty => {
@@ -166,7 +167,14 @@ fn mark(template: &Value, slots: &mut Vec<Option<Piece>>) -> Option<Value> {
         Value::String(text) if text.contains("{{") => {
             let piece = match numeric_placeholder(text) {
                 Some(spec) => Piece::Number(spec.to_string()),
-                None => Piece::Text(text.clone()),
+                None => Piece::Text(
+                    text_parts(text)
+                        .map(|part| match part.ok()? {
+                            TextPart::Literal(literal) => Some(TextPart::Literal(literal.into())),
+                            TextPart::Placeholder(spec) => Some(TextPart::Placeholder(spec.into())),
+                        })
+                        .collect::<Option<_>>()?,
+                ),
             };
             slots.push(Some(piece));
             Value::String(marker(slots.len() - 1))

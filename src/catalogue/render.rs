@@ -95,15 +95,28 @@ impl<'a> Renderer<'a> {
             return Ok(text.to_string());
         }
         let mut out = String::with_capacity(text.len() + 32);
-        let mut rest = text;
-        while let Some(start) = rest.find("{{") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            let end = after.find("}}").ok_or_else(|| format!("unclosed placeholder in {text:?}"))?;
-            out.push_str(&self.placeholder(after[..end].trim())?);
-            rest = &after[end + 2..];
+        for part in text_parts(text) {
+            match part? {
+                TextPart::Literal(literal) => out.push_str(literal),
+                TextPart::Placeholder(spec) => out.push_str(&self.placeholder(spec)?),
+            }
         }
-        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// [`Renderer::text`] for text already cut into parts (see [`text_parts`]), as compiled
+    /// bodies keep it, so that a long run does not look for the braces again in every delivery.
+    pub(crate) fn text_from_parts<S: AsRef<str>>(&mut self, parts: &[TextPart<S>]) -> Result<String, String> {
+        if let [TextPart::Placeholder(spec)] = parts {
+            return self.placeholder(spec.as_ref());
+        }
+        let mut out = String::with_capacity(64);
+        for part in parts {
+            match part {
+                TextPart::Literal(literal) => out.push_str(literal.as_ref()),
+                TextPart::Placeholder(spec) => out.push_str(&self.placeholder(spec.as_ref())?),
+            }
+        }
         Ok(out)
     }
 
@@ -200,10 +213,62 @@ pub fn check_text(text: &str) -> Result<(), String> {
     Renderer::new(Utc::now(), "id", "event").text(text).map(|_| ())
 }
 
+/// A piece of template text: as it is, or a placeholder's spec (without braces, trimmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TextPart<S> {
+    Literal(S),
+    Placeholder(S),
+}
+
+/// Cut template text at its `{{…}}` placeholders; an unclosed one is an error.
+pub(crate) fn text_parts(text: &str) -> impl Iterator<Item = Result<TextPart<&str>, String>> {
+    let mut rest = Some(text);
+    let mut pending: Option<&str> = None;
+    std::iter::from_fn(move || {
+        if let Some(spec) = pending.take() {
+            return Some(Ok(TextPart::Placeholder(spec)));
+        }
+        let current = rest?;
+        match current.find("{{") {
+            None => {
+                rest = None;
+                (!current.is_empty()).then_some(Ok(TextPart::Literal(current)))
+            }
+            Some(start) => {
+                let after = &current[start + 2..];
+                let Some(end) = after.find("}}") else {
+                    rest = None;
+                    return Some(Err(format!("unclosed placeholder in {text:?}")));
+                };
+                rest = Some(&after[end + 2..]);
+                let spec = after[..end].trim();
+                if start == 0 {
+                    Some(Ok(TextPart::Placeholder(spec)))
+                } else {
+                    pending = Some(spec);
+                    Some(Ok(TextPart::Literal(&current[..start])))
+                }
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn text_is_cut_at_its_placeholders() {
+        let parts = |text| text_parts(text).collect::<Result<Vec<_>, _>>();
+        use TextPart::{Literal as L, Placeholder as P};
+        assert_eq!(parts("a{{x}}b{{ y@t }}").unwrap(), [L("a"), P("x"), L("b"), P("y@t")]);
+        assert_eq!(parts("{{uuid}}").unwrap(), [P("uuid")]);
+        assert_eq!(parts("{{a}}{{b}}c").unwrap(), [P("a"), P("b"), L("c")]);
+        assert_eq!(parts("plain").unwrap(), [L("plain")]);
+        assert!(parts("").unwrap().is_empty());
+        assert!(parts("x{{open").is_err());
+    }
 
     fn fixed_now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z").unwrap().with_timezone(&Utc)

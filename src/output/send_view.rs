@@ -9,6 +9,7 @@ use crate::error::sanitize;
 
 pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
     let origin = outcome.origin.as_deref().unwrap_or_default();
+    let url = outcome.url.as_ref().map_or("", url::Url::as_str);
     if let Some(message) = &outcome.warning {
         warning(output, origin, message)?;
     }
@@ -20,7 +21,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             "provider": outcome.provider,
             "event": outcome.event,
             "id": outcome.id,
-            "url": outcome.url,
+            "url": url,
             "signed": outcome.note,
             "expected_status": outcome.expect.as_ref().map(ToString::to_string),
             "delivered": outcome.delivered,
@@ -58,7 +59,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             let mut line = format!(
                 "{mark} {status} {} → {} {}",
                 name.bold(),
-                outcome.url,
+                url,
                 human_duration(response.elapsed).to_string().dimmed()
             );
             if failed {
@@ -72,7 +73,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             line
         }
         Err(error) => {
-            let to = if outcome.url.is_empty() { String::new() } else { format!(" → {}", outcome.url) };
+            let to = if url.is_empty() { String::new() } else { format!(" → {url}") };
             format!("{} {} {}{to}: {}", "✘".red(), "ERR".red().bold(), name.bold(), error)
         }
     };
