@@ -20,6 +20,7 @@ use tokio::net::TcpStream;
 use url::Url;
 
 use crate::delivery::Delivery;
+use crate::error::error_chain;
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -375,19 +376,4 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
-}
-
-/// An error with its causes, the deepest last, for one-line reports.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

@@ -58,3 +58,18 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     }
     text.chars().map(|c| if shown_raw(c) { c } else { char::REPLACEMENT_CHARACTER }).collect()
 }
+
+/// An error and its causes on one line, each cause once (many errors repeat their source's text).
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}

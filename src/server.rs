@@ -135,7 +135,7 @@ pub async fn serve(
                 tokio::spawn(async move {
                     // A connection error ends that connection only; the listener goes on.
                     if let Err(error) = watched.await {
-                        connection_errors(peer, error_text(&*error));
+                        connection_errors(peer, crate::error::error_chain(&*error));
                     }
                 });
             }
@@ -191,17 +191,6 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         delivery: Delivery { method: parts.method.to_string(), target, headers, body },
         problem,
     }
-}
-
-fn error_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 fn respond(answer: Answer) -> Response<Full<Bytes>> {

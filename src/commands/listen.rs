@@ -140,10 +140,17 @@ impl Printer {
         self.stop.notify_one();
     }
 
+    /// Write out what is buffered; a failure is kept for [`Printer::flush`] and stops the listener.
+    fn write_out(&self) {
+        self.dirty.store(false, Ordering::Release);
+        if let Err(error) = self.output.flush() {
+            self.failed(error);
+        }
+    }
+
     /// Write out what is buffered, and say whether printing failed on the way.
     fn flush(&self) -> std::io::Result<()> {
-        self.dirty.store(false, Ordering::Release);
-        self.output.flush()?;
+        self.write_out();
         match lock(&self.error).take() {
             Some(error) => Err(error),
             None => Ok(()),
@@ -163,10 +170,7 @@ async fn flush_when_asked(printer: Arc<Printer>) {
     loop {
         printer.flush.notified().await;
         tokio::time::sleep(FLUSH_DELAY).await;
-        printer.dirty.store(false, Ordering::Release);
-        if let Err(error) = printer.output.flush() {
-            printer.failed(error);
-        }
+        printer.write_out();
     }
 }
 
