@@ -119,7 +119,10 @@ struct Idle {
 
 pub struct Client {
     idle: Mutex<Vec<Idle>>,
-    tls: tokio_rustls::TlsConnector,
+    /// Built at the first HTTPS connection: loading the system's certificates takes milliseconds
+    /// that a plain-HTTP run (most runs against a local receiver) should not pay.
+    tls: std::sync::OnceLock<Result<tokio_rustls::TlsConnector, String>>,
+    insecure: bool,
     timeout: Duration,
     pool_size: usize,
     keep_response_headers: bool,
@@ -127,10 +130,10 @@ pub struct Client {
 
 impl Client {
     pub fn new(options: &ClientOptions) -> anyhow::Result<Self> {
-        let tls = tokio_rustls::TlsConnector::from(Arc::new(tls_config(options.insecure)?));
         Ok(Client {
             idle: Mutex::new(Vec::new()),
-            tls,
+            tls: std::sync::OnceLock::new(),
+            insecure: options.insecure,
             timeout: options.timeout,
             pool_size: options.pool_size.max(1),
             keep_response_headers: options.keep_response_headers,
@@ -268,8 +271,16 @@ impl Client {
         if origin.tls {
             let name = ServerName::try_from(origin.host.clone())
                 .map_err(|e| SendError::Connect { host: host.clone(), detail: e.to_string() })?;
-            let tls = self
+            let connector = self
                 .tls
+                .get_or_init(|| {
+                    tls_config(self.insecure)
+                        .map(|config| tokio_rustls::TlsConnector::from(Arc::new(config)))
+                        .map_err(|e| format!("TLS set-up: {e:#}"))
+                })
+                .as_ref()
+                .map_err(|detail| SendError::Connect { host: host.clone(), detail: detail.clone() })?;
+            let tls = connector
                 .connect(name, stream)
                 .await
                 .map_err(|e| SendError::Connect { host: host.clone(), detail: format!("TLS: {}", error_chain(&e)) })?;
