@@ -103,3 +103,80 @@ fn a_compiled_body_is_filled_without_building_a_tree() {
     // About 30 as written (fresh values, headers, the delivery), against about 110.
     assert!(slots <= 32, "filling took {slots} allocations");
 }
+
+/// Capture writing never holds up the listener: with every capture writer stalled inside the
+/// kernel (fanotify holds their `open` until the test allows it), a request that saves nothing is
+/// still accepted and answered, and the stalled deliveries are answered, and saved, once allowed.
+/// Writing on the async workers instead would leave nothing to answer it on a two-core machine.
+/// Needs fanotify (root on Linux); elsewhere it says so and passes.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_stalled_capture_write_holds_up_only_its_own_delivery() {
+    use std::os::fd::AsFd;
+    use std::time::Duration;
+
+    use nix::fcntl::AT_FDCWD;
+    use nix::poll::{poll, PollFd, PollFlags};
+    use nix::sys::fanotify::{EventFFlags, Fanotify, FanotifyResponse, InitFlags, MarkFlags, MaskFlags, Response};
+
+    use crate::common::listener::{raw_exchange, Listener};
+
+    let dir = tempfile::tempdir().unwrap();
+    let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
+    let fanotify = match Fanotify::init(InitFlags::FAN_CLASS_CONTENT | InitFlags::FAN_CLOEXEC, EventFFlags::O_RDONLY) {
+        Ok(fanotify) => fanotify,
+        Err(error) => {
+            eprintln!("skipped: fanotify is not available here ({error})");
+            return;
+        }
+    };
+    // From here on, every open in the capture folder waits for this test's answer.
+    fanotify
+        .mark(
+            MarkFlags::FAN_MARK_ADD,
+            MaskFlags::FAN_OPEN_PERM | MaskFlags::FAN_EVENT_ON_CHILD,
+            AT_FDCWD,
+            Some(dir.path()),
+        )
+        .unwrap();
+
+    let port = listener.port;
+    let post = move || {
+        raw_exchange(
+            port,
+            b"POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+            Duration::from_secs(60),
+        )
+    };
+    let posts: Vec<_> = (0..4).map(|_| std::thread::spawn(post)).collect();
+
+    // Wait until two writes are stalled: both capture writers (or, were captures written on the
+    // async workers, both workers of a two-core machine).
+    let mut held = Vec::new();
+    while held.len() < 2 {
+        let mut ready = [PollFd::new(fanotify.as_fd(), PollFlags::POLLIN)];
+        let waited = poll(&mut ready, 30_000u16).unwrap();
+        assert!(waited > 0, "no capture write reached the folder within 30 s");
+        held.extend(fanotify.read_events().unwrap());
+    }
+
+    let answer = raw_exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration::from_secs(10));
+    let answered = answer.contains(" 405 ");
+
+    // Let everything through before asserting, so that a failure does not leave the listener stuck.
+    for event in &held {
+        if let Some(fd) = event.fd() {
+            fanotify.write_response(FanotifyResponse::new(fd, Response::FAN_ALLOW)).unwrap();
+        }
+    }
+    drop(held);
+    drop(fanotify);
+    assert!(answered, "a request was not answered while capture writes were stalled: {answer:?}");
+    for post in posts {
+        let answer = post.join().unwrap();
+        assert!(answer.contains(" 200 "), "{answer:?}");
+    }
+    listener.take("delivery", 4);
+    let saved = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).count();
+    assert_eq!(saved, 4, "every answered delivery is saved");
+}
