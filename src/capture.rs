@@ -43,6 +43,15 @@ impl StoredBody {
         }
     }
 
+    /// The bytes, without a copy for JSON and text bodies.
+    pub fn into_bytes(self) -> Result<Bytes, base64::DecodeError> {
+        match self {
+            StoredBody::Json(raw) => Ok(Bytes::from(Box::<str>::from(raw).into_string())),
+            StoredBody::Text(text) => Ok(Bytes::from(text)),
+            StoredBody::Base64(encoded) => B64.decode(encoded).map(Bytes::from),
+        }
+    }
+
     pub fn to_bytes(&self) -> Result<Vec<u8>, base64::DecodeError> {
         match self {
             StoredBody::Json(raw) => Ok(raw.get().as_bytes().to_vec()),
@@ -319,6 +328,7 @@ mod tests {
             let stored: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
             assert!(stored["body"].get(form).is_some(), "{form}: {}", stored["body"]);
             assert_eq!(read(&path).unwrap().delivery().unwrap().body, body, "{form}");
+            assert_eq!(read(&path).unwrap().body.into_bytes().unwrap(), body, "{form}, taken apart");
         }
     }
 
@@ -381,23 +391,6 @@ pub struct Unreadable {
     pub why: String,
 }
 
-/// Read and parse files on every core at once (a run over many captures is otherwise bound by
-/// reading them one by one), the results in the files' order.
-fn read_all(files: &[PathBuf]) -> Vec<Result<Capture, String>> {
-    let threads = readers().min(files.len()).max(1);
-    let share = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let readers: Vec<_> = files
-            .chunks(share)
-            .map(|part| scope.spawn(move || part.iter().map(|f| read(f)).collect::<Vec<_>>()))
-            .collect();
-        readers
-            .into_iter()
-            .flat_map(|reader| reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
-}
-
 fn readers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -432,15 +425,15 @@ pub fn list(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
     (files, bad)
 }
 
-/// [`list`], with every file read and parsed.
+/// [`list`], with every file read and parsed (on every core, through [`ReadAhead`]).
 pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) {
     let (files, mut bad) = list(paths);
-    let mut good = Vec::with_capacity(files.len());
-    let results = read_all(&files);
-    for (file, read) in files.into_iter().zip(results) {
-        match read {
-            Ok(capture) => good.push((file, capture)),
-            Err(why) => bad.push(Unreadable { path: file, why }),
+    let captures = ReadAhead::start(files.into());
+    let mut good = Vec::with_capacity(captures.files().len());
+    for (index, file) in captures.files().iter().enumerate() {
+        match captures.take(index) {
+            Ok(capture) => good.push((file.clone(), capture)),
+            Err(why) => bad.push(Unreadable { path: file.clone(), why }),
         }
     }
     (good, bad)

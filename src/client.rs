@@ -89,16 +89,13 @@ impl Origin {
             None => host.to_string(),
         };
         let authority = HeaderValue::from_str(&authority).map_err(|e| unusable(&e.to_string()))?;
-        // IPv6 literals come bracketed from the URL; connecting wants them bare.
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
-        Ok(Origin { tls, host, port, authority })
+        Ok(Origin { tls, host: bare_host(url).to_string(), port, authority })
     }
 
     fn matches(&self, url: &Url) -> bool {
-        let host = url.host_str().unwrap_or_default();
         self.tls == (url.scheme() == "https")
             && self.port == url.port_or_known_default().unwrap_or_default()
-            && self.host == host.trim_start_matches('[').trim_end_matches(']')
+            && self.host == bare_host(url)
     }
 
     fn label(&self) -> String {
@@ -108,6 +105,11 @@ impl Origin {
             format!("{}:{}", self.host, self.port)
         }
     }
+}
+
+/// A URL's host as a connection wants it: IPv6 literals come bracketed in URLs.
+fn bare_host(url: &Url) -> &str {
+    url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']')
 }
 
 /// Idle connections of one origin.
@@ -129,15 +131,15 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(options: &ClientOptions) -> anyhow::Result<Self> {
-        Ok(Client {
+    pub fn new(options: &ClientOptions) -> Self {
+        Client {
             idle: Mutex::new(Vec::new()),
             tls: std::sync::OnceLock::new(),
             insecure: options.insecure,
             timeout: options.timeout,
             pool_size: options.pool_size.max(1),
             keep_response_headers: options.keep_response_headers,
-        })
+        }
     }
 
     /// Send a delivery to `url` (scheme, authority, path and query): the delivery's method, headers
@@ -312,10 +314,8 @@ enum BuildError {
 
 fn build_request(url: &Url, origin: &Origin, delivery: &Delivery) -> Result<Request<Full<Bytes>>, BuildError> {
     let method = Method::from_bytes(delivery.method.as_bytes()).map_err(|e| BuildError::Other(e.to_string()))?;
-    let target = match url.query() {
-        Some(query) => format!("{}?{query}", url.path()),
-        None => url.path().to_string(),
-    };
+    // Path and query, as a slice of the URL's own text.
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let mut request = Request::builder().method(method).uri(target);
     let headers = request.headers_mut().expect("a request builder without an error has headers");
     headers.reserve(delivery.headers.len() + 1);

@@ -172,12 +172,12 @@ impl CaptureBatch {
         self
     }
 
-    fn url_for(&self, capture: &Capture) -> Url {
+    fn url_for(&self, target: &str) -> Url {
         let mut url = self.to.clone();
         if !self.own_path {
-            let (path, query) = match capture.target.split_once('?') {
+            let (path, query) = match target.split_once('?') {
                 Some((path, query)) => (path, Some(query)),
-                None => (capture.target.as_str(), None),
+                None => (target, None),
             };
             url.set_path(path);
             url.set_query(query);
@@ -185,18 +185,23 @@ impl CaptureBatch {
         url
     }
 
-    fn build(&self, path: &std::path::Path, capture: &Capture) -> Result<Job, String> {
-        let delivery = capture.delivery()?;
-        let provider = capture.provider.clone().unwrap_or_else(|| "unknown".into());
-        let spec = self.catalogue.provider(&provider).ok().map(|p| &p.spec);
-        let mut headers: Headers = delivery
-            .headers
-            .iter()
-            .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
+    /// The job for one capture, which it takes apart: body and headers go out without a copy.
+    fn build(&self, path: &std::path::Path, origin: String, capture: Capture) -> Result<Job, JobError> {
+        let Capture { id, method, target, headers, body, provider, event, .. } = capture;
+        let failed = |message: String| JobError {
+            provider: provider.clone().unwrap_or_default(),
+            event: event.clone().unwrap_or_default(),
+            origin: Some(origin.clone()),
+            message,
+            skipped: false,
+        };
+        let body = body.into_bytes().map_err(|e| failed(format!("the body is not valid base64: {e}")))?;
+        let mut headers: Headers =
+            headers.into_iter().filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))).collect();
+        let provider_name = provider.as_deref().unwrap_or("unknown");
+        let spec = self.catalogue.provider(provider_name).ok().map(|p| &p.spec);
         let mut note = "replayed as captured".to_string();
-        let secret = self.secrets.iter().find(|(p, _)| *p == provider).map(|(_, s)| s);
+        let secret = self.secrets.iter().find(|(p, _)| p == provider_name).map(|(_, s)| s);
         // A key stored as its digest goes out as the key again, when the configured one matches.
         if let Some(header) = spec.and_then(|s| s.scheme.secret_header()) {
             let stored =
@@ -213,22 +218,22 @@ impl CaptureBatch {
         }
         let resign_secret = secret.filter(|_| self.resign);
         let warning = match spec {
-            Some(spec) if !self.resign => stale_warning(path, spec.scheme, &provider, &headers),
+            Some(spec) if !self.resign => stale_warning(path, spec.scheme, provider_name, &headers),
             _ => None,
         };
         if let (Some(spec), Some(secret)) = (spec.filter(|s| s.scheme.has_tolerance()), resign_secret) {
             let options =
                 scheme::SchemeOptions { svix_headers: headers.contains("svix-signature"), ..spec.options.clone() };
-            let id = headers.get("webhook-id").or_else(|| headers.get("svix-id")).unwrap_or(&capture.id).to_string();
+            let id = headers.get("webhook-id").or_else(|| headers.get("svix-id")).unwrap_or(&id).to_string();
             let request = SignRequest {
                 secret: &secret.value,
-                body: &delivery.body,
+                body: &body,
                 url: "",
                 id: &id,
                 timestamp: Utc::now().timestamp(),
                 options: &options,
             };
-            let signed = scheme::sign(spec.scheme, &request).map_err(|e| e.to_string())?;
+            let signed = scheme::sign(spec.scheme, &request).map_err(|e| failed(e.to_string()))?;
             for (name, value) in signed.headers {
                 headers.set(&name, value);
             }
@@ -240,14 +245,14 @@ impl CaptureBatch {
             .or_else(|| spec.map(|s| s.success.clone()))
             .unwrap_or_else(|| StatusRule::Ranges(vec![(200, 299)]));
         Ok(Job {
-            provider,
-            event: capture.event.clone().unwrap_or_else(|| "unknown".into()),
-            id: capture.id.clone(),
+            url: self.url_for(&target),
+            provider: provider.unwrap_or_else(|| "unknown".into()),
+            event: event.unwrap_or_else(|| "unknown".into()),
+            id,
             note,
-            url: self.url_for(capture),
-            delivery: Delivery { headers, ..delivery },
+            delivery: Delivery { method, target, headers, body },
             expect,
-            origin: Some(path.display().to_string()),
+            origin: Some(origin),
             warning,
         })
     }
@@ -288,20 +293,16 @@ impl JobSource for CaptureBatch {
     fn job(&self, index: u64) -> Result<Job, JobError> {
         let index = index as usize;
         let path = &self.captures.files()[index];
-        let origin = Some(path.display().to_string());
-        let capture = self.captures.take(index).map_err(|message| JobError {
-            provider: String::new(),
-            event: String::new(),
-            origin: origin.clone(),
-            message,
-            skipped: true,
-        })?;
-        self.build(path, &capture).map_err(|message| JobError {
-            provider: capture.provider.clone().unwrap_or_default(),
-            event: capture.event.clone().unwrap_or_default(),
-            origin,
-            message,
-            skipped: false,
-        })
+        let origin = path.display().to_string();
+        match self.captures.take(index) {
+            Ok(capture) => self.build(path, origin, capture),
+            Err(message) => Err(JobError {
+                provider: String::new(),
+                event: String::new(),
+                origin: Some(origin),
+                message,
+                skipped: true,
+            }),
+        }
     }
 }

@@ -94,14 +94,7 @@ impl<'a> Renderer<'a> {
         if !text.contains("{{") {
             return Ok(text.to_string());
         }
-        let mut out = String::with_capacity(text.len() + 32);
-        for part in text_parts(text) {
-            match part? {
-                TextPart::Literal(literal) => out.push_str(literal),
-                TextPart::Placeholder(spec) => out.push_str(&self.placeholder(spec)?),
-            }
-        }
-        Ok(out)
+        self.join_parts(text_parts(text))
     }
 
     /// [`Renderer::text`] for text already cut into parts (see [`text_parts`]), as compiled
@@ -110,18 +103,25 @@ impl<'a> Renderer<'a> {
         if let [TextPart::Placeholder(spec)] = parts {
             return self.placeholder(spec.as_ref());
         }
+        self.join_parts(parts.iter().map(|part| Ok(part.as_str())))
+    }
+
+    fn join_parts<'p>(
+        &mut self,
+        parts: impl Iterator<Item = Result<TextPart<&'p str>, String>>,
+    ) -> Result<String, String> {
         let mut out = String::with_capacity(64);
         for part in parts {
-            match part {
-                TextPart::Literal(literal) => out.push_str(literal.as_ref()),
-                TextPart::Placeholder(spec) => out.push_str(&self.placeholder(spec.as_ref())?),
+            match part? {
+                TextPart::Literal(literal) => out.push_str(literal),
+                TextPart::Placeholder(spec) => out.push_str(&self.placeholder(spec)?),
             }
         }
         Ok(out)
     }
 
     /// The value of one placeholder (`kind` or `kind@tag`, without braces).
-    pub(crate) fn placeholder(&mut self, spec: &str) -> Result<String, String> {
+    fn placeholder(&mut self, spec: &str) -> Result<String, String> {
         let (kind, tag) = split_tag(spec);
         let fresh = |this: &mut Self| this.generate(kind);
         match tag {
@@ -218,6 +218,15 @@ pub fn check_text(text: &str) -> Result<(), String> {
 pub(crate) enum TextPart<S> {
     Literal(S),
     Placeholder(S),
+}
+
+impl<S: AsRef<str>> TextPart<S> {
+    fn as_str(&self) -> TextPart<&str> {
+        match self {
+            TextPart::Literal(literal) => TextPart::Literal(literal.as_ref()),
+            TextPart::Placeholder(spec) => TextPart::Placeholder(spec.as_ref()),
+        }
+    }
 }
 
 /// Cut template text at its `{{…}}` placeholders; an unclosed one is an error.

@@ -53,7 +53,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let mut table: BTreeMap<String, Row> =
         catalogue.providers().iter().map(|p| (p.name.clone(), Row::default())).collect();
-    let client = Arc::new(Client::new(&ClientOptions::sending(Duration::from_secs(30), false, 1))?);
+    let client = Arc::new(Client::new(&ClientOptions::sending(Duration::from_secs(30), false, 1)));
     let quiet = output.failures_only();
     let config = ServerConfig {
         max_body: 16 << 20,

@@ -225,7 +225,7 @@ fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
             let url = target::parse(text).map_err(|e| UsageError::new(format!("--forward-to: {e}")))?;
             let timeout = units::duration("--forward-timeout", &args.forward_timeout)?;
             let client =
-                Client::new(&ClientOptions { timeout, insecure: false, pool_size: 16, keep_response_headers: true })?;
+                Client::new(&ClientOptions { timeout, insecure: false, pool_size: 16, keep_response_headers: true });
             Some((url, client))
         }
         None => None,

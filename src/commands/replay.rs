@@ -44,7 +44,7 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let timeout = units::duration("--timeout", &args.timeout)?;
     let rate = args.rate.as_deref().map(parse_rate).transpose()?;
     let concurrency = args.concurrency.max(1);
-    let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency))?);
+    let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
     let summary = dispatch::run(replay, client, &dispatch::Options { concurrency, rate }, output).await?;
     send_view::summary(output, &summary, "Replayed", unreadable.len() as u64)?;
     let code = summary.exit_code();

@@ -29,7 +29,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     let timeout = units::duration("--timeout", &args.timeout)?;
     let concurrency = args.concurrency.max(1);
-    let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency))?);
+    let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
     let options = dispatch::Options { concurrency, rate: None };
     let summary = dispatch::run(run, client, &options, &ctx.output).await?;
     send_view::summary(&ctx.output, &summary, "Sent", 0)?;
