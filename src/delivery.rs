@@ -3,38 +3,68 @@
 use bytes::Bytes;
 
 /// Request headers in the order they came, duplicates kept; names compare case-insensitively.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Headers(Vec<(String, String)>);
+///
+/// Names and values live one after another in a single string: a delivery's headers cost two
+/// allocations however many there are, where a string per name and per value cost two each (a
+/// listener under load copies every request's headers).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    text: String,
+    /// For each header, where its name ends and where its value ends in `text`; it starts where
+    /// the one before it ended.
+    ends: Vec<(usize, usize)>,
+}
 
 impl Headers {
     pub fn new() -> Self {
-        Headers(Vec::new())
+        Headers::default()
     }
 
-    pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.0.push((name.into(), value.into()));
+    /// Room for `count` headers whose names and values add up to `bytes`.
+    pub fn with_capacity(count: usize, bytes: usize) -> Self {
+        Headers { text: String::with_capacity(bytes), ends: Vec::with_capacity(count) }
+    }
+
+    pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<str>) {
+        self.text.push_str(name.as_ref());
+        let name_end = self.text.len();
+        self.text.push_str(value.as_ref());
+        self.ends.push((name_end, self.text.len()));
     }
 
     /// Set a header, replacing every earlier value of the same name in place of the first.
-    pub fn set(&mut self, name: &str, value: impl Into<String>) {
-        let value = value.into();
-        match self.0.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
-            Some(first) => {
-                self.0[first].1 = value;
-                let mut index = 0;
-                self.0.retain(|(n, _)| {
-                    let keep = index <= first || !n.eq_ignore_ascii_case(name);
-                    index += 1;
-                    keep
-                });
+    pub fn set(&mut self, name: &str, value: impl AsRef<str>) {
+        let value = value.as_ref();
+        let mut rebuilt = Headers::with_capacity(self.len() + 1, self.text.len() + value.len());
+        let mut found = false;
+        for (n, v) in self.iter() {
+            if !n.eq_ignore_ascii_case(name) {
+                rebuilt.push(n, v);
+            } else if !found {
+                found = true;
+                rebuilt.push(n, value);
             }
-            None => self.0.push((name.to_string(), value)),
         }
+        if !found {
+            rebuilt.push(name, value);
+        }
+        *self = rebuilt;
     }
 
     /// The first value of a header.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        // Called for every detect rule of every provider on each delivery: names are compared as
+        // bytes, by length first, and only the match is cut out as text.
+        let mut start = 0;
+        for &(name_end, value_end) in &self.ends {
+            if name_end - start == name.len()
+                && self.text.as_bytes()[start..name_end].eq_ignore_ascii_case(name.as_bytes())
+            {
+                return Some(&self.text[name_end..value_end]);
+            }
+            start = value_end;
+        }
+        None
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -42,21 +72,35 @@ impl Headers {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|&(_, value_end)| value_end));
+        starts
+            .zip(&self.ends)
+            .map(|(start, &(name_end, value_end))| (&self.text[start..name_end], &self.text[name_end..value_end]))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.ends.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.ends.is_empty()
     }
 }
 
-impl FromIterator<(String, String)> for Headers {
-    fn from_iter<T: IntoIterator<Item = (String, String)>>(iter: T) -> Self {
-        Headers(iter.into_iter().collect())
+/// Shown as the list of (name, value) pairs it holds.
+impl std::fmt::Debug for Headers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Headers {
+    fn from_iter<T: IntoIterator<Item = (N, V)>>(iter: T) -> Self {
+        let mut headers = Headers::new();
+        for (name, value) in iter {
+            headers.push(name, value);
+        }
+        headers
     }
 }
 
@@ -81,4 +125,39 @@ pub struct Delivery {
     pub target: String,
     pub headers: Headers,
     pub body: Bytes,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_keep_order_and_duplicates_and_find_names_in_any_case() {
+        let headers: Headers =
+            [("Content-Type", "a/b"), ("X-Dup", "1"), ("x-dup", "2"), ("Empty", "")].into_iter().collect();
+        assert_eq!(headers.len(), 4);
+        let pairs: Vec<(&str, &str)> = headers.iter().collect();
+        assert_eq!(pairs, [("Content-Type", "a/b"), ("X-Dup", "1"), ("x-dup", "2"), ("Empty", "")]);
+        assert_eq!(headers.get("content-type"), Some("a/b"));
+        assert_eq!(headers.get("X-DUP"), Some("1"));
+        assert_eq!(headers.get("empty"), Some(""));
+        assert!(!headers.contains("missing"));
+        assert_eq!(
+            format!("{headers:?}"),
+            r#"[("Content-Type", "a/b"), ("X-Dup", "1"), ("x-dup", "2"), ("Empty", "")]"#
+        );
+    }
+
+    #[test]
+    fn set_replaces_the_first_of_a_name_and_drops_the_rest() {
+        let mut headers: Headers = [("A", "1"), ("B", "2"), ("a", "3"), ("C", "4")].into_iter().collect();
+        headers.set("a", "new");
+        assert_eq!(headers.iter().collect::<Vec<_>>(), [("A", "new"), ("B", "2"), ("C", "4")]);
+        headers.set("D", "5");
+        assert_eq!(headers.iter().last(), Some(("D", "5")));
+        // The same headers compare equal however they were built.
+        let direct: Headers = [("A", "new"), ("B", "2"), ("C", "4"), ("D", "5")].into_iter().collect();
+        assert_eq!(headers, direct);
+        assert!(Headers::new().is_empty());
+    }
 }

@@ -150,13 +150,16 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
     let sequence = sequence.fetch_add(1, Ordering::Relaxed) + 1;
     let received_at = Utc::now();
     let (parts, body) = request.into_parts();
-    let headers: Headers = parts
-        .headers
-        .iter()
-        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
-        .collect();
+    let text_bytes: usize = parts.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    let mut headers = Headers::with_capacity(parts.headers.len(), text_bytes);
+    for (name, value) in &parts.headers {
+        match std::str::from_utf8(value.as_bytes()) {
+            Ok(text) => headers.push(name, text),
+            Err(_) => headers.push(name, String::from_utf8_lossy(value.as_bytes())),
+        }
+    }
     // As on the wire: "name: value\r\n" for each.
-    let header_bytes: usize = headers.iter().map(|(name, value)| name.len() + value.len() + 4).sum();
+    let header_bytes = text_bytes + 4 * headers.len();
     let host = headers.get("host").map(str::to_string).or_else(|| parts.uri.authority().map(|a| a.to_string()));
     let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let http_version = match parts.version {

@@ -192,7 +192,9 @@ impl std::fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let micros = self.0.as_micros();
         if micros < 1000 {
-            write!(f, "{micros} µs")
+            // The common case on a busy listener, written without the formatter's padding logic.
+            f.write_str(itoa::Buffer::new().format(micros as u32))?;
+            f.write_str(" µs")
         } else if micros < 1_000_000 {
             write!(f, "{:.1} ms", micros as f64 / 1000.0)
         } else {
