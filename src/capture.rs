@@ -147,12 +147,47 @@ impl Capture {
 
 /// A capture's file name: arrival time, sequence, provider, event (`unknown` for those missing).
 pub fn file_name(received_at: DateTime<Utc>, sequence: u64, provider: Option<&str>, event: Option<&str>) -> String {
-    format!(
-        "{}-{sequence:06}-{}-{}.json",
-        received_at.format("%Y%m%dT%H%M%S%.6fZ"),
-        safe(provider.unwrap_or("unknown")),
-        safe(event.unwrap_or("unknown")),
-    )
+    let (provider, event) = (safe(provider.unwrap_or("unknown")), safe(event.unwrap_or("unknown")));
+    let mut name = String::with_capacity(40 + provider.len() + event.len());
+    push_stamp(&mut name, received_at);
+    name.push('-');
+    push_padded(&mut name, sequence, 6);
+    for part in ["-", &provider, "-", &event, ".json"] {
+        name.push_str(part);
+    }
+    name
+}
+
+/// `20261123T191527.123456Z`: UTC to the microsecond, so that names sort by arrival. Written digit
+/// by digit: a listener that saves names every delivery, and chrono reads its format string anew
+/// each time.
+fn push_stamp(out: &mut String, at: DateTime<Utc>) {
+    use chrono::{Datelike, Timelike};
+    if !(0..=9999).contains(&at.year()) {
+        out.push_str(&at.format("%Y%m%dT%H%M%S%.6fZ").to_string());
+        return;
+    }
+    push_padded(out, at.year() as u64, 4);
+    for (value, width) in [(at.month(), 2), (at.day(), 2)] {
+        push_padded(out, u64::from(value), width);
+    }
+    out.push('T');
+    // During a leap second the nanoseconds run past a billion: chrono shows it as second 60.
+    let (leap, nanos) = (at.nanosecond() / 1_000_000_000, at.nanosecond() % 1_000_000_000);
+    for value in [at.hour(), at.minute(), at.second() + leap] {
+        push_padded(out, u64::from(value), 2);
+    }
+    out.push('.');
+    push_padded(out, u64::from(nanos / 1_000), 6);
+    out.push('Z');
+}
+
+/// A number in decimal, with leading zeros up to `width` digits.
+fn push_padded(out: &mut String, value: u64, width: usize) {
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(value);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(text.len())));
+    out.push_str(text);
 }
 
 /// Keep only characters that are safe in a file name on every system.
@@ -196,7 +231,8 @@ pub fn clean_leftovers(dir: &Path) -> usize {
 /// Write a capture atomically: a hidden temporary file in the same folder, then a rename.
 pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathBuf> {
     use std::io::Write;
-    let bytes = serde_json::to_vec_pretty(capture).map_err(std::io::Error::other)?;
+    let mut bytes = serde_json::to_vec_pretty(capture).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
     let final_path = dir.join(name);
     let temporary = dir.join(format!(".{name}.tmp"));
     let mut options = std::fs::OpenOptions::new();
@@ -206,7 +242,6 @@ pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathB
     let result = (|| {
         let mut file = options.open(&temporary)?;
         file.write_all(&bytes)?;
-        file.write_all(b"\n")?;
         std::fs::rename(&temporary, &final_path)
     })();
     if result.is_err() {
@@ -378,6 +413,28 @@ mod tests {
         for n in (0..count).rev() {
             assert_eq!(scrambled.take(n).ok().map(|c| c.id), expected(n), "out of order, {n}");
         }
+    }
+
+    #[test]
+    fn stamps_are_written_as_chrono_writes_them() {
+        let formats = |at: DateTime<Utc>| {
+            let mut fast = String::new();
+            push_stamp(&mut fast, at);
+            assert_eq!(fast, at.format("%Y%m%dT%H%M%S%.6fZ").to_string(), "{at:?}");
+        };
+        for seconds in [0, 1, 59, 86_399, 951_782_400, 1_764_460_800, 4_102_444_799, 253_402_300_799] {
+            for micros in [0, 1, 9, 10, 123_456, 999_999] {
+                formats(DateTime::from_timestamp(seconds, micros * 1_000 + 789).unwrap());
+            }
+        }
+        // A leap second.
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31).unwrap().and_hms_nano_opt(23, 59, 59, 1_500_000_000);
+        formats(leap.unwrap().and_utc());
+        // Beyond year 9999 chrono's own format is used.
+        formats(DateTime::from_timestamp(253_402_300_800, 0).unwrap());
+        let mut padded = String::new();
+        push_padded(&mut padded, 1_234_567, 6);
+        assert_eq!(padded, "1234567");
     }
 
     #[test]
