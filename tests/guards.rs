@@ -104,6 +104,23 @@ fn a_compiled_body_is_filled_without_building_a_tree() {
     assert!(slots <= 32, "filling took {slots} allocations");
 }
 
+#[test]
+fn a_deliverys_headers_cost_two_allocations_however_many_there_are() {
+    let pairs: Vec<(String, String)> = (0..40).map(|n| (format!("x-header-{n}"), format!("value {n}"))).collect();
+    let bytes = pairs.iter().map(|(name, value)| name.len() + value.len()).sum();
+    // As the listener copies a request's headers out of hyper: sized once, then filled.
+    let (headers, allocations) = allocations_during(|| {
+        let mut headers = hookctl::delivery::Headers::with_capacity(pairs.len(), bytes);
+        for (name, value) in &pairs {
+            headers.push(name, value);
+        }
+        headers
+    });
+    assert_eq!(headers.get("X-HEADER-39"), Some("value 39"));
+    // A string per name and per value would be 80.
+    assert!(allocations <= 2, "copying 40 headers took {allocations} allocations");
+}
+
 /// Capture writing never holds up the listener: with every capture writer stalled inside the
 /// kernel (fanotify holds their `open` until the test allows it), a request that saves nothing is
 /// still accepted and answered, and the stalled deliveries are answered, and saved, once allowed.
