@@ -316,7 +316,8 @@ fn read_whole(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
     let mut filled = 0;
     loop {
         if buffer.len() - filled < CHUNK / 4 {
-            buffer.resize(filled + CHUNK, 0);
+            // Doubling keeps a large file (a body of megabytes) to a few reads.
+            buffer.resize((filled * 2).max(filled + CHUNK), 0);
         }
         match file.read(&mut buffer[filled..]) {
             Ok(0) => return Ok(filled),
