@@ -262,8 +262,8 @@ fn write_then_rename(dir: &Path, name: &str, final_path: &Path, bytes: &[u8]) ->
 
 /// On Linux, a capture is written into a file that has no name yet (`O_TMPFILE`) and then linked
 /// under its final name: one change to the folder instead of two (create, then rename), which
-/// is what bounds saving (BENCHMARKS.md: 1.3× the files a second on tmpfs, 1.6× on ext4, in a C
-/// loop). A listener killed mid-write leaves nothing behind at all.
+/// the filesystem does one at a time (BENCHMARKS.md: in a C loop, 1.3× the files a second on
+/// tmpfs and 1.6× on ext4). A listener killed mid-write leaves nothing behind at all.
 #[cfg(target_os = "linux")]
 mod unnamed {
     use std::io::Write;
@@ -275,8 +275,8 @@ mod unnamed {
     /// Set once a filesystem has refused: from then on captures go the portable way directly.
     static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
 
-    /// Whether the capture is in place. `false` means nothing was written: the caller writes it
-    /// the portable way, which also reports real errors (a missing folder, a full disk).
+    /// Whether the capture is in place. `false` means nothing was left in the folder: the caller
+    /// writes it the portable way, which also reports real errors (a missing folder, a full disk).
     pub fn write(dir: &Path, final_path: &Path, bytes: &[u8]) -> bool {
         if UNSUPPORTED.load(Ordering::Relaxed) {
             return false;
