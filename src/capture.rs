@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::delivery::{Delivery, Headers};
+use crate::units;
 
 /// The version of the format this build writes. 2 added bodies stored as JSON (`{"json": …}`);
 /// version 1 files are read as they are.
@@ -134,7 +135,7 @@ impl Capture {
         Ok(Delivery {
             method: self.method.clone(),
             target: self.target.clone(),
-            headers: self.headers.iter().cloned().collect::<Headers>(),
+            headers: self.headers.iter().map(|(name, value)| (name, value)).collect::<Headers>(),
             body: Bytes::from(body),
         })
     }
@@ -146,48 +147,39 @@ impl Capture {
 }
 
 /// A capture's file name: arrival time, sequence, provider, event (`unknown` for those missing).
+/// Built piece by piece rather than with `format!`: a listener names a file for every delivery.
 pub fn file_name(received_at: DateTime<Utc>, sequence: u64, provider: Option<&str>, event: Option<&str>) -> String {
     let (provider, event) = (safe(provider.unwrap_or("unknown")), safe(event.unwrap_or("unknown")));
     let mut name = String::with_capacity(40 + provider.len() + event.len());
     push_stamp(&mut name, received_at);
     name.push('-');
-    push_padded(&mut name, sequence, 6);
+    units::push_padded(&mut name, sequence, 6);
     for part in ["-", &provider, "-", &event, ".json"] {
         name.push_str(part);
     }
     name
 }
 
-/// `20261123T191527.123456Z`: UTC to the microsecond, so that names sort by arrival. Written digit
-/// by digit: a listener that saves names every delivery, and chrono reads its format string anew
-/// each time.
+/// `20261123T191527.123456Z`: UTC to the microsecond, so that names sort by arrival; what chrono
+/// writes for `%Y%m%dT%H%M%S%.6fZ`, without reading that format string anew for every capture.
 fn push_stamp(out: &mut String, at: DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
     if !(0..=9999).contains(&at.year()) {
         out.push_str(&at.format("%Y%m%dT%H%M%S%.6fZ").to_string());
         return;
     }
-    push_padded(out, at.year() as u64, 4);
-    for (value, width) in [(at.month(), 2), (at.day(), 2)] {
-        push_padded(out, u64::from(value), width);
-    }
-    out.push('T');
     // During a leap second the nanoseconds run past a billion: chrono shows it as second 60.
     let (leap, nanos) = (at.nanosecond() / 1_000_000_000, at.nanosecond() % 1_000_000_000);
-    for value in [at.hour(), at.minute(), at.second() + leap] {
-        push_padded(out, u64::from(value), 2);
+    let date = [(at.year() as u32, 4), (at.month(), 2), (at.day(), 2)];
+    let time = [(at.hour(), 2), (at.minute(), 2), (at.second() + leap, 2)];
+    for (part, separator) in [(date, 'T'), (time, '.')] {
+        for (value, width) in part {
+            units::push_padded(out, u64::from(value), width);
+        }
+        out.push(separator);
     }
-    out.push('.');
-    push_padded(out, u64::from(nanos / 1_000), 6);
+    units::push_padded(out, u64::from(nanos / 1_000), 6);
     out.push('Z');
-}
-
-/// A number in decimal, with leading zeros up to `width` digits.
-fn push_padded(out: &mut String, value: u64, width: usize) {
-    let mut digits = itoa::Buffer::new();
-    let text = digits.format(value);
-    out.extend(std::iter::repeat_n('0', width.saturating_sub(text.len())));
-    out.push_str(text);
 }
 
 /// Keep only characters that are safe in a file name on every system.
@@ -367,30 +359,15 @@ pub fn read(path: &Path) -> Result<Capture, String> {
 
 /// [`read`], through a buffer the caller keeps for the next file.
 fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
-    let length = read_whole(path, buffer).map_err(|e| format!("cannot read it: {e}"))?;
-    parse(&buffer[..length])
-}
-
-/// Read a file into `buffer` (grown as needed, never shrunk) and return its length. Unlike
-/// `read_to_end`, it asks for no file size and position first: replay reads thousands of small
-/// files, and those two extra system calls per file were a third of the calls it made.
-fn read_whole(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<usize> {
     use std::io::Read;
-    const CHUNK: usize = 16 * 1024;
-    let mut file = std::fs::File::open(path)?;
-    let mut filled = 0;
-    loop {
-        if buffer.len() - filled < CHUNK / 4 {
-            // Doubling keeps a large file (a body of megabytes) to a few reads.
-            buffer.resize((filled * 2).max(filled + CHUNK), 0);
-        }
-        match file.read(&mut buffer[filled..]) {
-            Ok(0) => return Ok(filled),
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    buffer.clear();
+    // Through `take`, `read_to_end` reads into the buffer kept from the last file until the end;
+    // on a bare `File` it first asks for the file's size and position, two more system calls per
+    // capture, and replay reads thousands of small files.
+    std::fs::File::open(path)
+        .and_then(|file| file.take(u64::MAX).read_to_end(buffer))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    parse(buffer)
 }
 
 /// Parse the contents of a capture file.
@@ -523,7 +500,7 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn an_unnamed_write_never_replaces_an_existing_capture() {
+    fn an_unnamed_write_leaves_a_name_already_taken_to_the_portable_way() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("taken.json");
         std::fs::write(&path, b"first").unwrap();
@@ -536,9 +513,9 @@ mod tests {
     #[test]
     fn stamps_are_written_as_chrono_writes_them() {
         let formats = |at: DateTime<Utc>| {
-            let mut fast = String::new();
-            push_stamp(&mut fast, at);
-            assert_eq!(fast, at.format("%Y%m%dT%H%M%S%.6fZ").to_string(), "{at:?}");
+            let mut stamp = String::new();
+            push_stamp(&mut stamp, at);
+            assert_eq!(stamp, at.format("%Y%m%dT%H%M%S%.6fZ").to_string(), "{at:?}");
         };
         for seconds in [0, 1, 59, 86_399, 951_782_400, 1_764_460_800, 4_102_444_799, 253_402_300_799] {
             for micros in [0, 1, 9, 10, 123_456, 999_999] {
@@ -550,9 +527,6 @@ mod tests {
         formats(leap.unwrap().and_utc());
         // Beyond year 9999 chrono's own format is used.
         formats(DateTime::from_timestamp(253_402_300_800, 0).unwrap());
-        let mut padded = String::new();
-        push_padded(&mut padded, 1_234_567, 6);
-        assert_eq!(padded, "1234567");
     }
 
     #[test]

@@ -35,6 +35,11 @@ impl Headers {
     /// Set a header, replacing every earlier value of the same name in place of the first.
     pub fn set(&mut self, name: &str, value: impl AsRef<str>) {
         let value = value.as_ref();
+        // The usual case when signing: a header not there yet, added without copying the rest.
+        if !self.contains(name) {
+            self.push(name, value);
+            return;
+        }
         let mut rebuilt = Headers::with_capacity(self.len() + 1, self.text.len() + value.len());
         let mut found = false;
         for (n, v) in self.iter() {
@@ -44,9 +49,6 @@ impl Headers {
                 found = true;
                 rebuilt.push(n, value);
             }
-        }
-        if !found {
-            rebuilt.push(name, value);
         }
         *self = rebuilt;
     }

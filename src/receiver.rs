@@ -312,12 +312,8 @@ fn keep_only_digest(headers: &mut Headers, name: &str) {
 }
 
 async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Forwarded) {
-    let headers: Headers = delivery
-        .headers
-        .iter()
-        .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect();
+    let headers: Headers =
+        delivery.headers.iter().filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))).collect();
     let outgoing = Delivery { headers, ..delivery.clone() };
     match client.send(url, &outgoing).await {
         Ok(response) => {

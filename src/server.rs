@@ -150,16 +150,9 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
     let sequence = sequence.fetch_add(1, Ordering::Relaxed) + 1;
     let received_at = Utc::now();
     let (parts, body) = request.into_parts();
-    let text_bytes: usize = parts.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
-    let mut headers = Headers::with_capacity(parts.headers.len(), text_bytes);
-    for (name, value) in &parts.headers {
-        match std::str::from_utf8(value.as_bytes()) {
-            Ok(text) => headers.push(name, text),
-            Err(_) => headers.push(name, String::from_utf8_lossy(value.as_bytes())),
-        }
-    }
     // As on the wire: "name: value\r\n" for each.
-    let header_bytes = text_bytes + 4 * headers.len();
+    let header_bytes: usize = parts.headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    let headers = copy_headers(&parts.headers);
     let host = headers.get("host").map(str::to_string).or_else(|| parts.uri.authority().map(|a| a.to_string()));
     let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let http_version = match parts.version {
@@ -194,6 +187,21 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         delivery: Delivery { method: parts.method.to_string(), target, headers, body },
         problem,
     }
+}
+
+/// A request's headers as the pipeline keeps them: sized once, so that however many there are
+/// the copy costs two allocations. A value that is not UTF-8 is kept lossily.
+pub fn copy_headers(map: &hyper::HeaderMap) -> Headers {
+    let bytes = map.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    let mut headers = Headers::with_capacity(map.len(), bytes);
+    for (name, value) in map {
+        // Checked first as a whole: `from_utf8_lossy` walks every value in chunks, valid or not.
+        match std::str::from_utf8(value.as_bytes()) {
+            Ok(text) => headers.push(name, text),
+            Err(_) => headers.push(name, String::from_utf8_lossy(value.as_bytes())),
+        }
+    }
+    headers
 }
 
 fn respond(answer: Answer) -> Response<Full<Bytes>> {

@@ -1,4 +1,4 @@
-//! Parsing of the durations, times and sizes that options take.
+//! Parsing of the durations, times and sizes that options take, and writing numbers for people.
 
 use std::time::Duration;
 
@@ -66,9 +66,28 @@ pub fn human_size(bytes: usize) -> String {
     }
 }
 
+/// A number in decimal with leading zeros up to `width` digits, as `{:0width$}` writes it but
+/// without the formatter's padding machinery: the listener writes clock digits for every
+/// delivery and a time stamp for every capture.
+pub fn push_padded(out: &mut String, value: u64, width: usize) {
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(value);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(text.len())));
+    out.push_str(text);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padded_numbers_are_written_as_the_formatter_pads_them() {
+        for (value, width) in [(0, 2), (7, 2), (42, 2), (999, 3), (5, 6), (1_234_567, 6), (12, 0)] {
+            let mut out = String::new();
+            push_padded(&mut out, value, width);
+            assert_eq!(out, format!("{value:0width$}"));
+        }
+    }
 
     #[test]
     fn sizes() {

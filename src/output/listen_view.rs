@@ -15,6 +15,7 @@ use crate::error::sanitize;
 use crate::inspect::Inspection;
 use crate::scheme::Verdict;
 use crate::server::Received;
+use crate::units;
 
 /// Bodies longer than this are cut short on the terminal (never in captures or JSON).
 const SHOWN_BODY_LIMIT: usize = 64 * 1024;
@@ -53,42 +54,22 @@ static LOCAL_OFFSET: std::sync::LazyLock<chrono::FixedOffset> =
     std::sync::LazyLock::new(|| *chrono::Local::now().offset());
 
 /// The local time of day a request arrived, `HH:MM:SS.mmm`.
-struct Clock(chrono::DateTime<chrono::Utc>);
-
-impl Clock {
-    /// The digits, worked out by hand: a busy listener prints one per delivery, and going through
-    /// the formatter's padding for four numbers cost more than the rest of the line.
-    fn text(&self) -> [u8; 12] {
-        use chrono::Timelike;
-        let local = self.0.with_timezone(&*LOCAL_OFFSET);
-        // A leap second shows as :59.999..., never as a fourth millisecond digit.
-        let millis = (local.nanosecond() / 1_000_000).min(999);
-        let two = |n: u32| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
-        let ([h1, h2], [m1, m2], [s1, s2]) = (two(local.hour()), two(local.minute()), two(local.second()));
-        let [ms1, ms2, ms3] = [millis / 100, millis / 10 % 10, millis % 10].map(|d| b'0' + d as u8);
-        [h1, h2, b':', m1, m2, b':', s1, s2, b'.', ms1, ms2, ms3]
+fn clock(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    let local = at.with_timezone(&*LOCAL_OFFSET);
+    // A leap second shows as :59.999..., never as a fourth millisecond digit.
+    let millis = (local.nanosecond() / 1_000_000).min(999);
+    let mut text = String::with_capacity(12);
+    for (value, width, after) in [(local.hour(), 2, ":"), (local.minute(), 2, ":"), (local.second(), 2, ".")] {
+        units::push_padded(&mut text, u64::from(value), width);
+        text.push_str(after);
     }
+    units::push_padded(&mut text, u64::from(millis), 3);
+    text
 }
 
-impl fmt::Display for Clock {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.text();
-        f.write_str(std::str::from_utf8(&text).map_err(|_| fmt::Error)?)
-    }
-}
-
-/// Write `text` in a style when colour is on. `colored` styles owned strings, so the text is
-/// built only then; with colour off (pipes, CI, --quiet logs) it is written as it is.
-fn styled(f: &mut fmt::Formatter<'_>, text: impl fmt::Display, style: fn(&str) -> ColoredString) -> fmt::Result {
-    if colored::control::SHOULD_COLORIZE.should_colorize() {
-        write!(f, "{}", style(&text.to_string()))
-    } else {
-        write!(f, "{text}")
-    }
-}
-
-/// [`styled`] for text that is already a string, which needs no formatting when colour is off.
-fn styled_str(f: &mut fmt::Formatter<'_>, colour: bool, text: &str, style: fn(&str) -> ColoredString) -> fmt::Result {
+/// Write `text` in a style when colour is on; with colour off (pipes, CI, --quiet logs) as it is.
+fn styled(f: &mut fmt::Formatter<'_>, colour: bool, text: &str, style: fn(&str) -> ColoredString) -> fmt::Result {
     if colour {
         write!(f, "{}", style(text))
     } else {
@@ -98,13 +79,13 @@ fn styled_str(f: &mut fmt::Formatter<'_>, colour: bool, text: &str, style: fn(&s
 
 fn write_verdict_mark(f: &mut fmt::Formatter<'_>, colour: bool, inspection: &Inspection) -> fmt::Result {
     match &inspection.verdict {
-        Some(Verdict::Valid { .. }) => styled_str(f, colour, "✔ valid", |t| t.green().bold()),
+        Some(Verdict::Valid { .. }) => styled(f, colour, "✔ valid", |t| t.green().bold()),
         Some(Verdict::Invalid { reason, .. }) => {
-            styled(f, format_args!("✘ invalid ({})", reason.code()), |t| t.red().bold())
+            styled(f, colour, &format!("✘ invalid ({})", reason.code()), |t| t.red().bold())
         }
-        Some(Verdict::Unsigned) => styled_str(f, colour, "○ unsigned", |t| t.yellow()),
-        Some(Verdict::NoSecret) => styled_str(f, colour, "? no secret", |t| t.yellow()),
-        None => styled_str(f, colour, "? unknown provider", |t| t.yellow()),
+        Some(Verdict::Unsigned) => styled(f, colour, "○ unsigned", |t| t.yellow()),
+        Some(Verdict::NoSecret) => styled(f, colour, "? no secret", |t| t.yellow()),
+        None => styled(f, colour, "? unknown provider", |t| t.yellow()),
     }
 }
 
@@ -119,23 +100,22 @@ impl fmt::Display for SummaryLine<'_> {
         let (r, i) = (view.received, view.inspection);
         // Asked once per line: each asking reads the colour settings again.
         let colour = colored::control::SHOULD_COLORIZE.should_colorize();
-        let clock = Clock(r.received_at).text();
-        styled_str(f, colour, std::str::from_utf8(&clock).map_err(|_| fmt::Error)?, |t| t.dimmed())?;
+        styled(f, colour, &clock(r.received_at), |t| t.dimmed())?;
         for part in [" ", &r.delivery.method, " ", &sanitize(&r.delivery.target), " "] {
             f.write_str(part)?;
         }
-        styled_str(f, colour, i.provider.as_deref().unwrap_or("?"), |t| t.bold())?;
+        styled(f, colour, i.provider.as_deref().unwrap_or("?"), |t| t.bold())?;
         f.write_str(" ")?;
-        styled_str(f, colour, &sanitize(i.event.as_deref().unwrap_or("?")), |t| t.bold())?;
+        styled(f, colour, &sanitize(i.event.as_deref().unwrap_or("?")), |t| t.bold())?;
         f.write_str("  ")?;
         write_verdict_mark(f, colour, i)?;
         f.write_str("  → ")?;
         let mut digits = itoa::Buffer::new();
         let status = digits.format(view.status);
         if (200..300).contains(&view.status) {
-            styled_str(f, colour, status, |t| t.green())?;
+            styled(f, colour, status, |t| t.green())?;
         } else {
-            styled_str(f, colour, status, |t| t.red())?;
+            styled(f, colour, status, |t| t.red())?;
         }
         write!(f, " in {}", human_duration(view.elapsed))
     }
@@ -268,7 +248,7 @@ pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
 pub fn rejected_human(view: &RejectedView<'_>) -> String {
     format!(
         "{} {} {}  {} {}",
-        Clock(view.received.received_at).to_string().dimmed(),
+        clock(view.received.received_at).dimmed(),
         sanitize(&view.received.delivery.method),
         sanitize(&view.received.delivery.target),
         format!("✘ {}", view.status).red().bold(),
@@ -277,12 +257,7 @@ pub fn rejected_human(view: &RejectedView<'_>) -> String {
 }
 
 pub fn connection_error_human(peer: std::net::SocketAddr, error: &str) -> String {
-    format!(
-        "{} {peer}  {} {}",
-        Clock(chrono::Utc::now()).to_string().dimmed(),
-        "✘ connection error:".red().bold(),
-        sanitize(error)
-    )
+    format!("{} {peer}  {} {}", clock(chrono::Utc::now()).dimmed(), "✘ connection error:".red().bold(), sanitize(error))
 }
 
 pub fn rejected_json(view: &RejectedView<'_>) -> Value {
