@@ -46,7 +46,11 @@ fn every_scheme_in_the_vectors_is_covered() {
 
 #[test]
 fn github_vectors_sign_and_verify() {
-    for v in vectors().iter().filter(|v| v["scheme"] == "github") {
+    let all = vectors();
+    let github: Vec<&Value> = all.iter().filter(|v| v["scheme"] == "github").collect();
+    // Octokit's four, among them one body in two escapings that sign differently.
+    assert!(github.len() >= 5, "{} GitHub vectors", github.len());
+    for v in github {
         let (secret, body, expected) = (str_field(v, "secret"), str_field(v, "body"), str_field(v, "expected"));
         let signed = sign(SchemeKind::Github, secret, body.as_bytes(), "", "", 0);
         assert_eq!(header(&signed, str_field(v, "header")), expected);
