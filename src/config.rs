@@ -119,7 +119,7 @@ pub fn resolve_secret_with(
     config: &Config,
     env: impl Fn(&str) -> Option<String>,
 ) -> Option<Secret> {
-    if provider.spec.scheme == crate::scheme::SchemeKind::None {
+    if !provider.spec.scheme.signs() {
         return None;
     }
     if let Some(value) = flag {

@@ -11,12 +11,12 @@ use url::Url;
 use crate::capture::{Capture, ReadAhead};
 use crate::catalogue::path::Segment;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
+use crate::compose::CompiledBody;
 use crate::compose::{compose, Compose, ComposeError, Composed};
 use crate::config::{resolve_secret, Config, Secret, SecretSource};
 use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
 use crate::dispatch::{Job, JobError, JobSource};
-use crate::scheme::{self, SchemeKind, SignRequest};
-use crate::template::CompiledBody;
+use crate::scheme::{self, Restored, SchemeKind};
 
 /// One event to send, with everything that is the same for each of its deliveries.
 #[derive(Clone)]
@@ -85,8 +85,8 @@ impl FixtureBatch {
             .plans
             .iter()
             .map(|plan| {
-                let sign_in_place = plan.provider.spec.scheme == SchemeKind::Treezor && plan.secret.is_some();
-                CompiledBody::compile(&plan.event, plan.provider.spec.body_format, &self.sets, sign_in_place)
+                let in_body = plan.provider.spec.scheme.in_body().filter(|_| plan.secret.is_some());
+                CompiledBody::compile(&plan.event, plan.provider.spec.body_format, &self.sets, in_body)
             })
             .collect();
         self
@@ -203,41 +203,29 @@ impl CaptureBatch {
         let mut note = "replayed as captured".to_string();
         let secret = self.secrets.iter().find(|(p, _)| p == provider_name).map(|(_, s)| s);
         // A key stored as its digest goes out as the key again, when the configured one matches.
-        if let Some(header) = spec.and_then(|s| s.scheme.secret_header()) {
-            let stored =
-                headers.get(header).filter(|v| v.starts_with(scheme::cryptomate::DIGEST_PREFIX)).map(str::to_string);
-            if let Some(stored) = stored {
-                match secret.filter(|s| scheme::cryptomate::digest(&s.value) == stored) {
-                    Some(secret) => {
-                        headers.set(header, secret.value.clone());
-                        note = format!("replayed as captured, {header} restored ({})", secret.source);
-                    }
-                    None => note = format!("replayed as captured; no configured secret matches the stored {header}"),
+        if let Some(spec) = spec {
+            match scheme::restored_form(spec.scheme, &mut headers, secret.map(|s| s.value.as_str())) {
+                Restored::Nothing => {}
+                Restored::Restored { header } => {
+                    let source = secret.map(|s| s.source.to_string()).unwrap_or_default();
+                    note = format!("replayed as captured, {header} restored ({source})");
+                }
+                Restored::NoMatch { header } => {
+                    note = format!("replayed as captured; no configured secret matches the stored {header}")
                 }
             }
         }
-        let resign_secret = secret.filter(|_| self.resign);
         let warning = match spec {
             Some(spec) if !self.resign => stale_warning(path, spec.scheme, provider_name, &headers),
             _ => None,
         };
-        if let (Some(spec), Some(secret)) = (spec.filter(|s| s.scheme.has_tolerance()), resign_secret) {
-            let options =
-                scheme::SchemeOptions { svix_headers: headers.contains("svix-signature"), ..spec.options.clone() };
-            let id = headers.get("webhook-id").or_else(|| headers.get("svix-id")).unwrap_or(&id).to_string();
-            let request = SignRequest {
-                secret: &secret.value,
-                body: &body,
-                url: "",
-                id: &id,
-                timestamp: Utc::now().timestamp(),
-                options: &options,
-            };
-            let signed = scheme::sign(spec.scheme, &request).map_err(|e| failed(e.to_string()))?;
-            for (name, value) in signed.headers {
-                headers.set(&name, value);
+        if let (Some(spec), Some(secret)) = (spec, secret.filter(|_| self.resign)) {
+            let now = Utc::now().timestamp();
+            let resigned = scheme::resign(spec.scheme, &mut headers, &body, &secret.value, now, &spec.options, &id)
+                .map_err(|e| failed(e.to_string()))?;
+            if let Some(signed) = resigned {
+                note = format!("re-signed: {signed} ({})", secret.source);
             }
-            note = format!("re-signed: {} ({})", signed.note, secret.source);
         }
         let expect = self
             .expect
@@ -258,31 +246,17 @@ impl CaptureBatch {
     }
 }
 
-/// How old a signature may be before receivers refuse it (Stripe's and Standard Webhooks' default).
-const TOLERANCE_SECONDS: i64 = 300;
-
 /// Replaying a delivery signed long ago makes the receiver see a stale timestamp: say so, and how
 /// to avoid it.
 fn stale_warning(path: &std::path::Path, kind: SchemeKind, provider: &str, headers: &Headers) -> Option<String> {
-    let signed_at = signed_timestamp(kind, headers)?;
-    let age = Utc::now().timestamp() - signed_at;
-    (age > TOLERANCE_SECONDS).then(|| {
+    let age = Utc::now().timestamp() - scheme::signed_at(kind, headers)?;
+    let tolerance = scheme::DEFAULT_TOLERANCE;
+    (age > tolerance as i64).then(|| {
         format!(
-            "{} was signed {age} s ago, beyond {provider}'s {TOLERANCE_SECONDS} s tolerance: the receiver will see a stale timestamp; --resign signs it again with a fresh one",
+            "{} was signed {age} s ago, beyond {provider}'s {tolerance} s tolerance: the receiver will see a stale timestamp; --resign signs it again with a fresh one",
             path.display(),
         )
     })
-}
-
-/// The Unix time a delivery of a timestamped scheme was signed at.
-fn signed_timestamp(kind: SchemeKind, headers: &Headers) -> Option<i64> {
-    match kind {
-        SchemeKind::Stripe => scheme::stripe::parse_header(headers.get(scheme::stripe::HEADER)?).ok()?.timestamp,
-        SchemeKind::Standard => {
-            headers.get("webhook-timestamp").or_else(|| headers.get("svix-timestamp"))?.trim().parse().ok()
-        }
-        _ => None,
-    }
 }
 
 impl JobSource for CaptureBatch {

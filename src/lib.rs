@@ -24,5 +24,4 @@ pub mod scheme;
 pub mod server;
 pub mod signals;
 pub mod target;
-pub mod template;
 pub mod units;

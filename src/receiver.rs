@@ -247,9 +247,10 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         headers.extend(settings.response_headers.iter().cloned());
         Answer { status: settings.status, headers, body }
     };
-    // The key CryptoMate sends as a header is a secret: from here on only its digest is kept.
-    if let Some(header) = provider.and_then(|p| p.spec.scheme.secret_header()) {
-        keep_only_digest(&mut received.delivery.headers, header);
+    // From here on the headers are in the form they are stored and shown in (a header that is a
+    // secret itself is kept only as its digest).
+    if let Some(provider) = provider {
+        crate::scheme::stored_form(provider.spec.scheme, &mut received.delivery.headers);
     }
     if let Some(delay) = settings.delay {
         tokio::time::sleep(delay).await;
@@ -301,13 +302,6 @@ fn redact_delivery(received: &mut Received, inspection: &mut Inspection) {
         if let Ok(text) = std::str::from_utf8(plaintext) {
             *plaintext = crate::redact::redact(text).into_bytes();
         }
-    }
-}
-
-fn keep_only_digest(headers: &mut Headers, name: &str) {
-    if let Some(value) = headers.get(name).filter(|v| !v.starts_with(crate::scheme::cryptomate::DIGEST_PREFIX)) {
-        let digest = crate::scheme::cryptomate::digest(value);
-        headers.set(name, digest);
     }
 }
 

@@ -4,10 +4,10 @@
 use std::collections::HashSet;
 
 use hookctl::catalogue::{path, Catalogue};
+use hookctl::compose::CompiledBody;
 use hookctl::compose::{compose, Compose};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::scheme::{self, SchemeKind, VerifyRequest};
-use hookctl::template::CompiledBody;
 use url::Url;
 
 use crate::common::{hookctl, run};
@@ -55,8 +55,8 @@ fn every_fixture_renders_signs_and_verifies() {
         let secret = provider.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
         // Each event both ways: rendered per delivery, and filled from the body compiled for a run.
         let events = provider.events.iter().flat_map(|event| {
-            let sign_in_place = provider.spec.scheme == SchemeKind::Treezor && secret.is_some();
-            let compiled = CompiledBody::compile(event, provider.spec.body_format, &[], sign_in_place);
+            let in_body = provider.spec.scheme.in_body().filter(|_| secret.is_some());
+            let compiled = CompiledBody::compile(event, provider.spec.body_format, &[], in_body);
             assert!(compiled.is_some(), "{}: the fixture compiles", event.origin);
             [(event, None), (event, compiled)]
         });

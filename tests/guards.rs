@@ -6,10 +6,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use hookctl::catalogue::Catalogue;
+use hookctl::compose::CompiledBody;
 use hookctl::compose::{compose, Compose};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::inspect::Inspector;
-use hookctl::template::CompiledBody;
 use url::Url;
 
 thread_local! {
@@ -92,7 +92,8 @@ fn a_compiled_body_is_filled_without_building_a_tree() {
     let provider = catalogue.provider("treezor").unwrap();
     let event = provider.event("payin.update").unwrap();
     let url = Url::parse("http://127.0.0.1:8080/").unwrap();
-    let compiled = CompiledBody::compile(event, provider.spec.body_format, &[], true).unwrap();
+    let compiled =
+        CompiledBody::compile(event, provider.spec.body_format, &[], provider.spec.scheme.in_body()).unwrap();
     compose(provider, event, &options(&url, &secret, Some(&compiled))).unwrap();
 
     let (rendered, tree) = allocations_during(|| compose(provider, event, &options(&url, &secret, None)).unwrap());

@@ -15,7 +15,7 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::scheme::{SchemeKind, SchemeOptions};
+use crate::scheme::{php_json, SchemeKind, SchemeOptions};
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/fixtures");
 
@@ -30,6 +30,37 @@ pub enum BodyFormat {
     Pretty,
     /// PHP `json_encode` with default flags (Treezor).
     Php,
+}
+
+impl BodyFormat {
+    /// Write a value in this format.
+    pub fn encode(self, value: &Value) -> Vec<u8> {
+        match self {
+            BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
+            BodyFormat::Pretty => serde_json::to_vec_pretty(value).expect("a JSON value always serialises"),
+            BodyFormat::Php => php_json::encode(value),
+        }
+    }
+
+    /// Write one JSON string as this format writes strings.
+    pub fn write_string(self, out: &mut Vec<u8>, text: &str) {
+        match self {
+            BodyFormat::Php => php_json::write_string(out, text),
+            BodyFormat::Compact | BodyFormat::Pretty => {
+                serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail")
+            }
+        }
+    }
+
+    /// Write one JSON number as this format writes numbers.
+    pub fn write_number(self, out: &mut Vec<u8>, number: &serde_json::Number) {
+        match self {
+            BodyFormat::Php => php_json::write_number(out, number),
+            BodyFormat::Compact | BodyFormat::Pretty => {
+                serde_json::to_writer(&mut *out, number).expect("writing to a Vec cannot fail")
+            }
+        }
+    }
 }
 
 /// Which HTTP statuses a provider counts as "delivered".

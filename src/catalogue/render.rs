@@ -199,6 +199,14 @@ pub(crate) fn numeric_placeholder(text: &str) -> Option<&str> {
     is_numeric(split_tag(spec).0).then_some(spec)
 }
 
+/// Whether every number a numeric placeholder gives fits in 64 bits (`int:N` has N digits).
+pub(crate) fn number_fits_64_bits(spec: &str) -> bool {
+    match split_tag(spec).0.strip_prefix("int:") {
+        Some(digits) => digits.parse::<usize>().is_ok_and(|n| n <= 18),
+        None => true,
+    }
+}
+
 fn is_numeric(kind: &str) -> bool {
     kind.starts_with("int:") || matches!(kind, "now:unix" | "now:unix_ms" | "now:treezor")
 }

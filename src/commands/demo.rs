@@ -24,7 +24,7 @@ use crate::jobs::{CaptureBatch, FixtureBatch};
 use crate::output::listen_view;
 use crate::output::{Output, Verbosity};
 use crate::receiver::{Receiver, Report, Settings};
-use crate::scheme::{SchemeKind, Verdict};
+use crate::scheme::Verdict;
 use crate::server::ServerConfig;
 
 /// How each provider fared in each stage.
@@ -43,9 +43,10 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let dir = args.save.clone().unwrap_or_else(|| temporary.path().to_path_buf());
     capture::create_dir(&dir)?;
     // Built-in test secrets on both sides, whatever the environment says: the demo needs nothing set up.
-    let inspector = || Inspector::with_secrets(catalogue.clone(), builtin_secrets(&catalogue), 300);
+    let inspector =
+        || Inspector::with_secrets(catalogue.clone(), builtin_secrets(&catalogue), crate::scheme::DEFAULT_TOLERANCE);
     let unsigned: Vec<String> =
-        catalogue.providers().iter().filter(|p| p.spec.scheme == SchemeKind::None).map(|p| p.name.clone()).collect();
+        catalogue.providers().iter().filter(|p| !p.spec.scheme.signs()).map(|p| p.name.clone()).collect();
     let passed = |inspection: &Inspection| match &inspection.verdict {
         Some(Verdict::Valid { .. }) => true,
         Some(Verdict::Unsigned) => inspection.provider.as_ref().is_some_and(|p| unsigned.contains(p)),

@@ -1,7 +1,9 @@
 //! CryptoMate: no HMAC. The shared webhook key travels verbatim in `X-Webhook-Key`, with the send
 //! time in `X-Request-Timestamp` (Unix milliseconds, not signed).
 
-use super::{constant_time_eq, Invalid, SignRequest, Signed, Verdict, VerifyRequest};
+use crate::delivery::Headers;
+
+use super::{constant_time_eq, Invalid, Restored, SignRequest, Signed, Verdict, VerifyRequest};
 
 pub const KEY_HEADER: &str = "X-Webhook-Key";
 /// A card authorisation must be answered within this time, or it is declined.
@@ -15,6 +17,28 @@ pub const DIGEST_PREFIX: &str = "sha256:";
 pub fn digest(key: &str) -> String {
     use sha2::{Digest, Sha256};
     format!("{DIGEST_PREFIX}{}", hex::encode(Sha256::digest(key.as_bytes())))
+}
+
+/// Keep the key header only as its digest.
+pub fn keep_only_digest(headers: &mut Headers) {
+    if let Some(key) = headers.get(KEY_HEADER).filter(|v| !v.starts_with(DIGEST_PREFIX)) {
+        let stored = digest(key);
+        headers.set(KEY_HEADER, stored);
+    }
+}
+
+/// Put the key back where only its digest was kept, when `secret` is that key.
+pub fn restore_key(headers: &mut Headers, secret: Option<&str>) -> Restored {
+    let Some(stored) = headers.get(KEY_HEADER).filter(|v| v.starts_with(DIGEST_PREFIX)) else {
+        return Restored::Nothing;
+    };
+    match secret.filter(|s| constant_time_eq(digest(s).as_bytes(), stored.as_bytes())) {
+        Some(secret) => {
+            headers.set(KEY_HEADER, secret);
+            Restored::Restored { header: KEY_HEADER }
+        }
+        None => Restored::NoMatch { header: KEY_HEADER },
+    }
 }
 
 pub fn sign(request: &SignRequest<'_>) -> Signed {

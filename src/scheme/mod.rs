@@ -1,8 +1,12 @@
 //! Signing schemes: one module per way a provider proves a delivery is genuine.
 //!
-//! Every scheme has exactly two operations. `sign` turns a body into the bytes and headers that go
-//! on the wire; `verify` reads a received delivery and returns a [`Verdict`]. Nothing else lives
-//! here: which provider uses which scheme is the catalogue's business.
+//! Every scheme has two main operations. `sign` turns a body into the bytes and headers that go on
+//! the wire; `verify` reads a received delivery and returns a [`Verdict`]. Beside them are the few
+//! operations other steps need from a scheme, so that no other module knows a scheme's quirks:
+//! when a delivery was signed ([`signed_at`]), signing it again with a fresh timestamp
+//! ([`resign`]), the form its headers are stored in and restored from ([`stored_form`],
+//! [`restored_form`]), and signing inside the body ([`SchemeKind::in_body`]). Which provider uses
+//! which scheme is the catalogue's business.
 
 pub mod bankingcircle;
 pub mod cryptomate;
@@ -22,6 +26,10 @@ use crate::json::TopLevel;
 
 /// Headers whose value is a secret itself (CryptoMate's webhook key): never shown or stored.
 pub const SECRET_HEADERS: &[&str] = &[cryptomate::KEY_HEADER];
+
+/// How far a signed timestamp may be from now before receivers refuse it, in seconds: the
+/// default of Stripe's and the Standard Webhooks libraries.
+pub const DEFAULT_TOLERANCE: u64 = 300;
 
 /// The signing schemes hookctl speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,6 +89,22 @@ impl SchemeKind {
     /// Whether deliveries carry a timestamp that the scheme checks against a tolerance.
     pub fn has_tolerance(self) -> bool {
         matches!(self, SchemeKind::Standard | SchemeKind::Stripe)
+    }
+
+    /// Whether anything proves a delivery genuine (every scheme but `none`).
+    pub fn signs(self) -> bool {
+        self != SchemeKind::None
+    }
+
+    /// Whether the body on the wire is ciphertext (Banking Circle), so that the body before
+    /// encryption is worth showing beside it.
+    pub fn encrypts(self) -> bool {
+        self == SchemeKind::Bankingcircle
+    }
+
+    /// Where the signature goes when it is a field of the body (Treezor).
+    pub fn in_body(self) -> Option<&'static InBody> {
+        (self == SchemeKind::Treezor).then_some(&treezor::IN_BODY)
     }
 
     /// The header that carries the secret itself (CryptoMate), which must never be stored or shown.
@@ -255,6 +279,107 @@ impl From<Verdict> for Verification {
     }
 }
 
+/// A signature that is a field of the body (Treezor): computed over another top-level field's
+/// value written in the scheme's canonical form, so a body can be signed as it is written.
+pub struct InBody {
+    /// The top-level field whose value is signed.
+    pub covers: &'static str,
+    /// The top-level field that holds the signature.
+    pub field: &'static str,
+    /// What was signed, for reports.
+    pub note: &'static str,
+    /// The covered value in canonical form: the bytes a receiver recomputes from it.
+    pub canonical: fn(&serde_json::Value) -> Vec<u8>,
+    /// The signature of canonical bytes.
+    pub signature: fn(secret: &str, canonical: &[u8]) -> String,
+    /// The signature written as the JSON string that goes in the body.
+    pub write_signature: fn(out: &mut Vec<u8>, signature: &str),
+}
+
+impl fmt::Debug for InBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InBody").field("covers", &self.covers).field("field", &self.field).finish_non_exhaustive()
+    }
+}
+
+/// Sign a parsed body in place, for schemes that sign inside the body: the signature field is
+/// set (kept in its place, or added at the end). `None` when the scheme signs elsewhere or the
+/// body lacks the covered field.
+pub fn sign_value(kind: SchemeKind, secret: &str, body: &mut serde_json::Value) -> Option<&'static str> {
+    let in_body = kind.in_body()?;
+    let signature = (in_body.signature)(secret, &(in_body.canonical)(body.get(in_body.covers)?));
+    body.as_object_mut()?.insert(in_body.field.to_string(), serde_json::Value::String(signature));
+    Some(in_body.note)
+}
+
+/// The Unix time a delivery was signed at, for schemes that sign a timestamp.
+pub fn signed_at(kind: SchemeKind, headers: &Headers) -> Option<i64> {
+    match kind {
+        SchemeKind::Stripe => stripe::parse_header(headers.get(stripe::HEADER)?).ok()?.timestamp,
+        SchemeKind::Standard => standard::signed_at(headers),
+        _ => None,
+    }
+}
+
+/// Sign a delivery again with a fresh timestamp, as a provider signs each retry: the delivery's
+/// id and header names stay, the timestamp and signature are renewed. `Ok(None)` when the scheme
+/// signs no timestamp, so that the signature as captured is as good as a new one. `fallback_id`
+/// is signed when the delivery carries no id of its own.
+pub fn resign(
+    kind: SchemeKind,
+    headers: &mut Headers,
+    body: &[u8],
+    secret: &str,
+    now: i64,
+    options: &SchemeOptions,
+    fallback_id: &str,
+) -> Result<Option<String>, SignError> {
+    if !kind.has_tolerance() {
+        return Ok(None);
+    }
+    let (id, options) = match kind {
+        SchemeKind::Standard => {
+            let options = SchemeOptions { svix_headers: standard::uses_svix_names(headers), ..options.clone() };
+            (standard::delivery_id(headers).unwrap_or(fallback_id).to_string(), options)
+        }
+        _ => (String::new(), options.clone()),
+    };
+    let request = SignRequest { secret, body, url: "", id: &id, timestamp: now, options: &options };
+    let signed = sign(kind, &request)?;
+    for (name, value) in signed.headers {
+        headers.set(&name, value);
+    }
+    Ok(Some(signed.note))
+}
+
+/// Put headers in the form they are stored and shown in: a header that is the secret itself
+/// (CryptoMate's key) is kept only as its digest, which still verifies offline.
+pub fn stored_form(kind: SchemeKind, headers: &mut Headers) {
+    if kind == SchemeKind::Cryptomate {
+        cryptomate::keep_only_digest(headers);
+    }
+}
+
+/// What [`restored_form`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Restored {
+    /// Nothing was stored as a digest.
+    Nothing,
+    /// The header stored as a digest holds the secret again.
+    Restored { header: &'static str },
+    /// The secret given is not the one the stored digest was made from.
+    NoMatch { header: &'static str },
+}
+
+/// Undo [`stored_form`] for a replay: a header stored as its digest holds the secret again, when
+/// `secret` is the one the digest was made from.
+pub fn restored_form(kind: SchemeKind, headers: &mut Headers, secret: Option<&str>) -> Restored {
+    match kind {
+        SchemeKind::Cryptomate => cryptomate::restore_key(headers, secret),
+        _ => Restored::Nothing,
+    }
+}
+
 /// Sign a body with a scheme.
 pub fn sign(kind: SchemeKind, request: &SignRequest<'_>) -> Result<Signed, SignError> {
     match kind {
@@ -402,4 +527,62 @@ pub(crate) fn check_timestamp(timestamp: i64, now: i64, tolerance: u64) -> Resul
         Invalid::StaleTimestamp,
         format!("timestamp {timestamp} is {distance} s {direction}; tolerance is {tolerance} s"),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_stored_as_its_digest_is_restored_only_by_that_key() {
+        let mut headers: Headers = [(cryptomate::KEY_HEADER, "the-key"), ("X-Other", "1")].into_iter().collect();
+        stored_form(SchemeKind::Cryptomate, &mut headers);
+        let stored = headers.get(cryptomate::KEY_HEADER).unwrap().to_string();
+        assert_eq!(stored, cryptomate::digest("the-key"));
+        // Storing twice keeps the digest, not a digest of it.
+        stored_form(SchemeKind::Cryptomate, &mut headers);
+        assert_eq!(headers.get(cryptomate::KEY_HEADER), Some(stored.as_str()));
+        let mut wrong = headers.clone();
+        let header = cryptomate::KEY_HEADER;
+        assert_eq!(restored_form(SchemeKind::Cryptomate, &mut wrong, Some("other")), Restored::NoMatch { header });
+        assert_eq!(restored_form(SchemeKind::Cryptomate, &mut wrong, None), Restored::NoMatch { header });
+        assert_eq!(restored_form(SchemeKind::Cryptomate, &mut headers, Some("the-key")), Restored::Restored { header });
+        assert_eq!(headers.get(cryptomate::KEY_HEADER), Some("the-key"));
+        assert_eq!(restored_form(SchemeKind::Stripe, &mut headers, Some("the-key")), Restored::Nothing);
+    }
+
+    #[test]
+    fn resigning_keeps_the_id_and_the_header_names_and_renews_the_timestamp() {
+        let secret = "whsec_aG9va2N0bC1zdGFuZGFyZC13ZWJob29rcy10ZXN0ISE=";
+        let options = SchemeOptions { svix_headers: true, ..SchemeOptions::default() };
+        let request = SignRequest { secret, body: b"{}", url: "", id: "msg_1", timestamp: 1_000, options: &options };
+        let mut headers: Headers = sign(SchemeKind::Standard, &request).unwrap().headers.into_iter().collect();
+        assert_eq!(signed_at(SchemeKind::Standard, &headers), Some(1_000));
+        let note = resign(SchemeKind::Standard, &mut headers, b"{}", secret, 2_000, &SchemeOptions::default(), "x");
+        assert!(note.unwrap().unwrap().contains("msg_1.2000"));
+        assert_eq!(headers.get("svix-id"), Some("msg_1"));
+        assert!(!headers.contains("webhook-signature"), "{headers:?}");
+        assert_eq!(signed_at(SchemeKind::Standard, &headers), Some(2_000));
+        let check = VerifyRequest {
+            headers: &headers,
+            body: b"{}",
+            url: "",
+            now: 2_000,
+            tolerance: DEFAULT_TOLERANCE,
+            top_level: None,
+            options: &options,
+        };
+        assert!(verify(SchemeKind::Standard, &check, secret).verdict.is_valid());
+
+        let mut stripe: Headers = [(stripe::HEADER, stripe::header_value("s", 5, b"x"))].into_iter().collect();
+        assert_eq!(signed_at(SchemeKind::Stripe, &stripe), Some(5));
+        resign(SchemeKind::Stripe, &mut stripe, b"x", "s", 9, &SchemeOptions::default(), "").unwrap();
+        assert_eq!(stripe.get(stripe::HEADER), Some(stripe::header_value("s", 9, b"x").as_str()));
+        // A scheme without a signed timestamp has nothing to renew.
+        let mut github = Headers::new();
+        assert!(resign(SchemeKind::Github, &mut github, b"x", "s", 9, &SchemeOptions::default(), "")
+            .unwrap()
+            .is_none());
+        assert_eq!(signed_at(SchemeKind::Github, &github), None);
+    }
 }

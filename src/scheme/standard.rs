@@ -6,6 +6,8 @@
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 
+use crate::delivery::Headers;
+
 use super::{
     check_timestamp, constant_time_eq, mac, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest,
 };
@@ -29,6 +31,23 @@ pub fn header_names(svix: bool) -> [&'static str; 3] {
     } else {
         ["webhook-id", "webhook-timestamp", "webhook-signature"]
     }
+}
+
+/// Whether a delivery carries Svix's header names rather than the standard ones.
+pub fn uses_svix_names(headers: &Headers) -> bool {
+    !headers.contains("webhook-signature") && headers.contains("svix-signature")
+}
+
+/// The delivery id, under either naming.
+pub fn delivery_id(headers: &Headers) -> Option<&str> {
+    let [id, _, _] = header_names(uses_svix_names(headers));
+    headers.get(id)
+}
+
+/// The signed timestamp, under either naming.
+pub fn signed_at(headers: &Headers) -> Option<i64> {
+    let [_, timestamp, _] = header_names(uses_svix_names(headers));
+    headers.get(timestamp)?.trim().parse().ok()
 }
 
 pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {

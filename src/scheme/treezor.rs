@@ -12,31 +12,43 @@ use serde_json::Value;
 use crate::json::TopLevel;
 
 use super::{
-    constant_time_eq, mac, php_json, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest,
+    constant_time_eq, mac, php_json, InBody, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict,
+    VerifyRequest,
 };
 
 pub const PAYLOAD_FIELD: &str = "object_payload";
 pub const SIGNATURE_FIELD: &str = "object_payload_signature";
 
-/// The signature of a parsed `object_payload`.
-pub fn signature(secret: &str, object_payload: &Value) -> String {
-    signature_of_encoded(secret, &php_json::encode(object_payload))
-}
-
-/// The signature of an `object_payload` already written as PHP `json_encode` writes it.
-pub fn signature_of_encoded(secret: &str, canonical: &[u8]) -> String {
-    B64.encode(mac::sha256(secret.as_bytes(), &[canonical]))
-}
-
 /// What a Treezor signature covers, for reports.
 pub const NOTE: &str = "object_payload_signature over PHP json_encode(object_payload)";
 
-/// Sign a parsed body in place: set its `object_payload_signature`. `None` when the body has no
-/// `object_payload` (nothing to sign).
-pub fn sign_value(secret: &str, body: &mut Value) -> Option<&'static str> {
-    let signature = signature(secret, body.get(PAYLOAD_FIELD)?);
-    body.as_object_mut()?.insert(SIGNATURE_FIELD.to_string(), Value::String(signature));
-    Some(NOTE)
+/// Treezor signs inside the body, over `object_payload` as PHP writes it.
+pub static IN_BODY: InBody = InBody {
+    covers: PAYLOAD_FIELD,
+    field: SIGNATURE_FIELD,
+    note: NOTE,
+    canonical,
+    signature: signature_of_encoded,
+    write_signature: php_json::write_string,
+};
+
+/// `object_payload` as a PHP receiver recomputes it: `json_encode(json_decode($body)->object_payload)`.
+/// Writing a value as PHP does is not always that: PHP writes the float `-0.0` as `-0`, which it
+/// reads back as the integer 0, and reads integers beyond 64 bits as floats. So the written bytes
+/// are read and written again the PHP way.
+pub fn canonical(object_payload: &Value) -> Vec<u8> {
+    let written = php_json::encode(object_payload);
+    php_json::transcode(&written).unwrap_or(written)
+}
+
+/// The signature of a parsed `object_payload`.
+pub fn signature(secret: &str, object_payload: &Value) -> String {
+    signature_of_encoded(secret, &canonical(object_payload))
+}
+
+/// The signature of an `object_payload` already in canonical form (see [`canonical`]).
+pub fn signature_of_encoded(secret: &str, canonical: &[u8]) -> String {
+    B64.encode(mac::sha256(secret.as_bytes(), &[canonical]))
 }
 
 /// Sign a body: compute the signature from its `object_payload` and write it into the

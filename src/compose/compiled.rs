@@ -7,26 +7,27 @@
 //! whole JSON string or number, so the bytes are those of the slow path; a test compares the two for
 //! every fixture in the catalogue.
 //!
-//! Treezor signs `object_payload` as PHP writes it. Its body is PHP-written too, so the payload's
-//! bytes in the body are the signed bytes: the signature is computed over that stretch of the output
-//! and written into its own slot.
+//! A scheme that signs inside the body ([`InBody`]) signs one field's value in its canonical form.
+//! When the body's format writes that value in canonical form already, the field's bytes in the
+//! body are the signed bytes: the signature is computed over that stretch of the output and written
+//! into its own slot.
 
 use serde_json::{Map, Value};
 
 use crate::catalogue::path::{self, Segment};
-use crate::catalogue::render::{numeric_placeholder, text_parts, Renderer, TextPart};
+use crate::catalogue::render::{number_fits_64_bits, numeric_placeholder, text_parts, Renderer, TextPart};
 use crate::catalogue::{BodyFormat, Event};
-use crate::compose::encode;
-use crate::scheme::{php_json, treezor};
+use crate::scheme::InBody;
 
 /// A fixture body as literal bytes and slots.
 #[derive(Debug)]
 pub struct CompiledBody {
     format: BodyFormat,
     body: Vec<Piece>,
-    /// Treezor's `object_payload`, PHP-written; empty unless the body is signed in place.
+    /// The signed field's value, in canonical form; empty unless the body is signed in place.
     payload: Vec<Piece>,
-    signs_in_place: bool,
+    /// How the body is signed in place, when it is.
+    in_body: Option<&'static InBody>,
     /// The length of the last compiled output, to size each body's buffer once.
     size_hint: usize,
 }
@@ -39,9 +40,9 @@ enum Piece {
     Text(Vec<TextPart<Box<str>>>),
     /// A placeholder that gives a JSON number (`int:N`, `now:unix`, …).
     Number(String),
-    /// Treezor's `object_payload`, written from [`CompiledBody::payload`].
+    /// The signed field's value, written from [`CompiledBody::payload`].
     Payload,
-    /// Treezor's `object_payload_signature`.
+    /// The signature field's value.
     Signature,
 }
 
@@ -50,15 +51,15 @@ enum Piece {
 const MARK: &str = "~~hookctl-slot-";
 
 impl CompiledBody {
-    /// Compile an event's template with `--set` applied, in `format`. `sign_in_place` asks for a
-    /// Treezor signature slot. `None` when the template is outside what compiling handles (keys
-    /// with placeholders, placeholders in `--set` values, a Treezor body that is not PHP-written or
-    /// has no `object_payload`); the caller then renders each body the slow way.
+    /// Compile an event's template with `--set` applied, in `format`. `in_body` asks for a
+    /// signature slot. `None` when the template is outside what compiling handles (keys with
+    /// placeholders, placeholders in `--set` values, a body signed in place whose signed field is
+    /// missing or not written in canonical form); the caller then renders each body the slow way.
     pub fn compile(
         event: &Event,
         format: BodyFormat,
         sets: &[(Vec<Segment>, Value)],
-        sign_in_place: bool,
+        in_body: Option<&'static InBody>,
     ) -> Option<CompiledBody> {
         if sets.iter().any(|(_, value)| has_placeholder_or_mark(value)) || has_mark(&event.template) {
             return None;
@@ -69,33 +70,42 @@ impl CompiledBody {
         }
         let mut slots = Vec::new();
         let mut payload = Vec::new();
-        if sign_in_place {
-            if format != BodyFormat::Php {
+        if let Some(in_body) = in_body {
+            let object = template.as_object_mut()?;
+            let payload_template = object.get_mut(in_body.covers)?;
+            let first_slot = slots.len();
+            let marked_payload = mark(payload_template, &mut slots)?;
+            // The signed bytes are the canonical form of what the body holds. Only where the body
+            // writes the value in that form already, and every fresh number comes back unchanged
+            // from a receiver's decoding (canonical forms read integers beyond 64 bits as floats),
+            // can the signature be computed over the bytes as they are filled in.
+            let canonical = (in_body.canonical)(&marked_payload);
+            let numbers_fit = slots[first_slot..]
+                .iter()
+                .all(|slot| !matches!(slot, Some(Piece::Number(spec)) if !number_fits_64_bits(spec)));
+            if format.encode(&marked_payload) != canonical || !numbers_fit {
                 return None;
             }
-            let object = template.as_object_mut()?;
-            let payload_template = object.get_mut(treezor::PAYLOAD_FIELD)?;
-            let marked_payload = mark(payload_template, &mut slots)?;
-            payload = split(&php_json::encode(&marked_payload), &mut slots)?;
+            payload = split(&canonical, &mut slots)?;
             *payload_template = Value::String(marker(slots.len()));
             slots.push(Some(Piece::Payload));
-            // As `treezor::sign_value` does: the field keeps its place, or is added at the end.
-            object.insert(treezor::SIGNATURE_FIELD.to_string(), Value::String(marker(slots.len())));
+            // As `scheme::sign_value` does: the field keeps its place, or is added at the end.
+            object.insert(in_body.field.to_string(), Value::String(marker(slots.len())));
             slots.push(Some(Piece::Signature));
         }
         let marked = mark(&template, &mut slots)?;
-        let encoded = encode(format, &marked);
+        let encoded = format.encode(&marked);
         let size_hint = encoded.len() + 64;
         let body = split(&encoded, &mut slots)?;
-        Some(CompiledBody { format, body, payload, signs_in_place: sign_in_place, size_hint })
+        Some(CompiledBody { format, body, payload, in_body, size_hint })
     }
 
-    /// Whether [`CompiledBody::fill`] signs the body (Treezor), so it needs the secret.
+    /// Whether [`CompiledBody::fill`] signs the body, so it needs the secret.
     pub fn signs_in_place(&self) -> bool {
-        self.signs_in_place
+        self.in_body.is_some()
     }
 
-    /// Write one body with fresh values from `renderer`; `secret` signs Treezor's payload in place.
+    /// Write one body with fresh values from `renderer`; `secret` signs the body in place.
     pub fn fill(&self, renderer: &mut Renderer<'_>, secret: Option<&str>) -> Result<Vec<u8>, String> {
         let mut out = Vec::with_capacity(self.size_hint);
         let mut payload_span = 0..0;
@@ -104,18 +114,18 @@ impl CompiledBody {
             match piece {
                 Piece::Payload => {
                     let start = out.len();
-                    fill_pieces(&self.payload, BodyFormat::Php, renderer, &mut out)?;
+                    fill_pieces(&self.payload, self.format, renderer, &mut out)?;
                     payload_span = start..out.len();
                 }
                 Piece::Signature => signature_at = Some(out.len()),
                 other => fill_pieces(std::slice::from_ref(other), self.format, renderer, &mut out)?,
             }
         }
-        if let Some(at) = signature_at {
-            let secret = secret.ok_or("a Treezor body signed in place needs a secret")?;
-            let signature = treezor::signature_of_encoded(secret, &out[payload_span]);
+        if let (Some(at), Some(in_body)) = (signature_at, self.in_body) {
+            let secret = secret.ok_or("a body signed in place needs a secret")?;
+            let signature = (in_body.signature)(secret, &out[payload_span]);
             let mut written = Vec::with_capacity(signature.len() + 8);
-            php_json::write_string(&mut written, &signature);
+            (in_body.write_signature)(&mut written, &signature);
             out.splice(at..at, written);
         }
         Ok(out)
@@ -131,24 +141,8 @@ fn fill_pieces(
     for piece in pieces {
         match piece {
             Piece::Literal(bytes) => out.extend_from_slice(bytes),
-            Piece::Text(template) => {
-                let text = renderer.text_from_parts(template)?;
-                match format {
-                    BodyFormat::Php => php_json::write_string(out, &text),
-                    BodyFormat::Compact | BodyFormat::Pretty => {
-                        serde_json::to_writer(&mut *out, &text).map_err(|e| e.to_string())?
-                    }
-                }
-            }
-            Piece::Number(spec) => {
-                let number = renderer.number(spec)?;
-                match format {
-                    BodyFormat::Php => php_json::write_number(out, &number),
-                    BodyFormat::Compact | BodyFormat::Pretty => {
-                        serde_json::to_writer(&mut *out, &number).map_err(|e| e.to_string())?
-                    }
-                }
-            }
+            Piece::Text(template) => format.write_string(out, &renderer.text_from_parts(template)?),
+            Piece::Number(spec) => format.write_number(out, &renderer.number(spec)?),
             // Only the body holds these, and `fill` handles them itself.
             Piece::Payload | Piece::Signature => {}
         }
@@ -248,6 +242,7 @@ mod tests {
     use super::*;
     use crate::catalogue::Catalogue;
     use crate::compose::render_body_signed;
+    use crate::scheme::InBody;
 
     fn fixed_now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z").unwrap().with_timezone(&Utc)
@@ -263,16 +258,16 @@ mod tests {
         for provider in catalogue.providers() {
             let format = provider.spec.body_format;
             let secret = provider.spec.test_secret.as_deref();
-            let treezor = provider.spec.scheme == crate::scheme::SchemeKind::Treezor;
+            let in_body: Option<&'static InBody> = provider.spec.scheme.in_body();
             for event in &provider.events {
                 for sets in [&[][..], &sets[..]] {
                     let mut probe = Renderer::seeded(fixed_now(), "the-id", &event.name, 0);
                     if render_body_signed(provider, event, &mut probe, sets, secret).is_err() {
                         // A body whose root cannot take the --set: compiling declines it too.
-                        assert!(CompiledBody::compile(event, format, sets, treezor).is_none(), "{}", event.origin);
+                        assert!(CompiledBody::compile(event, format, sets, in_body).is_none(), "{}", event.origin);
                         continue;
                     }
-                    let compiled = CompiledBody::compile(event, format, sets, treezor)
+                    let compiled = CompiledBody::compile(event, format, sets, in_body)
                         .unwrap_or_else(|| panic!("{} does not compile", event.origin));
                     compiled_events += 1;
                     for seed in 0..3 {
@@ -298,13 +293,22 @@ mod tests {
     fn templates_outside_its_reach_are_left_to_the_slow_path() {
         let event = |template: Value| Event { name: "e".into(), template, origin: "test".into() };
         let keyed = event(serde_json::json!({"{{uuid}}": 1}));
-        assert!(CompiledBody::compile(&keyed, BodyFormat::Compact, &[], false).is_none());
+        assert!(CompiledBody::compile(&keyed, BodyFormat::Compact, &[], None).is_none());
         let marked = event(serde_json::json!({"a": "~~hookctl-slot-0~~"}));
-        assert!(CompiledBody::compile(&marked, BodyFormat::Compact, &[], false).is_none());
+        assert!(CompiledBody::compile(&marked, BodyFormat::Compact, &[], None).is_none());
         let plain = event(serde_json::json!({"a": "{{uuid}}"}));
         let placeholder_set = [(path::parse("b").unwrap(), Value::String("{{uuid}}".into()))];
-        assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &placeholder_set, false).is_none());
-        assert!(CompiledBody::compile(&plain, BodyFormat::Php, &[], true).is_none(), "no object_payload");
-        assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &[], false).is_some());
+        assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &placeholder_set, None).is_none());
+        let in_body = crate::scheme::SchemeKind::Treezor.in_body();
+        assert!(CompiledBody::compile(&plain, BodyFormat::Php, &[], in_body).is_none(), "no object_payload");
+        assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &[], None).is_some());
+        // What a receiver would read back otherwise than it was written goes the slow way: PHP
+        // writes -0.0 as -0 and reads that as 0, and reads integers beyond 64 bits as floats.
+        let negative_zero = event(serde_json::json!({"object_payload": {"amount": -0.0, "id": "{{uuid}}"}}));
+        assert!(CompiledBody::compile(&negative_zero, BodyFormat::Php, &[], in_body).is_none());
+        let huge = event(serde_json::json!({"object_payload": {"n": "{{int:19}}"}}));
+        assert!(CompiledBody::compile(&huge, BodyFormat::Php, &[], in_body).is_none());
+        let fits = event(serde_json::json!({"object_payload": {"n": "{{int:18}}", "id": "{{uuid}}"}}));
+        assert!(CompiledBody::compile(&fits, BodyFormat::Php, &[], in_body).is_some());
     }
 }

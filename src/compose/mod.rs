@@ -8,11 +8,14 @@ use url::Url;
 
 use crate::catalogue::path::{self, Segment};
 use crate::catalogue::render::Renderer;
-use crate::catalogue::{BodyFormat, Event, Provider};
+use crate::catalogue::{Event, Provider};
 use crate::config::Secret;
 use crate::delivery::{Delivery, Headers};
-use crate::scheme::{self, php_json, treezor, SchemeKind, SignRequest};
-use crate::template::CompiledBody;
+use crate::scheme::{self, SignRequest};
+
+pub mod compiled;
+
+pub use compiled::CompiledBody;
 
 /// Everything about one delivery that is not in the catalogue.
 pub struct Compose<'a> {
@@ -60,7 +63,7 @@ pub fn render_body(
     renderer: &mut Renderer<'_>,
     sets: &[(Vec<Segment>, Value)],
 ) -> Result<Vec<u8>, ComposeError> {
-    Ok(encode(provider.spec.body_format, &render_value(event, renderer, sets)?))
+    Ok(provider.spec.body_format.encode(&render_value(event, renderer, sets)?))
 }
 
 fn render_value(
@@ -77,42 +80,30 @@ fn render_value(
     Ok(value)
 }
 
-/// Render an event's body the slow way (a JSON tree, then encoded), with Treezor's signature set
-/// in place when `treezor_secret` is given. (What [`CompiledBody`] is compared with.)
+/// Render an event's body the slow way (a JSON tree, then encoded), signed in place when the
+/// scheme signs inside the body and `secret` is given. (What [`CompiledBody`] is compared with.)
 #[cfg(test)]
 pub(crate) fn render_body_signed(
     provider: &Provider,
     event: &Event,
     renderer: &mut Renderer<'_>,
     sets: &[(Vec<Segment>, Value)],
-    treezor_secret: Option<&str>,
+    secret: Option<&str>,
 ) -> Result<Vec<u8>, ComposeError> {
-    render_body_signed_noting(provider, event, renderer, sets, treezor_secret).map(|(body, _)| body)
+    render_body_signed_noting(provider, event, renderer, sets, secret).map(|(body, _)| body)
 }
 
-/// As `render_body_signed`; the second value says whether the body was signed in place.
+/// As `render_body_signed`; the second value says what was signed in place, if anything.
 fn render_body_signed_noting(
     provider: &Provider,
     event: &Event,
     renderer: &mut Renderer<'_>,
     sets: &[(Vec<Segment>, Value)],
-    treezor_secret: Option<&str>,
-) -> Result<(Vec<u8>, bool), ComposeError> {
+    secret: Option<&str>,
+) -> Result<(Vec<u8>, Option<&'static str>), ComposeError> {
     let mut value = render_value(event, renderer, sets)?;
-    let signed = match (provider.spec.scheme, treezor_secret) {
-        (SchemeKind::Treezor, Some(secret)) => treezor::sign_value(secret, &mut value).is_some(),
-        _ => false,
-    };
-    Ok((encode(provider.spec.body_format, &value), signed))
-}
-
-/// Write a value in a provider's body format.
-pub(crate) fn encode(format: BodyFormat, value: &Value) -> Vec<u8> {
-    match format {
-        BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
-        BodyFormat::Pretty => serde_json::to_vec_pretty(value).expect("a JSON value always serialises"),
-        BodyFormat::Php => php_json::encode(value),
-    }
+    let signed = secret.and_then(|secret| scheme::sign_value(provider.spec.scheme, secret, &mut value));
+    Ok((provider.spec.body_format.encode(&value), signed))
 }
 
 fn describe_path(segments: &[Segment]) -> String {
@@ -137,29 +128,29 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
     };
     let kind = provider.spec.scheme;
     let mut renderer = Renderer::new(now, &id, &event.name);
-    // Treezor's signature is a field of the body: sign the rendered value before writing it once,
-    // rather than writing, parsing and splicing (the bytes are the same; this is the fast path).
-    let treezor_secret = options.secret.filter(|_| kind == SchemeKind::Treezor);
+    // A signature that is a field of the body is set in the rendered value before it is written
+    // once, rather than writing, parsing and splicing (the bytes are the same; this is the fast path).
+    let in_body_secret = options.secret.filter(|_| kind.in_body().is_some());
     let (body, signed) = match (options.raw_body, options.compiled) {
-        (Some(raw), _) => (raw.to_vec(), false),
+        (Some(raw), _) => (raw.to_vec(), None),
         (None, Some(compiled)) => {
-            let secret = treezor_secret.filter(|_| compiled.signs_in_place()).map(|s| s.value.as_str());
+            let secret = in_body_secret.filter(|_| compiled.signs_in_place()).map(|s| s.value.as_str());
             let body = compiled
                 .fill(&mut renderer, secret)
                 .map_err(|why| ComposeError::Fixture { origin: event.origin.clone(), why })?;
-            (body, secret.is_some())
+            (body, secret.and(kind.in_body()).map(|in_body| in_body.note))
         }
         (None, None) => render_body_signed_noting(
             provider,
             event,
             &mut renderer,
             options.sets,
-            treezor_secret.map(|s| s.value.as_str()),
+            in_body_secret.map(|s| s.value.as_str()),
         )?,
     };
-    let signed_in_place = signed.then(|| {
-        let source = treezor_secret.map(|s| s.source.to_string()).unwrap_or_default();
-        format!("{} ({source})", treezor::NOTE)
+    let signed_in_place = signed.map(|note| {
+        let source = in_body_secret.map(|s| s.source.to_string()).unwrap_or_default();
+        format!("{note} ({source})")
     });
 
     let mut headers = Headers::new();
@@ -186,7 +177,7 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
             for (name, value) in signed.headers {
                 headers.set(&name, value);
             }
-            let plaintext = (kind == SchemeKind::Bankingcircle).then(|| Bytes::from(body));
+            let plaintext = kind.encrypts().then(|| Bytes::from(body));
             (signed.body, format!("{} ({})", signed.note, secret.source), plaintext)
         }
         (None, None) => (body, "unsigned (the provider does not sign)".to_string(), None),
