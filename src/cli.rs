@@ -327,14 +327,7 @@ pub struct DemoArgs {
     pub save: Option<PathBuf>,
 }
 
-/// An answer to a card authorisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Decision {
-    /// Answer with response code "00"
-    Approve,
-    /// Answer with response code "05"
-    Decline,
-}
+pub use crate::catalogue::Decision;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]

@@ -1,5 +1,7 @@
 //! The one value every command passes along: a webhook delivery as it is on the wire.
 
+use std::borrow::Cow;
+
 use bytes::Bytes;
 
 /// Request headers in the order they came, duplicates kept; names compare case-insensitively.
@@ -106,6 +108,39 @@ impl<N: AsRef<str>, V: AsRef<str>> FromIterator<(N, V)> for Headers {
     }
 }
 
+/// Stored as a list of `[name, value]` pairs, in order (the capture format).
+impl serde::Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Headers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// One `[name, value]` pair, borrowed from the input where it has no escapes.
+        #[derive(serde::Deserialize)]
+        struct Pair<'a>(#[serde(borrow)] Cow<'a, str>, #[serde(borrow)] Cow<'a, str>);
+
+        struct Pairs;
+        impl<'de> serde::de::Visitor<'de> for Pairs {
+            type Value = Headers;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of [name, value] pairs")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Headers, A::Error> {
+                let mut headers = Headers::with_capacity(seq.size_hint().unwrap_or(8), 512);
+                while let Some(Pair(name, value)) = seq.next_element()? {
+                    headers.push(name, value);
+                }
+                Ok(headers)
+            }
+        }
+        deserializer.deserialize_seq(Pairs)
+    }
+}
+
 /// Headers that describe one hop or the body's framing, not the delivery: never passed on or
 /// replayed (the HTTP client recomputes them).
 pub const HOP_BY_HOP: &[&str] = &[
@@ -120,6 +155,19 @@ pub const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
+impl Headers {
+    /// The same headers without those that describe one hop ([`HOP_BY_HOP`]), for passing a
+    /// delivery on or sending it again.
+    pub fn without_hop_by_hop(&self) -> Headers {
+        self.iter().filter(|(name, _)| !is_hop_by_hop(name)).collect()
+    }
+}
+
+/// Whether a header describes one hop or the body's framing ([`HOP_BY_HOP`]).
+pub fn is_hop_by_hop(name: &str) -> bool {
+    HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))
+}
+
 /// A webhook delivery: method, target (path and query), headers, and the body exactly as bytes.
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -132,6 +180,17 @@ pub struct Delivery {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_are_stored_as_pairs_and_read_back_with_escapes() {
+        let headers: Headers = [("A", "1"), ("a", "quote \" and \\"), ("B", "")].into_iter().collect();
+        let text = serde_json::to_string(&headers).unwrap();
+        assert_eq!(text, r#"[["A","1"],["a","quote \" and \\"],["B",""]]"#);
+        assert_eq!(serde_json::from_str::<Headers>(&text).unwrap(), headers);
+        assert!(serde_json::from_str::<Headers>(r#"[["only a name"]]"#).is_err());
+        let hops: Headers = [("Host", "x"), ("X-Kept", "1"), ("transfer-encoding", "chunked")].into_iter().collect();
+        assert_eq!(hops.without_hop_by_hop().iter().collect::<Vec<_>>(), [("X-Kept", "1")]);
+    }
 
     #[test]
     fn headers_keep_order_and_duplicates_and_find_names_in_any_case() {

@@ -3,6 +3,7 @@
 //! provider's secret. Used by `listen`, and by anything that checks captures.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -16,8 +17,8 @@ use crate::scheme::{self, OtherSecret, Verdict, VerifyRequest};
 /// The result of inspecting one delivery.
 #[derive(Debug, Clone)]
 pub struct Inspection {
-    /// The provider's catalogue name; `None` when nothing recognised it.
-    pub provider: Option<String>,
+    /// The provider, as the catalogue holds it; `None` when nothing recognised it.
+    pub provider: Option<Arc<Provider>>,
     /// The event name as the delivery states it.
     pub event: Option<String>,
     /// `None` when the provider was not recognised.
@@ -28,6 +29,17 @@ pub struct Inspection {
 }
 
 impl Inspection {
+    /// The provider's catalogue name.
+    pub fn provider_name(&self) -> Option<&str> {
+        self.provider.as_deref().map(|p| p.name.as_str())
+    }
+
+    /// The catalogue's spelling of the event, when the provider has it: safe for file names,
+    /// where the event as the delivery states it is request data.
+    pub fn known_event(&self) -> Option<&str> {
+        self.provider.as_deref()?.event(self.event.as_deref()?).map(|e| e.name.as_str())
+    }
+
     pub fn is_invalid(&self) -> bool {
         self.verdict.as_ref().is_some_and(Verdict::is_invalid)
     }
@@ -103,7 +115,12 @@ impl Inspector {
 
     /// Which provider sent a delivery: the forced one, else the hinted one (a capture's stored
     /// provider), else the best match of the detect rules.
-    pub fn identify(&self, delivery: &Delivery, body: Option<&TopLevel<'_>>, hint: Option<&str>) -> Option<&Provider> {
+    pub fn identify(
+        &self,
+        delivery: &Delivery,
+        body: Option<&TopLevel<'_>>,
+        hint: Option<&str>,
+    ) -> Option<&Arc<Provider>> {
         if let Some(named) = self.forced.as_deref().or(hint) {
             return self.catalogue.provider(named).ok();
         }
@@ -169,7 +186,7 @@ impl Inspector {
             (None, None) => None,
         };
         Inspection {
-            provider: Some(provider.name.clone()),
+            provider: Some(provider.clone()),
             event,
             verdict: Some(verification.verdict),
             secret_source: secret.map(|s| s.source.clone()),
@@ -179,16 +196,11 @@ impl Inspector {
 
     /// Verify a capture as of the moment it was received, against the URL it was verified
     /// against then (or one rebuilt from its Host header and target).
-    pub fn inspect_capture(&self, capture: &crate::capture::Capture) -> Result<Inspection, String> {
-        let delivery = capture.delivery()?;
+    pub fn inspect_capture(&self, capture: &crate::capture::Capture) -> Inspection {
+        let delivery = &capture.delivery;
         let url = capture.url.clone().unwrap_or_else(|| {
             format!("http://{}{}", delivery.headers.get("host").unwrap_or("localhost"), delivery.target)
         });
-        Ok(self.inspect_as(&delivery, &url, capture.received_at.timestamp(), capture.provider.as_deref()))
-    }
-
-    /// The catalogue's spelling of an event, when the provider has it: safe for file names.
-    pub fn known_event(&self, provider: &str, event: &str) -> Option<String> {
-        self.catalogue.provider(provider).ok()?.event(event).map(|e| e.name.clone())
+        self.inspect_as(delivery, &url, capture.received_at.timestamp(), capture.provider.as_deref())
     }
 }

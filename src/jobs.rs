@@ -14,7 +14,7 @@ use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::compose::CompiledBody;
 use crate::compose::{compose, Compose, ComposeError, Composed};
 use crate::config::{resolve_secret, Config, Secret, SecretSource};
-use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
+use crate::delivery::{Delivery, Headers};
 use crate::dispatch::{Job, JobError, JobSource};
 use crate::scheme::{self, Restored, SchemeKind};
 
@@ -187,7 +187,8 @@ impl CaptureBatch {
 
     /// The job for one capture, which it takes apart: body and headers go out without a copy.
     fn build(&self, path: &std::path::Path, origin: String, capture: Capture) -> Result<Job, JobError> {
-        let Capture { id, method, target, headers, body, provider, event, .. } = capture;
+        let Capture { id, delivery, provider, event, .. } = capture;
+        let Delivery { method, target, headers, body } = delivery;
         let failed = |message: String| JobError {
             provider: provider.clone().unwrap_or_default(),
             event: event.clone().unwrap_or_default(),
@@ -195,9 +196,7 @@ impl CaptureBatch {
             message,
             skipped: false,
         };
-        let body = body.into_bytes().map_err(|e| failed(format!("the body is not valid base64: {e}")))?;
-        let mut headers: Headers =
-            headers.into_iter().filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))).collect();
+        let mut headers = headers.without_hop_by_hop();
         let provider_name = provider.as_deref().unwrap_or("unknown");
         let spec = self.catalogue.provider(provider_name).ok().map(|p| &p.spec);
         let mut note = "replayed as captured".to_string();

@@ -13,17 +13,16 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::capture::{self, Capture, StoredResponse};
-use crate::cli::Decision;
+use crate::capture::{self, Capture};
+use crate::catalogue::Decision;
 use crate::client::Client;
-use crate::delivery::{Delivery, Headers, HOP_BY_HOP};
+use crate::delivery::{is_hop_by_hop, Delivery};
 use crate::inspect::{Inspection, Inspector};
-use crate::output::listen_view::{DeliveryView, Forwarded};
 use crate::server::{self, Answer, ReadProblem, Received, ServerConfig};
 use crate::units;
 
-/// The listener's settings, checked once.
-pub struct Settings {
+/// The listener's configuration, checked once.
+pub struct ReceiverConfig {
     pub path: Option<String>,
     pub public_url: Option<String>,
     pub save: Option<PathBuf>,
@@ -32,6 +31,7 @@ pub struct Settings {
     pub response_headers: Vec<(String, String)>,
     pub delay: Option<Duration>,
     pub reject_invalid: bool,
+    /// How to answer the events that need an answer of their own (the catalogue's replies).
     pub decision: Decision,
     pub forward: Option<(Url, Client)>,
     pub redact: Redact,
@@ -46,8 +46,8 @@ pub enum Report {
         elapsed: Duration,
         capture: Option<Result<PathBuf, String>>,
         forwarded: Option<Forwarded>,
-        /// The answer given to a CryptoMate card authorisation.
-        authorization: Option<Decision>,
+        /// The answer given from the provider's reply table, for an event that needs one.
+        replied: Option<Replied>,
     },
     Rejected {
         received: Box<Received>,
@@ -61,12 +61,30 @@ pub enum Report {
     },
 }
 
+/// What the app behind `--forward-to` did.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    pub url: String,
+    /// The app's status, time and body, or why it could not be reached.
+    pub result: Result<(u16, Duration, Bytes), String>,
+}
+
+/// An answer given from a provider's reply table (a CryptoMate card authorisation).
+#[derive(Debug, Clone)]
+pub struct Replied {
+    /// What was answered, in a few words ("card authorisation").
+    pub what: String,
+    pub decision: Decision,
+    /// How soon the provider needs the answer, and whose deadline it is.
+    pub deadline: Option<(Duration, String)>,
+}
+
 /// Told of every report, on the task that handled the request, before the answer goes out.
 pub type OnReport = Arc<dyn Fn(Report) + Send + Sync>;
 
 /// The state every request handler shares.
 struct Shared {
-    settings: Settings,
+    config: ReceiverConfig,
     inspector: Inspector,
     on_report: OnReport,
     /// Writes captures, when saving.
@@ -83,9 +101,9 @@ pub enum Redact {
     ShownAndSaved,
 }
 
-impl Default for Settings {
+impl Default for ReceiverConfig {
     fn default() -> Self {
-        Settings {
+        ReceiverConfig {
             path: None,
             public_url: None,
             save: None,
@@ -101,24 +119,6 @@ impl Default for Settings {
     }
 }
 
-impl Report {
-    /// The view of a delivery report, for printing; `None` for a rejected request.
-    pub fn delivery_view(&self) -> Option<DeliveryView<'_>> {
-        let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, authorization } = self else {
-            return None;
-        };
-        Some(DeliveryView {
-            received,
-            inspection,
-            status: *status,
-            elapsed: *elapsed,
-            capture: capture.as_ref(),
-            forwarded: forwarded.as_ref(),
-            authorization: *authorization,
-        })
-    }
-}
-
 /// A running receiver; `server` completes once it has stopped and drained.
 pub struct Receiver {
     pub address: SocketAddr,
@@ -131,8 +131,8 @@ impl Receiver {
     /// where it happens: no task is woken per delivery just to hear of it.
     pub fn start(
         listener: TcpListener,
-        config: ServerConfig,
-        settings: Settings,
+        server_config: ServerConfig,
+        config: ReceiverConfig,
         inspector: Inspector,
         on_report: OnReport,
     ) -> std::io::Result<Self> {
@@ -140,15 +140,15 @@ impl Receiver {
         let errors = on_report.clone();
         let connection_errors: server::ConnectionErrors =
             Arc::new(move |peer, error| errors(Report::ConnectionError { peer, error }));
-        let writer = settings.save.clone().map(capture::Writer::start).transpose()?;
-        let shared = Arc::new(Shared { settings, inspector, on_report, writer });
+        let writer = config.save.clone().map(capture::Writer::start).transpose()?;
+        let shared = Arc::new(Shared { config, inspector, on_report, writer });
         let handler: server::Handler = Arc::new(move |received| {
             let shared = shared.clone();
             Box::pin(async move { handle(&shared, received).await })
         });
         let stop = Arc::new(Notify::new());
         let stop_signal = stop.clone();
-        let server = tokio::spawn(server::serve(listener, config, handler, connection_errors, async move {
+        let server = tokio::spawn(server::serve(listener, server_config, handler, connection_errors, async move {
             stop_signal.notified().await
         }));
         Ok(Receiver { address, stop, server })
@@ -158,15 +158,15 @@ impl Receiver {
     /// has stopped and drained), for callers that want to wait for them.
     pub fn start_queued(
         listener: TcpListener,
-        config: ServerConfig,
-        settings: Settings,
+        server_config: ServerConfig,
+        config: ReceiverConfig,
         inspector: Inspector,
     ) -> std::io::Result<(Self, mpsc::UnboundedReceiver<Report>)> {
         let (reports, queue) = mpsc::unbounded_channel();
         let on_report: OnReport = Arc::new(move |report| {
             let _ = reports.send(report);
         });
-        Ok((Receiver::start(listener, config, settings, inspector, on_report)?, queue))
+        Ok((Receiver::start(listener, server_config, config, inspector, on_report)?, queue))
     }
 
     /// Stop accepting; in-flight deliveries finish and still report.
@@ -176,7 +176,7 @@ impl Receiver {
 }
 
 async fn handle(shared: &Shared, mut received: Received) -> Answer {
-    let settings = &shared.settings;
+    let config = &shared.config;
     let rejected = |received: Received, status: u16, why: String| {
         let answer = Answer::text(status, format!("hookctl: {why}\n"));
         (shared.on_report)(Report::Rejected { received: Box::new(received), status, why });
@@ -207,69 +207,77 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         answer.headers.push(("allow".into(), "POST".into()));
         return answer;
     }
-    if let Some(path) = &settings.path {
+    if let Some(path) = &config.path {
         let requested = received.delivery.target.split('?').next().unwrap_or("");
         if requested != path {
             return rejected(received, 404, format!("not the listened path {path}"));
         }
     }
 
-    let url = match &settings.public_url {
+    let url = match &config.public_url {
         Some(public) => public.clone(),
         None => format!("http://{}{}", received.host.as_deref().unwrap_or("localhost"), received.delivery.target),
     };
     let mut inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
-    let provider = inspection.provider.as_deref().and_then(|p| shared.inspector.catalogue().provider(p).ok());
+    let provider = inspection.provider.clone();
 
-    let mut authorization = None;
+    let mut replied = None;
     let mut forwarded = None;
-    let mut answer = if settings.reject_invalid && inspection.is_invalid() {
-        let status = provider.map_or(401, |p| p.spec.reject_status);
+    let mut answer = if config.reject_invalid && inspection.is_invalid() {
+        let status = provider.as_ref().map_or(401, |p| p.spec.reject_status);
         Answer::text(status, format!("signature verification failed: {}\n", inspection.detail()))
-    } else if let Some((forward_url, client)) = &settings.forward {
+    } else if let Some((forward_url, client)) = &config.forward {
         let (answer, record) = forward(client, forward_url, &received.delivery).await;
         forwarded = Some(record);
         answer
     } else {
-        let mut body = settings.response_body.clone().unwrap_or_default();
-        let is_authorization = inspection.provider.as_deref() == Some("cryptomate")
-            && inspection.event.as_deref() == Some("AUTHORIZATION");
-        let mut headers = Vec::new();
-        if is_authorization && settings.response_body.is_none() {
-            let code = match settings.decision {
-                Decision::Approve => "00",
-                Decision::Decline => "05",
-            };
-            body = Bytes::from(format!("{{\"response_code\":\"{code}\"}}"));
-            headers.push(("content-type".to_string(), "application/json".to_string()));
-            authorization = Some(settings.decision);
+        let mut answer = Answer { status: config.status, headers: Vec::new(), body: Bytes::new() };
+        // An event that needs an answer of its own gets it from the provider's reply table,
+        // unless the body was given.
+        let reply =
+            provider.as_ref().zip(inspection.event.as_deref()).and_then(|(p, e)| Some((p, p.spec.replies.get(e)?)));
+        match (&config.response_body, reply) {
+            (Some(body), _) => answer.body = body.clone(),
+            (None, Some((provider, reply))) => {
+                answer.body = Bytes::from(reply.body(config.decision).to_string());
+                answer.headers.push(("content-type".to_string(), reply.content_type.clone()));
+                replied = Some(Replied {
+                    what: reply.what.clone(),
+                    decision: config.decision,
+                    deadline: reply.deadline_ms.map(|ms| (Duration::from_millis(ms), provider.spec.title.clone())),
+                });
+            }
+            (None, None) => {}
         }
-        headers.extend(settings.response_headers.iter().cloned());
-        Answer { status: settings.status, headers, body }
+        answer.headers.extend(config.response_headers.iter().cloned());
+        answer
     };
     // From here on the headers are in the form they are stored and shown in (a header that is a
     // secret itself is kept only as its digest).
-    if let Some(provider) = provider {
+    if let Some(provider) = &provider {
         crate::scheme::stored_form(provider.spec.scheme, &mut received.delivery.headers);
     }
-    if let Some(delay) = settings.delay {
+    if let Some(delay) = config.delay {
         tokio::time::sleep(delay).await;
     }
     let elapsed = (chrono::Utc::now() - received.received_at).to_std().unwrap_or_default();
 
-    if settings.redact == Redact::ShownAndSaved {
+    // Redacted before saving only when asked to be (the capture's body then no longer verifies).
+    if config.redact == Redact::ShownAndSaved {
         redact_delivery(&mut received, &mut inspection);
     }
     let capture = match &shared.writer {
         Some(writer) => {
-            let handled = Handled {
-                url: &url,
-                inspection: &inspection,
+            let handled = capture::Handled {
+                url,
+                provider: inspection.provider_name().map(str::to_string),
+                event: inspection.event.clone(),
+                verdict: inspection.stored_verdict(),
                 status: answer.status,
                 elapsed,
-                forwarded: forwarded.as_ref(),
+                forwarded_to: forwarded.as_ref().map(|f| f.url.clone()),
             };
-            let result = save(shared, writer, &received, handled).await;
+            let result = save(writer, &mut received, &inspection, handled).await;
             if let Err(error) = &result {
                 // Never answer "delivered" for what was not saved.
                 answer = Answer::text(500, format!("hookctl: the delivery could not be saved: {error}\n"));
@@ -278,7 +286,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         }
         None => None,
     };
-    if settings.redact == Redact::Shown {
+    if config.redact == Redact::Shown {
         redact_delivery(&mut received, &mut inspection);
     }
     (shared.on_report)(Report::Delivery {
@@ -288,7 +296,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         elapsed,
         capture,
         forwarded,
-        authorization,
+        replied,
     });
     answer
 }
@@ -306,17 +314,10 @@ fn redact_delivery(received: &mut Received, inspection: &mut Inspection) {
 }
 
 async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Forwarded) {
-    let headers: Headers =
-        delivery.headers.iter().filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h))).collect();
-    let outgoing = Delivery { headers, ..delivery.clone() };
+    let outgoing = Delivery { headers: delivery.headers.without_hop_by_hop(), ..delivery.clone() };
     match client.send(url, &outgoing).await {
         Ok(response) => {
-            let headers = response
-                .headers
-                .iter()
-                .filter(|(name, _)| !HOP_BY_HOP.iter().any(|h| name.eq_ignore_ascii_case(h)))
-                .cloned()
-                .collect();
+            let headers = response.headers.iter().filter(|(name, _)| !is_hop_by_hop(name)).cloned().collect();
             let answer = Answer { status: response.status, headers, body: response.body.clone() };
             let record =
                 Forwarded { url: url.to_string(), result: Ok((response.status, response.elapsed, response.body)) };
@@ -332,50 +333,25 @@ async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Fo
     }
 }
 
-/// What the listener did with a delivery, as it goes into the capture.
-struct Handled<'a> {
-    url: &'a str,
-    inspection: &'a Inspection,
-    status: u16,
-    elapsed: Duration,
-    forwarded: Option<&'a Forwarded>,
-}
-
+/// Save a delivery on the capture writers' threads (a slow disk never holds up the async
+/// workers). The delivery goes into the capture and comes back once it is written, uncopied.
 async fn save(
-    shared: &Shared,
     writer: &capture::Writer,
-    received: &Received,
-    handled: Handled<'_>,
+    received: &mut Received,
+    inspection: &Inspection,
+    handled: capture::Handled,
 ) -> Result<PathBuf, String> {
-    let inspection = handled.inspection;
     // The event goes into the file name only when it is a catalogue name, never raw request data.
-    let event = match (&inspection.provider, &inspection.event) {
-        (Some(p), Some(e)) => shared.inspector.known_event(p, e),
-        _ => None,
-    };
-    let capture = Capture {
-        format: capture::FORMAT,
-        // From the thread's generator: `new_v4` asks the kernel for every id, a system call per capture.
-        id: uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string(),
-        received_at: received.received_at,
-        peer: Some(received.peer.to_string()),
-        method: received.delivery.method.clone(),
-        target: received.delivery.target.clone(),
-        url: Some(handled.url.to_string()),
-        http_version: received.http_version.to_string(),
-        headers: received.delivery.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
-        body: capture::StoredBody::from_bytes(&received.delivery.body),
-        provider: inspection.provider.clone(),
-        event: inspection.event.clone(),
-        verdict: Some(inspection.stored_verdict()),
-        response: Some(StoredResponse {
-            status: handled.status,
-            elapsed_ms: crate::output::millis(handled.elapsed),
-            forwarded_to: handled.forwarded.map(|f| f.url.clone()),
-        }),
-    };
-    let name =
-        capture::file_name(received.received_at, received.sequence, inspection.provider.as_deref(), event.as_deref());
-    // Written on the capture writers' threads: a slow disk never holds up the async workers.
-    writer.write(name, capture).await.map_err(|e| e.to_string())
+    let name = capture::file_name(
+        received.received_at,
+        received.sequence,
+        inspection.provider_name(),
+        inspection.known_event(),
+    );
+    let record = Box::new(Capture::record(received, handled));
+    let (result, record) = writer.write(name, record).await;
+    if let Some(record) = record {
+        received.delivery = record.delivery;
+    }
+    result.map_err(|e| e.to_string())
 }

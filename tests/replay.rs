@@ -55,14 +55,16 @@ fn replay_sends_every_capture_again_exactly_and_in_order() {
         assert_eq!(delivery["event"].as_str(), original.event.as_deref(), "{what}");
         assert_eq!(delivery["target"], "/hooks?src=test", "{what}: path and query kept");
         let body = serde_json::from_value::<capture::StoredBody>(delivery["body"].clone()).unwrap();
-        assert_eq!(body.to_bytes().unwrap(), original.body.to_bytes().unwrap(), "{what}: body byte for byte");
+        assert_eq!(body.to_bytes().unwrap(), original.delivery.body, "{what}: body byte for byte");
         let received: Vec<(String, String)> = serde_json::from_value(delivery["headers"].clone()).unwrap();
         // Host and Content-Length describe the new hop; every other header arrives as captured, in
         // order, and nothing is added.
         let end_to_end = |headers: &[(String, String)]| -> Vec<(String, String)> {
             headers.iter().filter(|(name, _)| !["host", "content-length"].contains(&name.as_str())).cloned().collect()
         };
-        assert_eq!(end_to_end(&received), end_to_end(&original.headers), "{what}: headers");
+        let captured: Vec<(String, String)> =
+            original.delivery.headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        assert_eq!(end_to_end(&received), end_to_end(&captured), "{what}: headers");
         let status = delivery["verdict"]["status"].as_str().unwrap();
         assert!(status == "valid" || (status == "unsigned" && delivery["provider"] == "mipise"), "{what}: {delivery}");
     }

@@ -86,7 +86,8 @@ proptest! {
         let file = dir.path().join("x.json");
         std::fs::write(&file, text.to_string()).unwrap();
         if let Ok(capture) = hookctl::capture::read(&file) {
-            let _ = capture.delivery();
+            // What reads back is what was stored: the header, and the body's bytes.
+            prop_assert_eq!(capture.delivery.headers.get("a"), Some(body.as_str()));
         }
     }
 

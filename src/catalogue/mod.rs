@@ -10,6 +10,7 @@ pub mod render;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
@@ -180,9 +181,47 @@ pub struct ProviderSpec {
     pub detect: Detect,
     #[serde(default)]
     pub options: SchemeOptions,
+    /// How a receiver answers the events that need an answer of their own, by event name.
+    #[serde(default)]
+    pub replies: BTreeMap<String, Reply>,
     /// One line about each event, by event name.
     #[serde(default)]
     pub events: BTreeMap<String, String>,
+}
+
+/// An answer that an event needs, chosen by `listen --authorization approve|decline` (CryptoMate's
+/// card authorisations are real-time decisions, answered with a response code).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reply {
+    /// What the event asks for, in a few words for reports ("card authorisation").
+    pub what: String,
+    pub content_type: String,
+    /// The body that approves.
+    pub approve: String,
+    /// The body that declines.
+    pub decline: String,
+    /// How soon the provider needs the answer, in milliseconds.
+    #[serde(default)]
+    pub deadline_ms: Option<u64>,
+}
+
+/// Which of a [`Reply`]'s answers to give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Decision {
+    /// Answer with response code "00"
+    Approve,
+    /// Answer with response code "05"
+    Decline,
+}
+
+impl Reply {
+    pub fn body(&self, decision: Decision) -> &str {
+        match decision {
+            Decision::Approve => &self.approve,
+            Decision::Decline => &self.decline,
+        }
+    }
 }
 
 fn default_id_format() -> String {
@@ -252,10 +291,11 @@ pub enum ResolveError {
     Ambiguous { name: String, choices: String },
 }
 
-/// All providers, sorted by name.
+/// All providers, sorted by name. Each is shared: a step that has found a delivery's provider
+/// keeps the handle, and no later step looks it up again by name.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
-    providers: Vec<Provider>,
+    providers: Vec<Arc<Provider>>,
 }
 
 impl Catalogue {
@@ -285,7 +325,7 @@ impl Catalogue {
                     provider.events.push(event);
                 }
             }
-            providers.push(provider);
+            providers.push(Arc::new(provider));
         }
         let mut catalogue = Catalogue { providers };
         catalogue.sort();
@@ -305,12 +345,12 @@ impl Catalogue {
                 Some(index) => index,
                 None if toml_path.exists() => {
                     let spec = read_spec(&toml_path)?;
-                    self.providers.push(Provider {
+                    self.providers.push(Arc::new(Provider {
                         name: name.clone(),
                         spec,
                         events: Vec::new(),
                         origin: origin.clone(),
-                    });
+                    }));
                     self.providers.len() - 1
                 }
                 None => {
@@ -320,7 +360,7 @@ impl Catalogue {
                     ))
                 }
             };
-            let provider = &mut self.providers[index];
+            let provider = Arc::make_mut(&mut self.providers[index]);
             if toml_path.exists() && provider.origin != origin {
                 provider.spec = read_spec(&toml_path)?;
                 provider.origin = origin.clone();
@@ -351,15 +391,15 @@ impl Catalogue {
     fn sort(&mut self) {
         self.providers.sort_by(|a, b| a.name.cmp(&b.name));
         for provider in &mut self.providers {
-            provider.events.sort_by(|a, b| a.name.cmp(&b.name));
+            Arc::make_mut(provider).events.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 
-    pub fn providers(&self) -> &[Provider] {
+    pub fn providers(&self) -> &[Arc<Provider>] {
         &self.providers
     }
 
-    pub fn provider(&self, name: &str) -> Result<&Provider, ResolveError> {
+    pub fn provider(&self, name: &str) -> Result<&Arc<Provider>, ResolveError> {
         self.providers.iter().find(|p| p.name.eq_ignore_ascii_case(name)).ok_or_else(|| ResolveError::UnknownProvider {
             name: name.to_string(),
             known: self.providers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
@@ -367,7 +407,7 @@ impl Catalogue {
     }
 
     /// Find an event from `event`, `provider:event`, or `event` with a provider given apart.
-    pub fn resolve(&self, query: &str, provider: Option<&str>) -> Result<(&Provider, &Event), ResolveError> {
+    pub fn resolve(&self, query: &str, provider: Option<&str>) -> Result<(&Arc<Provider>, &Event), ResolveError> {
         let (provider, name) = match query.split_once(':') {
             Some((p, e)) if self.provider(p).is_ok() => (Some(p), e),
             _ => (provider, query),
@@ -380,7 +420,7 @@ impl Catalogue {
                 hint: self.suggest(name, Some(provider)),
             });
         }
-        let exact: Vec<(&Provider, &Event)> =
+        let exact: Vec<(&Arc<Provider>, &Event)> =
             self.providers.iter().filter_map(|p| p.events.iter().find(|e| e.name == name).map(|e| (p, e))).collect();
         let found = if exact.is_empty() {
             self.providers.iter().filter_map(|p| p.event(name).map(|e| (p, e))).collect()

@@ -23,7 +23,7 @@ use crate::inspect::{Inspection, Inspector};
 use crate::jobs::{CaptureBatch, FixtureBatch};
 use crate::output::listen_view;
 use crate::output::{Output, Verbosity};
-use crate::receiver::{Receiver, Report, Settings};
+use crate::receiver::{Receiver, ReceiverConfig, Report};
 use crate::scheme::Verdict;
 use crate::server::ServerConfig;
 
@@ -45,11 +45,9 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     // Built-in test secrets on both sides, whatever the environment says: the demo needs nothing set up.
     let inspector =
         || Inspector::with_secrets(catalogue.clone(), builtin_secrets(&catalogue), crate::scheme::DEFAULT_TOLERANCE);
-    let unsigned: Vec<String> =
-        catalogue.providers().iter().filter(|p| !p.spec.scheme.signs()).map(|p| p.name.clone()).collect();
     let passed = |inspection: &Inspection| match &inspection.verdict {
         Some(Verdict::Valid { .. }) => true,
-        Some(Verdict::Unsigned) => inspection.provider.as_ref().is_some_and(|p| unsigned.contains(p)),
+        Some(Verdict::Unsigned) => inspection.provider.as_ref().is_some_and(|p| !p.spec.scheme.signs()),
         _ => false,
     };
     let mut table: BTreeMap<String, Row> =
@@ -63,7 +61,9 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
 
     // 1. Send everything to a listener that saves it.
-    let first = start(config.clone(), Settings { save: Some(dir.clone()), ..Settings::default() }, inspector()).await?;
+    let first =
+        start(config.clone(), ReceiverConfig { save: Some(dir.clone()), ..ReceiverConfig::default() }, inspector())
+            .await?;
     let url = Url::parse(&format!("http://{}/webhooks", first.0.address))?;
     heading(
         output,
@@ -75,7 +75,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let reports = exchange(first, batch, client.clone(), &quiet, output, "live").await?;
     for report in &reports {
         if let Report::Delivery { inspection, capture: Some(Ok(_)), .. } = report {
-            let row = table.entry(inspection.provider.clone().unwrap_or_default()).or_default();
+            let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
             row.sent += 1;
             row.verified += u64::from(passed(inspection));
         }
@@ -84,7 +84,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     // 2. Replay the captures, in arrival order, into a second listener.
     let (items, unreadable) = capture::collect(std::slice::from_ref(&dir));
     // MobilePay signs the URL a delivery was sent to: the second listener verifies against the first's.
-    let settings = Settings { public_url: Some(first_url.to_string()), ..Settings::default() };
+    let settings = ReceiverConfig { public_url: Some(first_url.to_string()), ..ReceiverConfig::default() };
     let second = start(config, settings, inspector()).await?;
     let to = Url::parse(&format!("http://{}/", second.0.address))?;
     heading(output, &format!("2/3  Replaying {} captures from {} to {to}", items.len(), dir.display()))?;
@@ -95,7 +95,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let reports = exchange(second, replay, client, &quiet, output, "replay").await?;
     for report in &reports {
         if let Report::Delivery { inspection, .. } = report {
-            let row = table.entry(inspection.provider.clone().unwrap_or_default()).or_default();
+            let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
             row.replayed += u64::from(passed(inspection));
         }
     }
@@ -104,10 +104,9 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     heading(output, "3/3  Verifying the captures offline")?;
     let offline = inspector();
     for (_, capture) in &items {
-        if let Ok(inspection) = offline.inspect_capture(capture) {
-            let row = table.entry(inspection.provider.clone().unwrap_or_default()).or_default();
-            row.reverified += u64::from(passed(&inspection));
-        }
+        let inspection = offline.inspect_capture(capture);
+        let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
+        row.reverified += u64::from(passed(&inspection));
     }
 
     let all_passed = unreadable.is_empty()
@@ -120,7 +119,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(if all_passed { exit::SUCCESS } else { exit::VERIFICATION })
 }
 
-async fn start(config: ServerConfig, settings: Settings, inspector: Inspector) -> anyhow::Result<Queued> {
+async fn start(config: ServerConfig, settings: ReceiverConfig, inspector: Inspector) -> anyhow::Result<Queued> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
     Ok(Receiver::start_queued(listener, config, settings, inspector)?)
 }
@@ -164,7 +163,7 @@ async fn exchange(
 }
 
 fn show(output: &Output, report: &Report, phase: &str) -> std::io::Result<()> {
-    let Some(view) = report.delivery_view() else {
+    let Some(view) = listen_view::delivery_view(report) else {
         return Ok(());
     };
     if output.json {

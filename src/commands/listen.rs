@@ -22,7 +22,7 @@ use crate::error::{exit, UsageError};
 use crate::inspect::Inspector;
 use crate::output::listen_view::{self, RejectedView};
 use crate::output::{Output, Verbosity};
-use crate::receiver::{OnReport, Receiver, Redact, Report, Settings};
+use crate::receiver::{OnReport, Receiver, ReceiverConfig, Redact, Report};
 use crate::server::ServerConfig;
 use crate::{target, units};
 
@@ -206,7 +206,7 @@ async fn watch(
     Ok(Watched { interrupted, timed_out })
 }
 
-fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
+fn settings(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
     let response_headers = args
         .response_header
         .iter()
@@ -234,7 +234,7 @@ fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
         Url::parse(public).map_err(|e| UsageError::new(format!("--public-url: {public:?} is not a URL: {e}")))?;
     }
     let path = args.path.as_ref().map(|p| if p.starts_with('/') { p.clone() } else { format!("/{p}") });
-    Ok(Settings {
+    Ok(ReceiverConfig {
         path,
         public_url: args.public_url.clone(),
         save: args.save.clone(),
@@ -256,7 +256,7 @@ fn settings(args: &ListenArgs) -> anyhow::Result<Settings> {
 fn announce(
     output: &Output,
     address: SocketAddr,
-    settings: &Settings,
+    settings: &ReceiverConfig,
     inspector: &Inspector,
     args: &ListenArgs,
 ) -> anyhow::Result<()> {
@@ -302,7 +302,7 @@ fn announce(
 fn show(output: &Output, report: &Report) -> std::io::Result<()> {
     match report {
         Report::Delivery { .. } => {
-            let view = report.delivery_view().expect("a delivery report has a delivery view");
+            let view = listen_view::delivery_view(report).expect("a delivery report has a delivery view");
             if output.json {
                 output.record("delivery", listen_view::delivery_json(&view))
             } else if output.verbosity == Verbosity::Quiet {
@@ -366,7 +366,7 @@ impl Tally {
                 if matches!(capture, Some(Err(_))) {
                     self.unsaved += 1;
                 }
-                let provider = inspection.provider.as_deref().unwrap_or("");
+                let provider = inspection.provider_name().unwrap_or("");
                 let event = inspection.event.as_deref().unwrap_or("");
                 for (wanted, seen) in &mut self.expected {
                     let matches = match wanted.split_once(':') {

@@ -2,11 +2,12 @@
 
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::FuzzySelect;
+use std::sync::Arc;
 
 use crate::catalogue::{Catalogue, Event, Provider};
 
 /// Ask for a provider (unless given), then one of its events.
-pub fn event<'c>(catalogue: &'c Catalogue, provider: Option<&str>) -> anyhow::Result<(&'c Provider, &'c Event)> {
+pub fn event<'c>(catalogue: &'c Catalogue, provider: Option<&str>) -> anyhow::Result<(&'c Arc<Provider>, &'c Event)> {
     let theme = ColorfulTheme::default();
     let provider = match provider {
         Some(name) => catalogue.provider(name)?,

@@ -119,9 +119,9 @@ fn select_events<'c>(
     args: &SendArgs,
     catalogue: &'c Catalogue,
     output: &Output,
-) -> anyhow::Result<Vec<(&'c Provider, &'c Event)>> {
+) -> anyhow::Result<Vec<(&'c Arc<Provider>, &'c Event)>> {
     if args.all {
-        let providers: Vec<&Provider> = match &args.provider {
+        let providers: Vec<&Arc<Provider>> = match &args.provider {
             Some(name) => vec![catalogue.provider(name)?],
             None => catalogue.providers().iter().collect(),
         };

@@ -23,16 +23,10 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
     send_view::skipped(output, &unreadable)?;
 
     let mut rows = Vec::with_capacity(items.len());
-    let mut broken = unreadable.len();
+    let broken = unreadable.len();
     for (path, capture) in &items {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        match inspector.inspect_capture(capture) {
-            Ok(inspection) => rows.push((name, path, inspection)),
-            Err(why) => {
-                broken += 1;
-                eprintln!("{} {}: {why} (skipped)", "error:".red().bold(), path.display());
-            }
-        }
+        rows.push((name, path, inspector.inspect_capture(capture)));
     }
     let invalid = rows.iter().filter(|(_, _, i)| i.is_invalid()).count();
     if output.json {
@@ -41,7 +35,7 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
                 "verification",
                 json!({
                     "file": path.display().to_string(),
-                    "provider": inspection.provider,
+                    "provider": inspection.provider_name(),
                     "event": inspection.event,
                     "verdict": inspection.stored_verdict(),
                 }),
@@ -80,7 +74,7 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
             };
             output.line(&format!(
                 "{name:<file_width$}  {:<13}  {:<event_width$}  {coloured}  {}",
-                inspection.provider.as_deref().unwrap_or("?"),
+                inspection.provider_name().unwrap_or("?"),
                 sanitize(inspection.event.as_deref().unwrap_or("?")),
                 inspection.detail().dimmed()
             ))?;

@@ -10,23 +10,16 @@ use serde_json::{json, Value};
 
 use super::json_view;
 use super::{body_json, body_text, human_duration, millis, Verbosity};
-use crate::cli::Decision;
+use crate::catalogue::Decision;
 use crate::error::sanitize;
 use crate::inspect::Inspection;
+use crate::receiver::{Forwarded, Replied, Report};
 use crate::scheme::Verdict;
 use crate::server::Received;
 use crate::units;
 
 /// Bodies longer than this are cut short on the terminal (never in captures or JSON).
 const SHOWN_BODY_LIMIT: usize = 64 * 1024;
-
-/// What the app behind `--forward-to` did.
-#[derive(Debug, Clone)]
-pub struct Forwarded {
-    pub url: String,
-    /// The app's status and body, or why it could not be reached.
-    pub result: Result<(u16, Duration, bytes::Bytes), String>,
-}
 
 /// One delivery and everything the listener did with it.
 pub struct DeliveryView<'a> {
@@ -37,8 +30,24 @@ pub struct DeliveryView<'a> {
     pub elapsed: Duration,
     pub capture: Option<&'a Result<PathBuf, String>>,
     pub forwarded: Option<&'a Forwarded>,
-    /// The answer given to a CryptoMate card authorisation.
-    pub authorization: Option<Decision>,
+    /// The answer given from the provider's reply table.
+    pub replied: Option<&'a Replied>,
+}
+
+/// The view of a delivery report, for printing; `None` for the other reports.
+pub fn delivery_view(report: &Report) -> Option<DeliveryView<'_>> {
+    let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, replied } = report else {
+        return None;
+    };
+    Some(DeliveryView {
+        received,
+        inspection,
+        status: *status,
+        elapsed: *elapsed,
+        capture: capture.as_ref(),
+        forwarded: forwarded.as_ref(),
+        replied: replied.as_ref(),
+    })
 }
 
 /// A request the listener answered without treating it as a delivery.
@@ -104,7 +113,7 @@ impl fmt::Display for SummaryLine<'_> {
         for part in [" ", &r.delivery.method, " ", &sanitize(&r.delivery.target), " "] {
             f.write_str(part)?;
         }
-        styled(f, colour, i.provider.as_deref().unwrap_or("?"), |t| t.bold())?;
+        styled(f, colour, i.provider_name().unwrap_or("?"), |t| t.bold())?;
         f.write_str(" ")?;
         styled(f, colour, &sanitize(i.event.as_deref().unwrap_or("?")), |t| t.bold())?;
         f.write_str("  ")?;
@@ -121,19 +130,34 @@ impl fmt::Display for SummaryLine<'_> {
     }
 }
 
-/// What was answered to a card authorisation and how fast, and whether that was too late.
-fn authorization_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
-    let word = match view.authorization? {
+/// What was answered from a reply table and how fast, and whether that was too late.
+fn reply_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
+    let replied = view.replied?;
+    let word = match replied.decision {
         Decision::Approve => "approved",
         Decision::Decline => "declined",
     };
-    let late = view.elapsed > crate::scheme::cryptomate::AUTHORIZATION_DEADLINE;
-    let within = if late { "OVER" } else { "within" };
-    let text = format!(
-        "card authorisation {word}: answered in {} ({within} CryptoMate's 1,200 ms)",
-        human_duration(view.elapsed)
-    );
+    let mut text = format!("{} {word}: answered in {}", replied.what, human_duration(view.elapsed));
+    let mut late = false;
+    if let Some((deadline, whose)) = &replied.deadline {
+        late = view.elapsed > *deadline;
+        let within = if late { "OVER" } else { "within" };
+        text.push_str(&format!(" ({within} {whose}'s {})", thousands_ms(deadline)));
+    }
     Some((text, late))
+}
+
+/// Whole milliseconds with a thousands separator: `1,200 ms`.
+fn thousands_ms(duration: &Duration) -> String {
+    let digits = duration.as_millis().to_string();
+    let mut out = String::with_capacity(digits.len() + 4);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out + " ms"
 }
 
 pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
@@ -144,7 +168,7 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
         return out;
     }
     out.push_str(&format!("\n  {}", i.detail().dimmed()));
-    if let Some((remark, late)) = authorization_remark(view) {
+    if let Some((remark, late)) = reply_remark(view) {
         let shown = if late { remark.red().bold().to_string() } else { remark };
         out.push_str(&format!("\n  {shown}"));
     }
@@ -218,7 +242,7 @@ pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
         "http_version": r.http_version,
         "headers": headers,
         "body": body_json(&r.delivery.body),
-        "provider": i.provider,
+        "provider": i.provider_name(),
         "event": i.event,
         "verdict": i.stored_verdict(),
         "response": {"status": view.status, "elapsed_ms": millis(view.elapsed)},
@@ -226,7 +250,7 @@ pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
     if let Some(plaintext) = &i.plaintext {
         data["plaintext"] = body_json(plaintext);
     }
-    if let Some((remark, _)) = authorization_remark(view) {
+    if let Some((remark, _)) = reply_remark(view) {
         data["remark"] = json!(remark);
     }
     match view.capture {

@@ -6,8 +6,6 @@ use crate::delivery::Headers;
 use super::{constant_time_eq, Invalid, Restored, SignRequest, Signed, Verdict, VerifyRequest};
 
 pub const KEY_HEADER: &str = "X-Webhook-Key";
-/// A card authorisation must be answered within this time, or it is declined.
-pub const AUTHORIZATION_DEADLINE: std::time::Duration = std::time::Duration::from_millis(1200);
 pub const TIMESTAMP_HEADER: &str = "X-Request-Timestamp";
 
 /// What captures and printed headers hold instead of the key: its SHA-256, so that the key is
