@@ -1,5 +1,6 @@
-//! Sending many deliveries: one pooled client, bounded concurrency, an optional rate, a progress
-//! bar, and each outcome reported as it arrives. `send`, `replay` and `demo` all go through here.
+//! Sending many deliveries: one pooled client, bounded concurrency, an optional rate, and each
+//! outcome handed to the caller's [`Report`] as it arrives. `send`, `replay` and `demo` all go
+//! through here; each decides how outcomes are shown.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -9,64 +10,26 @@ use tokio::sync::{mpsc, Mutex};
 use url::Url;
 
 use crate::catalogue::StatusRule;
-use crate::client::{Client, Response};
+use crate::client::Client;
 use crate::delivery::Delivery;
-use crate::output::{send_view, Output, Verbosity};
+use crate::outcome::{Fate, JobMeta, Outcome, Summary};
 use crate::signals::StopSignals;
 
-/// One request to make.
+/// One request to make: where, what counts as delivered, and the delivery. Its outcome's
+/// metadata holds the URL and the expectation.
 pub struct Job {
-    pub provider: String,
-    pub event: String,
-    pub id: String,
-    /// What was signed, and with which secret's source.
-    pub note: String,
+    pub meta: JobMeta,
     pub url: Url,
-    pub delivery: Delivery,
     pub expect: StatusRule,
-    /// Where the job came from, such as a capture file.
-    pub origin: Option<String>,
-    /// Something the person should know before trusting the outcome (a stale signature, say).
-    pub warning: Option<String>,
+    pub delivery: Delivery,
 }
 
 /// Where jobs come from: made on demand, so a long run holds only what is in flight.
 pub trait JobSource: Send + Sync + 'static {
     fn total(&self) -> u64;
-    /// Job `index`, or why it could not be made (reported as a failure of that job).
-    fn job(&self, index: u64) -> Result<Job, JobError>;
-}
-
-#[derive(Debug, Clone)]
-pub struct JobError {
-    pub provider: String,
-    pub event: String,
-    pub origin: Option<String>,
-    pub message: String,
-    /// The job's source could not be read (a corrupt capture file): reported as skipped, not as
-    /// a request that failed.
-    pub skipped: bool,
-}
-
-/// What happened to one job.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub provider: String,
-    pub event: String,
-    pub id: String,
-    pub note: String,
-    /// `None` when the job could not be made.
-    pub url: Option<Url>,
-    /// What counts as delivered; `None` when the job could not be made.
-    pub expect: Option<StatusRule>,
-    pub origin: Option<String>,
-    pub result: Result<Response, String>,
-    pub delivered: bool,
-    /// Nothing was sent: the job's source could not be read.
-    pub skipped: bool,
-    pub warning: Option<String>,
-    /// The request as sent, kept only when it will be shown (--json --verbose).
-    pub request: Option<Delivery>,
+    /// Job `index`, or the outcome of a job that could not be made (failed, or skipped when its
+    /// source could not be read).
+    fn job(&self, index: u64) -> Result<Job, Box<Outcome>>;
 }
 
 #[derive(Debug, Clone)]
@@ -74,80 +37,32 @@ pub struct Options {
     pub concurrency: usize,
     /// Requests per second at most.
     pub rate: Option<f64>,
+    /// Keep each request as sent in its outcome, for views that show it.
+    pub keep_requests: bool,
 }
 
-/// Counts and latencies of a run.
-#[derive(Debug, Default, Clone)]
-pub struct Summary {
-    pub planned: u64,
-    pub delivered: u64,
-    pub unexpected: u64,
-    pub failed: u64,
-    pub skipped: u64,
-    pub latencies: Vec<Duration>,
-    pub elapsed: Duration,
-    pub interrupted: bool,
+/// Told of outcomes as they arrive, a batch at a time: everything that finished since the last
+/// call. It runs on the reporting task, and a failure to report stops the run.
+pub trait Report: Send + 'static {
+    fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()>;
 }
 
-impl Summary {
-    pub fn sent(&self) -> u64 {
-        self.delivered + self.unexpected + self.failed
-    }
-
-    fn add(&mut self, outcome: &Outcome) {
-        if outcome.skipped {
-            self.skipped += 1;
-            return;
-        }
-        match &outcome.result {
-            Ok(response) => {
-                self.latencies.push(response.elapsed);
-                if outcome.delivered {
-                    self.delivered += 1;
-                } else {
-                    self.unexpected += 1;
-                }
-            }
-            Err(_) => self.failed += 1,
-        }
-    }
-
-    /// The latency at a percentile (nearest rank); the latencies must be sorted.
-    pub fn percentile(&self, p: f64) -> Duration {
-        if self.latencies.is_empty() {
-            return Duration::ZERO;
-        }
-        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
-        self.latencies[rank.clamp(1, self.latencies.len()) - 1]
-    }
-
-    /// The exit code the run deserves.
-    pub fn exit_code(&self) -> u8 {
-        use crate::error::exit;
-        if self.interrupted {
-            exit::INTERRUPTED
-        } else if self.failed > 0 {
-            exit::RUNTIME
-        } else if self.unexpected > 0 {
-            exit::UNEXPECTED_STATUS
-        } else if self.skipped > 0 {
-            exit::RUNTIME
-        } else {
-            exit::SUCCESS
-        }
+impl<F: FnMut(&[Outcome]) -> std::io::Result<()> + Send + 'static> Report for F {
+    fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()> {
+        self(outcomes)
     }
 }
 
-/// Run every job of a source, reporting each outcome through `output` as it arrives.
+/// Run every job of a source, handing each outcome to `report` as it arrives.
 pub async fn run(
     source: Arc<dyn JobSource>,
     client: Arc<Client>,
     options: &Options,
-    output: &Output,
+    mut report: impl Report,
 ) -> anyhow::Result<Summary> {
     let total = source.total();
     let concurrency = options.concurrency.max(1);
-    let keep_requests = output.json && output.verbosity == Verbosity::Verbose;
+    let keep_requests = options.keep_requests;
     let next = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let pace = options.rate.filter(|r| *r > 0.0).map(|rate| {
@@ -179,9 +94,6 @@ pub async fn run(
     }
     drop(results);
 
-    let bar =
-        if output.verbosity == Verbosity::Verbose { indicatif::ProgressBar::hidden() } else { output.progress(total) };
-    let batch = output.deferred();
     // The reporter runs as a task on the runtime's workers, so handing it an outcome does not wake
     // a thread of its own for every request.
     let reporter = tokio::spawn(async move {
@@ -190,20 +102,15 @@ pub async fn run(
             tokio::select! {
                 outcome = received.recv() => {
                     let Some(outcome) = outcome else { break };
-                    // Report everything that is waiting, then write it out at once. (The bar must
-                    // not be touched inside `suspend`, which holds its lock.)
+                    // Report everything that is waiting at once.
                     let mut waiting = vec![outcome];
                     while let Ok(more) = received.try_recv() {
                         waiting.push(more);
                     }
-                    bar.suspend(|| -> std::io::Result<()> {
-                        for outcome in &waiting {
-                            summary.add(outcome);
-                            send_view::outcome(&batch, outcome)?;
-                        }
-                        batch.flush()
-                    })?;
-                    bar.inc(waiting.len() as u64);
+                    for outcome in &waiting {
+                        summary.add(&outcome.fate);
+                    }
+                    report.outcomes(&waiting)?;
                 }
                 _ = signals.recv(), if !summary.interrupted => {
                     // Stop taking new work; what is in flight still reports.
@@ -212,7 +119,6 @@ pub async fn run(
                 }
             }
         }
-        bar.finish_and_clear();
         Ok::<_, std::io::Error>(summary)
     });
     let mut summary = reporter.await??;
@@ -223,37 +129,14 @@ pub async fn run(
 
 async fn perform(source: &dyn JobSource, client: &Client, index: u64, keep_request: bool) -> Outcome {
     match source.job(index) {
-        Err(e) => Outcome {
-            provider: e.provider,
-            event: e.event,
-            id: String::new(),
-            note: String::new(),
-            url: None,
-            expect: None,
-            origin: e.origin,
-            result: Err(e.message),
-            delivered: false,
-            skipped: e.skipped,
-            warning: None,
-            request: None,
-        },
-        Ok(job) => {
-            let result = client.send(&job.url, &job.delivery).await.map_err(|e| e.to_string());
-            let delivered = matches!(&result, Ok(r) if job.expect.accepts(r.status));
-            Outcome {
-                provider: job.provider,
-                event: job.event,
-                id: job.id,
-                note: job.note,
-                url: Some(job.url),
-                expect: Some(job.expect),
-                origin: job.origin,
-                result,
-                delivered,
-                skipped: false,
-                warning: job.warning,
-                request: keep_request.then_some(job.delivery),
-            }
+        Err(unsent) => *unsent,
+        Ok(Job { meta, url, expect, delivery }) => {
+            let fate = match client.send(&url, &delivery).await {
+                Ok(response) => Fate::answered(response, &expect),
+                Err(error) => Fate::Failed(error.to_string()),
+            };
+            let meta = JobMeta { url: Some(url), expect: Some(expect), ..meta };
+            Outcome { meta, fate, request: keep_request.then_some(delivery) }
         }
     }
 }

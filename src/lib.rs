@@ -4,6 +4,7 @@
 //! a [`delivery`], signed by a [`scheme`], and sent by the [`client`]; [`output`] is the only part
 //! that writes to the terminal, and [`commands`] wire the parts together, one file per subcommand.
 
+pub mod batch;
 pub mod capture;
 pub mod catalogue;
 pub mod cli;
@@ -15,8 +16,8 @@ pub mod delivery;
 pub mod dispatch;
 pub mod error;
 pub mod inspect;
-pub mod jobs;
 pub mod json;
+pub mod outcome;
 pub mod output;
 pub mod receiver;
 pub mod redact;

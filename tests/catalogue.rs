@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use hookctl::catalogue::{path, Catalogue};
 use hookctl::compose::CompiledBody;
-use hookctl::compose::{compose, Compose};
+use hookctl::compose::{compose, ComposeOptions};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::scheme::{self, SchemeKind, VerifyRequest};
 use url::Url;
@@ -67,7 +67,7 @@ fn every_fixture_renders_signs_and_verifies() {
                 event.name,
                 if compiled.is_some() { "compiled" } else { "rendered" }
             );
-            let options = Compose {
+            let options = ComposeOptions {
                 url: &url,
                 secret: secret.as_ref(),
                 sets: &[],
@@ -130,7 +130,7 @@ fn treezor_bodies_are_written_as_php_writes_them() {
     let c = compose(
         provider,
         event,
-        &Compose {
+        &ComposeOptions {
             url: &url,
             secret: Some(&secret),
             sets: &[],
@@ -241,7 +241,7 @@ fn set_paths_change_the_body_before_it_is_signed() {
     let c = compose(
         provider,
         event,
-        &Compose {
+        &ComposeOptions {
             url: &url,
             secret: Some(&secret),
             sets: &sets,

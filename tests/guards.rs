@@ -7,7 +7,7 @@ use std::cell::Cell;
 
 use hookctl::catalogue::Catalogue;
 use hookctl::compose::CompiledBody;
-use hookctl::compose::{compose, Compose};
+use hookctl::compose::{compose, ComposeOptions};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::inspect::Inspector;
 use url::Url;
@@ -61,8 +61,17 @@ fn treezor_secret(catalogue: &Catalogue) -> Secret {
     Secret { value, source: SecretSource::BuiltIn }
 }
 
-fn options<'a>(url: &'a Url, secret: &'a Secret, compiled: Option<&'a CompiledBody>) -> Compose<'a> {
-    Compose { url, secret: Some(secret), sets: &[], raw_body: None, id: None, now: None, extra_headers: &[], compiled }
+fn options<'a>(url: &'a Url, secret: &'a Secret, compiled: Option<&'a CompiledBody>) -> ComposeOptions<'a> {
+    ComposeOptions {
+        url,
+        secret: Some(secret),
+        sets: &[],
+        raw_body: None,
+        id: None,
+        now: None,
+        extra_headers: &[],
+        compiled,
+    }
 }
 
 #[test]
@@ -99,7 +108,11 @@ fn a_compiled_body_is_filled_without_building_a_tree() {
     let (rendered, tree) = allocations_during(|| compose(provider, event, &options(&url, &secret, None)).unwrap());
     let (filled, slots) =
         allocations_during(|| compose(provider, event, &options(&url, &secret, Some(&compiled))).unwrap());
-    assert!(filled.note == rendered.note && filled.note.contains("object_payload_signature"), "{}", filled.note);
+    assert!(
+        filled.signing == rendered.signing && filled.signing.contains("object_payload_signature"),
+        "{}",
+        filled.signing
+    );
     assert!(slots * 3 <= tree, "filling took {slots} allocations against {tree} for rendering");
     // About 30 as written (fresh values, headers, the delivery), against about 110.
     assert!(slots <= 32, "filling took {slots} allocations");

@@ -180,7 +180,7 @@ fn php_awkward_value(rng: &mut impl rand::Rng) -> serde_json::Value {
 #[ignore = "needs php (php-cli)"]
 fn a_php_receiver_accepts_treezor_deliveries_with_awkward_values() {
     use hookctl::catalogue::{path, Catalogue};
-    use hookctl::compose::{compose, CompiledBody, Compose};
+    use hookctl::compose::{compose, CompiledBody, ComposeOptions};
     use hookctl::config::{Secret, SecretSource};
     use rand::SeedableRng;
 
@@ -194,7 +194,7 @@ fn a_php_receiver_accepts_treezor_deliveries_with_awkward_values() {
         let paths = ["object_payload.payins.0.amount", "object_payload.payins.0.extra", "object_payload.added"];
         let sets: Vec<_> = paths.iter().map(|p| (path::parse(p).unwrap(), php_awkward_value(&mut rng))).collect();
         let compiled = CompiledBody::compile(event, provider.spec.body_format, &sets, provider.spec.scheme.in_body());
-        let options = |compiled| Compose {
+        let options = |compiled| ComposeOptions {
             url: &url,
             secret: Some(&secret),
             sets: &sets,

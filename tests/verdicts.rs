@@ -1,7 +1,7 @@
 //! Each way a delivery can fail gets its own verdict, for every scheme that can tell.
 
 use hookctl::catalogue::Catalogue;
-use hookctl::compose::{compose, Compose, Composed};
+use hookctl::compose::{compose, ComposeOptions, Composed};
 use hookctl::config::{Secret, SecretSource};
 use hookctl::delivery::Headers;
 use hookctl::scheme::{self, Invalid, OtherSecret, SchemeKind, Verdict, VerifyRequest};
@@ -17,7 +17,7 @@ fn composed(provider: &str, event: &str, secret: &str, now: Option<chrono::DateT
     compose(
         provider,
         event,
-        &Compose {
+        &ComposeOptions {
             url: &url,
             secret: Some(&secret),
             sets: &[],

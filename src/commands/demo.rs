@@ -13,6 +13,7 @@ use serde_json::json;
 use url::Url;
 
 use super::Context;
+use crate::batch::{CaptureBatch, FixtureBatch};
 use crate::capture;
 use crate::cli::DemoArgs;
 use crate::client::{Client, ClientOptions};
@@ -20,8 +21,8 @@ use crate::config::builtin_secrets;
 use crate::dispatch::{self, JobSource};
 use crate::error::exit;
 use crate::inspect::{Inspection, Inspector};
-use crate::jobs::{CaptureBatch, FixtureBatch};
-use crate::output::listen_view;
+use crate::outcome::Outcome;
+use crate::output::{listen_view, send_view};
 use crate::output::{Output, Verbosity};
 use crate::receiver::{Receiver, ReceiverConfig, Report};
 use crate::scheme::Verdict;
@@ -53,7 +54,6 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let mut table: BTreeMap<String, Row> =
         catalogue.providers().iter().map(|p| (p.name.clone(), Row::default())).collect();
     let client = Arc::new(Client::new(&ClientOptions::sending(Duration::from_secs(30), false, 1)));
-    let quiet = output.failures_only();
     let config = ServerConfig {
         max_body: 16 << 20,
         read_timeout: Duration::from_secs(30),
@@ -72,7 +72,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let first_url = url.clone();
     let batch = Arc::new(FixtureBatch::everything(&catalogue, url));
     let total = batch.total();
-    let reports = exchange(first, batch, client.clone(), &quiet, output, "live").await?;
+    let reports = exchange(first, batch, client.clone(), output, "live").await?;
     for report in &reports {
         if let Report::Delivery { inspection, capture: Some(Ok(_)), .. } = report {
             let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
@@ -92,7 +92,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let mut replay = CaptureBatch::new(files, to, catalogue.clone());
     replay.secrets = builtin_secrets(&catalogue);
     let replay = Arc::new(replay);
-    let reports = exchange(second, replay, client, &quiet, output, "replay").await?;
+    let reports = exchange(second, replay, client, output, "replay").await?;
     for report in &reports {
         if let Report::Delivery { inspection, .. } = report {
             let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
@@ -133,14 +133,16 @@ async fn exchange(
     (receiver, mut reports_queue): Queued,
     batch: Arc<dyn JobSource>,
     client: Arc<Client>,
-    quiet: &Output,
     output: &Output,
     phase: &str,
 ) -> anyhow::Result<Vec<Report>> {
-    let quiet = quiet.clone();
-    let sending = tokio::spawn(async move {
-        dispatch::run(batch, client, &dispatch::Options { concurrency: 1, rate: None }, &quiet).await
-    });
+    // The receiver's reports show what arrived; of the sending side only what never did.
+    let failures = output.clone();
+    let report_failures = move |outcomes: &[Outcome]| {
+        outcomes.iter().filter(|o| !o.fate.is_delivered()).try_for_each(|o| send_view::outcome(&failures, o))
+    };
+    let options = dispatch::Options { concurrency: 1, rate: None, keep_requests: false };
+    let sending = tokio::spawn(async move { dispatch::run(batch, client, &options, report_failures).await });
     tokio::pin!(sending);
     let mut reports = Vec::new();
     let mut sent = false;

@@ -7,13 +7,14 @@ use colored::Colorize;
 use serde_json::json;
 
 use super::Context;
+use crate::batch::CaptureBatch;
 use crate::capture::{self, Capture};
 use crate::catalogue::StatusRule;
 use crate::cli::ReplayArgs;
 use crate::client::{Client, ClientOptions};
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
-use crate::jobs::CaptureBatch;
+use crate::outcome::Fate;
 use crate::output::{send_view, Output};
 use crate::{target, units};
 
@@ -45,7 +46,9 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let rate = args.rate.as_deref().map(parse_rate).transpose()?;
     let concurrency = args.concurrency.max(1);
     let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
-    let summary = dispatch::run(replay, client, &dispatch::Options { concurrency, rate }, output).await?;
+    let options = dispatch::Options { concurrency, rate, keep_requests: output.shows_requests() };
+    let progress = send_view::Progress::new(output, replay.total());
+    let summary = dispatch::run(replay, client, &options, progress).await?;
     send_view::summary(output, &summary, "Replayed", unreadable.len() as u64)?;
     let code = summary.exit_code();
     Ok(if code == exit::SUCCESS && !unreadable.is_empty() { exit::RUNTIME } else { code })
@@ -111,19 +114,27 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
     for index in 0..replay.total() {
         match replay.job(index) {
             Ok(job) => {
-                let origin = job.origin.clone().unwrap_or_default();
-                if let Some(message) = &job.warning {
+                let meta = &job.meta;
+                let origin = meta.origin.clone().unwrap_or_default();
+                if let Some(message) = &meta.warning {
                     send_view::warning(output, &origin, message)?;
                 }
-                let fields = json!({"file": origin, "provider": job.provider, "event": job.event, "signed": job.note});
-                let about = format!("{origin} ({}:{})", job.provider, job.event);
+                let fields =
+                    json!({"file": origin, "provider": meta.provider, "event": meta.event, "signed": meta.signing});
+                let about = format!("{origin} ({}:{})", meta.provider, meta.event);
                 send_view::request(output, &about, &job.url, &job.delivery, None, fields)?;
             }
-            Err(e) if e.skipped => {
-                skipped += 1;
-                send_view::skipped_file(output, &e.origin.unwrap_or_default(), &e.message)?;
+            Err(unsent) => {
+                let origin = unsent.meta.origin.unwrap_or_default();
+                match unsent.fate {
+                    Fate::Skipped(why) => {
+                        skipped += 1;
+                        send_view::skipped_file(output, &origin, &why)?;
+                    }
+                    Fate::Failed(why) => eprintln!("{} {origin}: {why}", "error:".red().bold()),
+                    Fate::Delivered(_) | Fate::Unexpected(_) => {}
+                }
             }
-            Err(e) => eprintln!("{} {}: {}", "error:".red().bold(), e.origin.unwrap_or_default(), e.message),
         }
     }
     Ok(if skipped > 0 { exit::RUNTIME } else { exit::SUCCESS })

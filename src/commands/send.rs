@@ -10,6 +10,7 @@ use colored::Colorize;
 use serde_json::json;
 
 use super::Context;
+use crate::batch::{FixtureBatch, Plan};
 use crate::catalogue::path;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::cli::SendArgs;
@@ -18,7 +19,6 @@ use crate::compose::ComposeError;
 use crate::config::resolve_secret;
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
-use crate::jobs::{FixtureBatch, Plan};
 use crate::output::{send_view, Output};
 use crate::{target, units};
 
@@ -30,8 +30,9 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     let timeout = units::duration("--timeout", &args.timeout)?;
     let concurrency = args.concurrency.max(1);
     let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
-    let options = dispatch::Options { concurrency, rate: None };
-    let summary = dispatch::run(run, client, &options, &ctx.output).await?;
+    let options = dispatch::Options { concurrency, rate: None, keep_requests: ctx.output.shows_requests() };
+    let progress = send_view::Progress::new(&ctx.output, run.total());
+    let summary = dispatch::run(run, client, &options, progress).await?;
     send_view::summary(&ctx.output, &summary, "Sent", 0)?;
     Ok(summary.exit_code())
 }
@@ -44,7 +45,7 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
             "provider": plan.provider.name,
             "event": plan.event.name,
             "id": composed.id,
-            "signed": composed.note,
+            "signed": composed.signing,
         });
         let about = format!("{}:{}", plan.provider.name, plan.event.name);
         send_view::request(output, &about, &run.url, &composed.delivery, composed.plaintext.as_deref(), fields)?;
@@ -94,7 +95,7 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
         compiled: Vec::new(),
     }
     .compile();
-    // Compose each event once now: a bad --set path or fixture is reported before anything is sent.
+    // ComposeOptions each event once now: a bad --set path or fixture is reported before anything is sent.
     for index in (0..run.total()).step_by(run.count as usize) {
         if let (plan, Err(e)) = run.compose(index) {
             let message = format!("{}:{}: {e}", plan.provider.name, plan.event.name);

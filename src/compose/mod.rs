@@ -18,7 +18,7 @@ pub mod compiled;
 pub use compiled::CompiledBody;
 
 /// Everything about one delivery that is not in the catalogue.
-pub struct Compose<'a> {
+pub struct ComposeOptions<'a> {
     pub url: &'a Url,
     pub secret: Option<&'a Secret>,
     /// `--set` assignments, applied in order.
@@ -41,7 +41,7 @@ pub struct Composed {
     pub delivery: Delivery,
     pub id: String,
     /// What was signed, and with which secret's source.
-    pub note: String,
+    pub signing: String,
     /// The body before encryption, where the scheme encrypts.
     pub plaintext: Option<Bytes>,
 }
@@ -118,7 +118,7 @@ fn describe_path(segments: &[Segment]) -> String {
 }
 
 /// Build one signed delivery of an event.
-pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Result<Composed, ComposeError> {
+pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>) -> Result<Composed, ComposeError> {
     let now = options.now.unwrap_or_else(Utc::now);
     let id = match options.id {
         Some(id) => id.to_string(),
@@ -162,7 +162,7 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
         headers.push(name, value);
     }
 
-    let (body, note, plaintext) = match (options.secret, signed_in_place) {
+    let (body, signing, plaintext) = match (options.secret, signed_in_place) {
         (_, Some(note)) => (body, note, None),
         (Some(secret), None) => {
             let request = SignRequest {
@@ -192,7 +192,7 @@ pub fn compose(provider: &Provider, event: &Event, options: &Compose<'_>) -> Res
     Ok(Composed {
         delivery: Delivery { method: "POST".into(), target, headers, body: Bytes::from(body) },
         id,
-        note,
+        signing,
         plaintext,
     })
 }

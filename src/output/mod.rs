@@ -86,16 +86,9 @@ impl Output {
         }
     }
 
-    /// A view that prints only failures, with no progress bar: for work whose results another
-    /// part of the command shows.
-    pub fn failures_only(&self) -> Output {
-        Output {
-            json: false,
-            verbosity: Verbosity::Quiet,
-            interactive: false,
-            stderr_is_terminal: false,
-            deferred: false,
-        }
+    /// Whether outcomes are shown with the request as sent (`--json --verbose`).
+    pub fn shows_requests(&self) -> bool {
+        self.json && self.verbosity == Verbosity::Verbose
     }
 
     /// Write one line of human output to stdout.

@@ -4,33 +4,72 @@ use colored::Colorize;
 use serde_json::{json, Value};
 
 use super::{body_json, body_text, human_duration, millis, Output, Verbosity};
-use crate::dispatch::{Outcome, Summary};
 use crate::error::sanitize;
+use crate::outcome::{Fate, Outcome, Summary};
+
+/// Shows the outcomes of a run as they arrive, with a progress bar on a terminal: what `send` and
+/// `replay` hand the send engine. The bar is cleared when the view is dropped.
+pub struct Progress {
+    output: Output,
+    bar: indicatif::ProgressBar,
+}
+
+impl Progress {
+    pub fn new(output: &Output, total: u64) -> Self {
+        let bar = if output.verbosity == Verbosity::Verbose {
+            indicatif::ProgressBar::hidden()
+        } else {
+            output.progress(total)
+        };
+        Progress { output: output.deferred(), bar }
+    }
+}
+
+impl crate::dispatch::Report for Progress {
+    fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()> {
+        // Written out at once; the bar must not be touched inside `suspend`, which holds its lock.
+        self.bar.suspend(|| -> std::io::Result<()> {
+            for one in outcomes {
+                outcome(&self.output, one)?;
+            }
+            self.output.flush()
+        })?;
+        self.bar.inc(outcomes.len() as u64);
+        Ok(())
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
 
 pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
-    let origin = outcome.origin.as_deref().unwrap_or_default();
-    let url = outcome.url.as_ref().map_or("", url::Url::as_str);
-    if let Some(message) = &outcome.warning {
+    let meta = &outcome.meta;
+    let origin = meta.origin.as_deref().unwrap_or_default();
+    let url = meta.url.as_ref().map_or("", url::Url::as_str);
+    if let Some(message) = &meta.warning {
         warning(output, origin, message)?;
     }
-    if outcome.skipped {
-        return skipped_file(output, origin, outcome.result.as_ref().err().map_or("", String::as_str));
+    if let Fate::Skipped(why) = &outcome.fate {
+        return skipped_file(output, origin, why);
     }
     if output.json {
         let mut data = json!({
-            "provider": outcome.provider,
-            "event": outcome.event,
-            "id": outcome.id,
+            "provider": meta.provider,
+            "event": meta.event,
+            "id": meta.id,
             "url": url,
-            "signed": outcome.note,
-            "expected_status": outcome.expect.as_ref().map(ToString::to_string),
-            "delivered": outcome.delivered,
+            "signed": meta.signing,
+            "expected_status": meta.expect.as_ref().map(ToString::to_string),
+            "delivered": outcome.fate.is_delivered(),
         });
-        if let Some(origin) = &outcome.origin {
+        if let Some(origin) = &meta.origin {
             data["file"] = json!(origin);
         }
-        match &outcome.result {
-            Ok(response) => {
+        match &outcome.fate {
+            Fate::Delivered(response) | Fate::Unexpected(response) => {
                 data["status"] = json!(response.status);
                 data["elapsed_ms"] = json!(millis(response.elapsed));
                 if let Some(location) = &response.location {
@@ -38,7 +77,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
                 }
                 data["response_body"] = body_json(&response.body);
             }
-            Err(error) => data["error"] = json!(error),
+            Fate::Failed(error) | Fate::Skipped(error) => data["error"] = json!(error),
         }
         if let Some(request) = &outcome.request {
             let headers: Vec<Value> = request.headers.iter().map(|(n, v)| json!([n, shown_value(n, v)])).collect();
@@ -46,13 +85,13 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
         }
         return output.record("delivery", data);
     }
-    let failed = !outcome.delivered;
+    let failed = !outcome.fate.is_delivered();
     if output.verbosity == Verbosity::Quiet && !failed {
         return Ok(());
     }
-    let name = format!("{}:{}", outcome.provider, outcome.event);
-    let mut line = match &outcome.result {
-        Ok(response) => {
+    let name = format!("{}:{}", meta.provider, meta.event);
+    let mut line = match &outcome.fate {
+        Fate::Delivered(response) | Fate::Unexpected(response) => {
             let status = response.status.to_string();
             let (mark, status) =
                 if failed { ("✘".red(), status.red().bold()) } else { ("✔".green(), status.green().bold()) };
@@ -63,7 +102,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
                 human_duration(response.elapsed).to_string().dimmed()
             );
             if failed {
-                if let Some(expect) = &outcome.expect {
+                if let Some(expect) = &meta.expect {
                     line.push_str(&format!("  (expected {expect})"));
                 }
             }
@@ -72,20 +111,20 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             }
             line
         }
-        Err(error) => {
+        Fate::Failed(error) | Fate::Skipped(error) => {
             let to = if url.is_empty() { String::new() } else { format!(" → {url}") };
             format!("{} {} {}{to}: {}", "✘".red(), "ERR".red().bold(), name.bold(), error)
         }
     };
-    if let Some(origin) = &outcome.origin {
+    if let Some(origin) = &meta.origin {
         line.push_str(&format!("  {}", origin.dimmed()));
     }
     output.line(&line)?;
-    if output.verbosity != Verbosity::Quiet && !outcome.note.is_empty() {
-        output.line(&format!("  {} {}  id {}", "signed:".dimmed(), outcome.note.dimmed(), outcome.id.dimmed()))?;
+    if output.verbosity != Verbosity::Quiet && !meta.signing.is_empty() {
+        output.line(&format!("  {} {}  id {}", "signed:".dimmed(), meta.signing.dimmed(), meta.id.dimmed()))?;
     }
     if output.verbosity == Verbosity::Verbose {
-        if let Ok(response) = &outcome.result {
+        if let Some(response) = outcome.fate.response() {
             if !response.body.is_empty() {
                 output.line(&format!("  {} {}", "answered:".dimmed(), sanitize(&body_text(&response.body))))?;
             }

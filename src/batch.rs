@@ -1,4 +1,4 @@
-//! The two sources of requests: events rendered from the catalogue ([`FixtureBatch`], for `send`
+//! The two batches of requests, each a [`JobSource`]: events rendered from the catalogue ([`FixtureBatch`], for `send`
 //! and `demo`) and deliveries read from capture files ([`CaptureBatch`], for `replay` and `demo`).
 
 use std::path::PathBuf;
@@ -12,10 +12,11 @@ use crate::capture::{Capture, ReadAhead};
 use crate::catalogue::path::Segment;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::compose::CompiledBody;
-use crate::compose::{compose, Compose, ComposeError, Composed};
+use crate::compose::{compose, ComposeError, ComposeOptions, Composed};
 use crate::config::{resolve_secret, Config, Secret, SecretSource};
 use crate::delivery::{Delivery, Headers};
-use crate::dispatch::{Job, JobError, JobSource};
+use crate::dispatch::{Job, JobSource};
+use crate::outcome::{Fate, JobMeta, Outcome};
 use crate::scheme::{self, Restored, SchemeKind};
 
 /// One event to send, with everything that is the same for each of its deliveries.
@@ -99,7 +100,7 @@ impl FixtureBatch {
         let composed = compose(
             &plan.provider,
             &plan.event,
-            &Compose {
+            &ComposeOptions {
                 url: &self.url,
                 secret: plan.secret.as_ref(),
                 sets: &self.sets,
@@ -119,22 +120,18 @@ impl JobSource for FixtureBatch {
         self.plans.len() as u64 * self.count
     }
 
-    fn job(&self, index: u64) -> Result<Job, JobError> {
+    fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
         let (plan, composed) = self.compose(index);
-        let (provider, event) = (plan.provider.name.clone(), plan.event.name.clone());
+        let meta =
+            JobMeta { provider: plan.provider.name.clone(), event: plan.event.name.clone(), ..JobMeta::default() };
         match composed {
             Ok(composed) => Ok(Job {
-                provider,
-                event,
-                id: composed.id,
-                note: composed.note,
+                meta: JobMeta { id: composed.id, signing: composed.signing, ..meta },
                 url: self.url.clone(),
-                delivery: composed.delivery,
                 expect: plan.expect.clone(),
-                origin: None,
-                warning: None,
+                delivery: composed.delivery,
             }),
-            Err(e) => Err(JobError { provider, event, origin: None, message: e.to_string(), skipped: false }),
+            Err(e) => Err(Box::new(Outcome::unsent(meta, Fate::Failed(e.to_string())))),
         }
     }
 }
@@ -186,20 +183,22 @@ impl CaptureBatch {
     }
 
     /// The job for one capture, which it takes apart: body and headers go out without a copy.
-    fn build(&self, path: &std::path::Path, origin: String, capture: Capture) -> Result<Job, JobError> {
+    fn build(&self, path: &std::path::Path, origin: String, capture: Capture) -> Result<Job, Box<Outcome>> {
         let Capture { id, delivery, provider, event, .. } = capture;
         let Delivery { method, target, headers, body } = delivery;
-        let failed = |message: String| JobError {
-            provider: provider.clone().unwrap_or_default(),
-            event: event.clone().unwrap_or_default(),
-            origin: Some(origin.clone()),
-            message,
-            skipped: false,
+        let failed = |message: String| {
+            let meta = JobMeta {
+                provider: provider.clone().unwrap_or_default(),
+                event: event.clone().unwrap_or_default(),
+                origin: Some(origin.clone()),
+                ..JobMeta::default()
+            };
+            Box::new(Outcome::unsent(meta, Fate::Failed(message)))
         };
         let mut headers = headers.without_hop_by_hop();
         let provider_name = provider.as_deref().unwrap_or("unknown");
         let spec = self.catalogue.provider(provider_name).ok().map(|p| &p.spec);
-        let mut note = "replayed as captured".to_string();
+        let mut signing = "replayed as captured".to_string();
         let secret = self.secrets.iter().find(|(p, _)| p == provider_name).map(|(_, s)| s);
         // A key stored as its digest goes out as the key again, when the configured one matches.
         if let Some(spec) = spec {
@@ -207,10 +206,10 @@ impl CaptureBatch {
                 Restored::Nothing => {}
                 Restored::Restored { header } => {
                     let source = secret.map(|s| s.source.to_string()).unwrap_or_default();
-                    note = format!("replayed as captured, {header} restored ({source})");
+                    signing = format!("replayed as captured, {header} restored ({source})");
                 }
                 Restored::NoMatch { header } => {
-                    note = format!("replayed as captured; no configured secret matches the stored {header}")
+                    signing = format!("replayed as captured; no configured secret matches the stored {header}")
                 }
             }
         }
@@ -223,7 +222,7 @@ impl CaptureBatch {
             let resigned = scheme::resign(spec.scheme, &mut headers, &body, &secret.value, now, &spec.options, &id)
                 .map_err(|e| failed(e.to_string()))?;
             if let Some(signed) = resigned {
-                note = format!("re-signed: {signed} ({})", secret.source);
+                signing = format!("re-signed: {signed} ({})", secret.source);
             }
         }
         let expect = self
@@ -231,17 +230,16 @@ impl CaptureBatch {
             .clone()
             .or_else(|| spec.map(|s| s.success.clone()))
             .unwrap_or_else(|| StatusRule::Ranges(vec![(200, 299)]));
-        Ok(Job {
-            url: self.url_for(&target),
+        let meta = JobMeta {
             provider: provider.unwrap_or_else(|| "unknown".into()),
             event: event.unwrap_or_else(|| "unknown".into()),
             id,
-            note,
-            delivery: Delivery { method, target, headers, body },
-            expect,
+            signing,
             origin: Some(origin),
             warning,
-        })
+            ..JobMeta::default()
+        };
+        Ok(Job { meta, url: self.url_for(&target), expect, delivery: Delivery { method, target, headers, body } })
     }
 }
 
@@ -263,19 +261,16 @@ impl JobSource for CaptureBatch {
         self.captures.files().len() as u64
     }
 
-    fn job(&self, index: u64) -> Result<Job, JobError> {
+    fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
         let index = index as usize;
         let path = &self.captures.files()[index];
         let origin = path.display().to_string();
         match self.captures.take(index) {
             Ok(capture) => self.build(path, origin, capture),
-            Err(message) => Err(JobError {
-                provider: String::new(),
-                event: String::new(),
-                origin: Some(origin),
-                message,
-                skipped: true,
-            }),
+            Err(why) => {
+                let meta = JobMeta { origin: Some(origin), ..JobMeta::default() };
+                Err(Box::new(Outcome::unsent(meta, Fate::Skipped(why))))
+            }
         }
     }
 }
