@@ -54,7 +54,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let mut table: BTreeMap<String, Row> =
         catalogue.providers().iter().map(|p| (p.name.clone(), Row::default())).collect();
     let client = Arc::new(Client::new(&ClientOptions::sending(Duration::from_secs(30), false, 1)));
-    let config = ServerConfig {
+    let server_config = ServerConfig {
         max_body: 16 << 20,
         read_timeout: Duration::from_secs(30),
         drain_timeout: Duration::from_secs(10),
@@ -62,7 +62,7 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
 
     // 1. Send everything to a listener that saves it.
     let first =
-        start(config.clone(), ReceiverConfig { save: Some(dir.clone()), ..ReceiverConfig::default() }, inspector())
+        start(server_config.clone(), ReceiverConfig { save: Some(dir.clone()), ..ReceiverConfig::default() }, inspector())
             .await?;
     let url = Url::parse(&format!("http://{}/webhooks", first.0.address))?;
     heading(
@@ -84,8 +84,8 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     // 2. Replay the captures, in arrival order, into a second listener.
     let (items, unreadable) = capture::collect(std::slice::from_ref(&dir));
     // MobilePay signs the URL a delivery was sent to: the second listener verifies against the first's.
-    let settings = ReceiverConfig { public_url: Some(first_url.to_string()), ..ReceiverConfig::default() };
-    let second = start(config, settings, inspector()).await?;
+    let replayed_into = ReceiverConfig { public_url: Some(first_url.to_string()), ..ReceiverConfig::default() };
+    let second = start(server_config, replayed_into, inspector()).await?;
     let to = Url::parse(&format!("http://{}/", second.0.address))?;
     heading(output, &format!("2/3  Replaying {} captures from {} to {to}", items.len(), dir.display()))?;
     let files = items.iter().map(|(path, _)| path.clone()).collect();
@@ -119,9 +119,9 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(if all_passed { exit::SUCCESS } else { exit::VERIFICATION })
 }
 
-async fn start(config: ServerConfig, settings: ReceiverConfig, inspector: Inspector) -> anyhow::Result<Queued> {
+async fn start(server_config: ServerConfig, config: ReceiverConfig, inspector: Inspector) -> anyhow::Result<Queued> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-    Ok(Receiver::start_queued(listener, config, settings, inspector)?)
+    Ok(Receiver::start_queued(listener, server_config, config, inspector)?)
 }
 
 /// A receiver and the queue of its reports.

@@ -40,10 +40,10 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     if let Some(provider) = &args.provider {
         ctx.catalogue.provider(provider)?;
     }
-    let settings = settings(&args)?;
+    let config = receiver_config(&args)?;
     let inspector =
         Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
-    if let Some(dir) = &settings.save {
+    if let Some(dir) = &config.save {
         capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
         let removed = capture::clean_leftovers(dir);
         if removed > 0 {
@@ -60,14 +60,14 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         )
     })?;
     let address = listener.local_addr()?;
-    announce(output, address, &settings, &inspector, &args)?;
+    announce(output, address, &config, &inspector, &args)?;
 
     let printer = Arc::new(Printer::new(output.deferred(), Tally::new(args.count, &args.expect)));
     let on_report: OnReport = {
         let printer = printer.clone();
         Arc::new(move |report| printer.report(&report))
     };
-    let receiver = Receiver::start(listener, server_config, settings, inspector, on_report)?;
+    let receiver = Receiver::start(listener, server_config, config, inspector, on_report)?;
 
     let started = Instant::now();
     let flusher = tokio::spawn(flush_when_asked(printer.clone()));
@@ -206,7 +206,7 @@ async fn watch(
     Ok(Watched { interrupted, timed_out })
 }
 
-fn settings(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
+fn receiver_config(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
     let response_headers = args
         .response_header
         .iter()
@@ -256,11 +256,11 @@ fn settings(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
 fn announce(
     output: &Output,
     address: SocketAddr,
-    settings: &ReceiverConfig,
+    config: &ReceiverConfig,
     inspector: &Inspector,
     args: &ListenArgs,
 ) -> anyhow::Result<()> {
-    let url = format!("http://{address}{}", settings.path.as_deref().unwrap_or("/"));
+    let url = format!("http://{address}{}", config.path.as_deref().unwrap_or("/"));
     if output.json {
         output.record("listening", json!({"url": url, "address": address.to_string(), "port": address.port()}))?;
     } else {
@@ -287,10 +287,10 @@ fn announce(
             builtin.join(", ")
         ));
     }
-    if let Some(dir) = &settings.save {
+    if let Some(dir) = &config.save {
         output.note(&format!("Saving every delivery to {}", dir.display()));
     }
-    if let Some((forward, _)) = &settings.forward {
+    if let Some((forward, _)) = &config.forward {
         output.note(&format!("Forwarding every delivery to {forward}"));
     }
     if args.count.is_some() || !args.expect.is_empty() {
