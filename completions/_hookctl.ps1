@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive webhooks: recognise the provider, verify, show and save each delivery')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send captured deliveries again, byte for byte, in arrival order')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify captured deliveries offline with the configured secrets')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'The whole loop with nothing set up: send every event, listen, verify, capture, replay')
             [CompletionResult]::new('fixtures', 'fixtures', [CompletionResultType]::ParameterValue, 'List providers and events, or show an event''s rendered body')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -171,6 +172,36 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'hookctl;probe' {
+            [CompletionResult]::new('-t', '-t', [CompletionResultType]::ParameterName, 'The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The provider whose deliveries to send (with no EVENT, its first event)')
+            [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider whose deliveries to send (with no EVENT, its first event)')
+            [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The receiver''s secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file; never the built-in one unless named here)')
+            [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The receiver''s secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file; never the built-in one unless named here)')
+            [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only these cases (repeatable; `hookctl probe --list` names them)')
+            [CompletionResult]::new('--skip', '--skip', [CompletionResultType]::ParameterName, 'Leave out these cases (repeatable)')
+            [CompletionResult]::new('--oracle', '--oracle', [CompletionResultType]::ParameterName, 'A shell command that prints how many times the receiver processed $HOOKCTL_DELIVERY_ID')
+            [CompletionResult]::new('--junit', '--junit', [CompletionResultType]::ParameterName, 'Write the results as JUnit XML to this file, for CI dashboards')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for each answer')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of ./hookctl.toml or the user config folder')
+            [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'Add or override providers and events from a folder laid out like fixtures/')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'List the cases and exit')
+            [CompletionResult]::new('--timing', '--timing', [CompletionResultType]::ParameterName, 'Also compare answer times of near and far signature misses (hundreds of requests)')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Count WARN as FAIL')
+            [CompletionResult]::new('--allow-remote', '--allow-remote', [CompletionResultType]::ParameterName, 'Allow a target that is not on this machine (probes are attacks: only your own receivers)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON Lines on stdout, one object per result')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print less: only failures and the summary')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print less: only failures and the summary')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print more: headers and bodies')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print more: headers and bodies')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'hookctl;demo' {
             [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Keep the captures in this folder instead of a temporary one')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
@@ -253,6 +284,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('listen', 'listen', [CompletionResultType]::ParameterValue, 'Receive webhooks: recognise the provider, verify, show and save each delivery')
             [CompletionResult]::new('replay', 'replay', [CompletionResultType]::ParameterValue, 'Send captured deliveries again, byte for byte, in arrival order')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Verify captured deliveries offline with the configured secrets')
+            [CompletionResult]::new('probe', 'probe', [CompletionResultType]::ParameterValue, 'Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'The whole loop with nothing set up: send every event, listen, verify, capture, replay')
             [CompletionResult]::new('fixtures', 'fixtures', [CompletionResultType]::ParameterValue, 'List providers and events, or show an event''s rendered body')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -269,6 +301,9 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             break
         }
         'hookctl;help;verify' {
+            break
+        }
+        'hookctl;help;probe' {
             break
         }
         'hookctl;help;demo' {

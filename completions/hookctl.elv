@@ -34,6 +34,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand listen 'Receive webhooks: recognise the provider, verify, show and save each delivery'
             cand replay 'Send captured deliveries again, byte for byte, in arrival order'
             cand verify 'Verify captured deliveries offline with the configured secrets'
+            cand probe 'Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer'
             cand demo 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
             cand fixtures 'List providers and events, or show an event''s rendered body'
             cand completions 'Print a shell completion script'
@@ -163,6 +164,35 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'hookctl;probe'= {
+            cand -t 'The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)'
+            cand --to 'The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)'
+            cand -p 'The provider whose deliveries to send (with no EVENT, its first event)'
+            cand --provider 'The provider whose deliveries to send (with no EVENT, its first event)'
+            cand -s 'The receiver''s secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file; never the built-in one unless named here)'
+            cand --secret 'The receiver''s secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file; never the built-in one unless named here)'
+            cand --only 'Run only these cases (repeatable; `hookctl probe --list` names them)'
+            cand --skip 'Leave out these cases (repeatable)'
+            cand --oracle 'A shell command that prints how many times the receiver processed $HOOKCTL_DELIVERY_ID'
+            cand --junit 'Write the results as JUnit XML to this file, for CI dashboards'
+            cand --timeout 'How long to wait for each answer'
+            cand --color 'When to use colour'
+            cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
+            cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --list 'List the cases and exit'
+            cand --timing 'Also compare answer times of near and far signature misses (hundreds of requests)'
+            cand --strict 'Count WARN as FAIL'
+            cand --allow-remote 'Allow a target that is not on this machine (probes are attacks: only your own receivers)'
+            cand --json 'Print JSON Lines on stdout, one object per result'
+            cand -q 'Print less: only failures and the summary'
+            cand --quiet 'Print less: only failures and the summary'
+            cand -v 'Print more: headers and bodies'
+            cand --verbose 'Print more: headers and bodies'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'hookctl;demo'= {
             cand --save 'Keep the captures in this folder instead of a temporary one'
             cand --color 'When to use colour'
@@ -238,6 +268,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand listen 'Receive webhooks: recognise the provider, verify, show and save each delivery'
             cand replay 'Send captured deliveries again, byte for byte, in arrival order'
             cand verify 'Verify captured deliveries offline with the configured secrets'
+            cand probe 'Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer'
             cand demo 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
             cand fixtures 'List providers and events, or show an event''s rendered body'
             cand completions 'Print a shell completion script'
@@ -250,6 +281,8 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl;help;replay'= {
         }
         &'hookctl;help;verify'= {
+        }
+        &'hookctl;help;probe'= {
         }
         &'hookctl;help;demo'= {
         }

@@ -38,6 +38,7 @@ complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "send" -d 'Send prov
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "replay" -d 'Send captured deliveries again, byte for byte, in arrival order'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "verify" -d 'Verify captured deliveries offline with the configured secrets'
+complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "probe" -d 'Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "demo" -d 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "completions" -d 'Print a shell completion script'
@@ -134,6 +135,28 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s q -l quiet -d
 complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s t -l to -d 'The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s p -l provider -d 'The provider whose deliveries to send (with no EVENT, its first event)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s s -l secret -d 'The receiver\'s secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file; never the built-in one unless named here)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l only -d 'Run only these cases (repeatable; `hookctl probe --list` names them)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l skip -d 'Leave out these cases (repeatable)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l oracle -d 'A shell command that prints how many times the receiver processed $HOOKCTL_DELIVERY_ID' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l junit -d 'Write the results as JUnit XML to this file, for CI dashboards' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l timeout -d 'How long to wait for each answer' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l color -d 'When to use colour' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l list -d 'List the cases and exit'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l timing -d 'Also compare answer times of near and far signature misses (hundreds of requests)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l strict -d 'Count WARN as FAIL'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l allow-remote -d 'Allow a target that is not on this machine (probes are attacks: only your own receivers)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -l json -d 'Print JSON Lines on stdout, one object per result'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s q -l quiet -d 'Print less: only failures and the summary'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s v -l verbose -d 'Print more: headers and bodies'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s h -l help -d 'Print help'
+complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s V -l version -d 'Print version'
 complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l save -d 'Keep the captures in this folder instead of a temporary one' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -181,12 +204,13 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s q -l qui
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "replay" -d 'Send captured deliveries again, byte for byte, in arrival order'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "verify" -d 'Verify captured deliveries offline with the configured secrets'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "demo" -d 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify demo fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "send" -d 'Send provider events to a URL, signed (or encrypted) as the provider does'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "listen" -d 'Receive webhooks: recognise the provider, verify, show and save each delivery'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "replay" -d 'Send captured deliveries again, byte for byte, in arrival order'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "verify" -d 'Verify captured deliveries offline with the configured secrets'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "probe" -d 'Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "demo" -d 'The whole loop with nothing set up: send every event, listen, verify, capture, replay'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Print an event\'s body, rendered with fresh ids and timestamps (before signing or encryption)'

@@ -77,6 +77,12 @@ pub enum Command {
     /// Verify captured deliveries offline with the configured secrets
     Verify(VerifyArgs),
 
+    /// Audit a running receiver: send it genuine, forged, stale, replayed and tampered deliveries and grade each answer
+    #[command(
+        after_help = "Examples:\n  hookctl probe stripe:charge.succeeded --to :3000/webhooks --secret whsec_…\n  hookctl probe --provider github --to localhost:3000/hooks --skip oversized-body --junit probe.xml\n  hookctl probe payin.update --to :8000/treezor --oracle 'psql -tAc \"select count(*) from events where id = '\\''$HOOKCTL_DELIVERY_ID'\\''\"'"
+    )]
+    Probe(ProbeArgs),
+
     /// The whole loop with nothing set up: send every event, listen, verify, capture, replay
     Demo(DemoArgs),
 
@@ -90,6 +96,61 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The event to build deliveries from: `event` or `provider:event` [default: --provider's first event]
+    #[arg(value_name = "EVENT")]
+    pub event: Option<String>,
+
+    /// The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)
+    #[arg(long, short = 't', value_name = "URL", required_unless_present = "list")]
+    pub to: Option<String>,
+
+    /// The provider whose deliveries to send (with no EVENT, its first event)
+    #[arg(long, short = 'p', value_name = "PROVIDER")]
+    pub provider: Option<String>,
+
+    /// The receiver's secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file; never the built-in one unless named here)
+    #[arg(long, short = 's', value_name = "SECRET")]
+    pub secret: Option<String>,
+
+    /// Run only these cases (repeatable; `hookctl probe --list` names them)
+    #[arg(long, value_name = "CASE")]
+    pub only: Vec<String>,
+
+    /// Leave out these cases (repeatable)
+    #[arg(long, value_name = "CASE")]
+    pub skip: Vec<String>,
+
+    /// List the cases and exit
+    #[arg(long, conflicts_with_all = ["only", "skip"])]
+    pub list: bool,
+
+    /// A shell command that prints how many times the receiver processed $HOOKCTL_DELIVERY_ID
+    #[arg(long, value_name = "COMMAND")]
+    pub oracle: Option<String>,
+
+    /// Also compare answer times of near and far signature misses (hundreds of requests)
+    #[arg(long)]
+    pub timing: bool,
+
+    /// Write the results as JUnit XML to this file, for CI dashboards
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Count WARN as FAIL
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Allow a target that is not on this machine (probes are attacks: only your own receivers)
+    #[arg(long)]
+    pub allow_remote: bool,
+
+    /// How long to wait for each answer
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
 }
 
 #[derive(Debug, Args)]

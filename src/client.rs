@@ -128,6 +128,8 @@ pub struct Client {
     timeout: Duration,
     pool_size: usize,
     keep_response_headers: bool,
+    /// Write header names in Title-Case instead of lower case (probes of case handling).
+    title_case: bool,
 }
 
 impl Client {
@@ -139,7 +141,14 @@ impl Client {
             timeout: options.timeout,
             pool_size: options.pool_size.max(1),
             keep_response_headers: options.keep_response_headers,
+            title_case: false,
         }
+    }
+
+    /// The same client, writing header names in Title-Case on its connections.
+    pub fn title_case_headers(mut self) -> Self {
+        self.title_case = true;
+        self
     }
 
     /// Send a delivery to `url` (scheme, authority, path and query): the delivery's method, headers
@@ -286,18 +295,19 @@ impl Client {
                 .connect(name, stream)
                 .await
                 .map_err(|e| SendError::Connect { host: host.clone(), detail: format!("TLS: {}", error_chain(&e)) })?;
-            handshake(TokioIo::new(tls), &host).await
+            handshake(TokioIo::new(tls), &host, self.title_case).await
         } else {
-            handshake(TokioIo::new(stream), &host).await
+            handshake(TokioIo::new(stream), &host, self.title_case).await
         }
     }
 }
 
-async fn handshake<T>(io: T, host: &str) -> Result<SendRequest<Full<Bytes>>, SendError>
+async fn handshake<T>(io: T, host: &str, title_case: bool) -> Result<SendRequest<Full<Bytes>>, SendError>
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let (sender, connection) = http1::Builder::new()
+        .title_case_headers(title_case)
         .handshake(io)
         .await
         .map_err(|e| SendError::Connect { host: host.to_string(), detail: error_chain(&e) })?;

@@ -55,6 +55,13 @@ impl Headers {
         *self = rebuilt;
     }
 
+    /// Remove every header of a name.
+    pub fn remove(&mut self, name: &str) {
+        if self.contains(name) {
+            *self = self.iter().filter(|(n, _)| !n.eq_ignore_ascii_case(name)).collect();
+        }
+    }
+
     /// The first value of a header.
     pub fn get(&self, name: &str) -> Option<&str> {
         // Called for every detect rule of every provider on each delivery: names are compared as

@@ -12,8 +12,11 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// A signature failed verification.
     pub const VERIFICATION: u8 = 3;
-    /// A target answered with a status that was not expected.
+    /// A target answered with a status that was not expected (for probe: a genuine delivery was
+    /// rejected).
     pub const UNEXPECTED_STATUS: u8 = 4;
+    /// probe: the receiver accepted a forgery or a replay, or leaked a signature or its secret.
+    pub const PROBE_FAILED: u8 = 5;
     /// Stopped by Ctrl-C.
     pub const INTERRUPTED: u8 = 130;
 }

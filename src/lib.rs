@@ -1,8 +1,12 @@
 //! hookctl: send, receive, verify and replay payment-provider webhooks.
 //!
-//! The pipeline (see DESIGN.md): a fixture from the [`catalogue`] is rendered and [`compose`]d into
-//! a [`delivery`], signed by a [`scheme`], and sent by the [`client`]; [`output`] is the only part
-//! that writes to the terminal, and [`commands`] wire the parts together, one file per subcommand.
+//! One value flows through every command: a [`delivery::Delivery`]. A fixture from the
+//! [`catalogue`] is [`compose`]d into one and signed by a [`scheme`]; [`batch`] makes jobs of
+//! fixtures or captures, [`dispatch`] sends them with the [`client`] and hands each [`outcome`] to
+//! a report. The [`server`] reads deliveries, the [`receiver`] answers, [`inspect`]s and
+//! [`capture`]s them. Provider knowledge lives in the catalogue and the schemes only; [`output`] is
+//! the only part that writes to the terminal, and [`commands`] wire the parts together, one file
+//! per subcommand. The README's "Development" section draws the flow file by file.
 
 pub mod batch;
 pub mod capture;
@@ -19,6 +23,7 @@ pub mod inspect;
 pub mod json;
 pub mod outcome;
 pub mod output;
+pub mod probe;
 pub mod receiver;
 pub mod redact;
 pub mod scheme;

@@ -8,6 +8,7 @@ mod completions;
 mod guards;
 mod listen;
 mod php_json;
+mod probe;
 mod replay;
 mod robustness;
 mod send;

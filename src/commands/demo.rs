@@ -61,9 +61,12 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
 
     // 1. Send everything to a listener that saves it.
-    let first =
-        start(server_config.clone(), ReceiverConfig { save: Some(dir.clone()), ..ReceiverConfig::default() }, inspector())
-            .await?;
+    let first = start(
+        server_config.clone(),
+        ReceiverConfig { save: Some(dir.clone()), ..ReceiverConfig::default() },
+        inspector(),
+    )
+    .await?;
     let url = Url::parse(&format!("http://{}/webhooks", first.0.address))?;
     heading(
         output,

@@ -5,6 +5,7 @@ pub mod demo;
 pub mod fixtures;
 pub mod listen;
 pub mod pick;
+pub mod probe;
 pub mod replay;
 pub mod send;
 pub mod verify;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Listen(args) => runtime()?.block_on(listen::run(args, &ctx)),
         Command::Replay(args) => sending_runtime()?.block_on(replay::run(args, &ctx)),
         Command::Verify(args) => verify::run(args, &ctx),
+        Command::Probe(args) => sending_runtime()?.block_on(probe::run(args, &ctx)),
         Command::Demo(args) => runtime()?.block_on(demo::run(args, &ctx)),
         Command::Fixtures(args) => fixtures::run(args, &ctx),
         Command::Completions { .. } => unreachable!("handled above"),

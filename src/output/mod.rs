@@ -14,6 +14,7 @@ use crate::cli::{ColorChoice, GlobalArgs};
 
 pub mod json_view;
 pub mod listen_view;
+pub mod probe_view;
 pub mod send_view;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

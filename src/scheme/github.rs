@@ -1,5 +1,6 @@
 //! GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(secret, body)>`, and the legacy
-//! `X-Hub-Signature: sha1=<hex HMAC-SHA1>` that GitHub still sends beside it.
+//! `X-Hub-Signature: sha1=<hex HMAC-SHA1>` that GitHub still sends beside it (signed, never
+//! accepted alone).
 
 use super::{constant_time_eq, mac, Invalid, SignRequest, Signed, Verdict, VerifyRequest};
 
@@ -26,27 +27,50 @@ pub fn sign(request: &SignRequest<'_>) -> Signed {
 }
 
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
-    // Prefer SHA-256; fall back to the legacy SHA-1 header only when it is all there is.
-    let (header, prefix, expected) = if let Some(value) = request.headers.get(HEADER_SHA256) {
-        (value, "sha256=", mac::sha256(secret.as_bytes(), &[request.body]).to_vec())
-    } else if let Some(value) = request.headers.get(HEADER_SHA1) {
-        (value, "sha1=", mac::sha1(secret.as_bytes(), &[request.body]).to_vec())
-    } else {
-        return Verdict::invalid(
-            Invalid::MissingHeader,
-            format!("no {HEADER_SHA256} (or legacy {HEADER_SHA1}) header"),
-        );
+    // Only SHA-256 counts: GitHub sends it with every delivery, and a receiver that took the
+    // legacy SHA-1 header alone would let the sender choose the weaker algorithm (a downgrade).
+    let Some(header) = request.headers.get(HEADER_SHA256) else {
+        let detail = if request.headers.contains(HEADER_SHA1) {
+            format!("no {HEADER_SHA256}: the legacy {HEADER_SHA1} (SHA-1) alone is not accepted")
+        } else {
+            format!("no {HEADER_SHA256} header")
+        };
+        return Verdict::invalid(Invalid::MissingHeader, detail);
     };
-    let Some(hex_digest) = header.trim().strip_prefix(prefix) else {
-        return Verdict::invalid(Invalid::Malformed, format!("signature header does not start with {prefix}"));
+    let Some(hex_digest) = header.trim().strip_prefix("sha256=") else {
+        return Verdict::invalid(Invalid::Malformed, "signature header does not start with sha256=");
     };
     let Ok(given) = hex::decode(hex_digest) else {
         return Verdict::invalid(Invalid::Malformed, "signature is not hexadecimal");
     };
-    if constant_time_eq(&given, &expected) {
-        let which = if prefix == "sha256=" { HEADER_SHA256 } else { "legacy X-Hub-Signature (SHA-1)" };
-        Verdict::valid(format!("{which} matches"))
+    if constant_time_eq(&given, &mac::sha256(secret.as_bytes(), &[request.body])) {
+        Verdict::valid(format!("{HEADER_SHA256} matches"))
     } else {
         Verdict::invalid(Invalid::Mismatch, "signature does not match: the body changed or the secret differs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::SchemeOptions;
+
+    #[test]
+    fn the_legacy_sha1_header_alone_is_refused() {
+        let (secret, body) = ("s", b"{}");
+        let headers: crate::delivery::Headers = [(HEADER_SHA1, signature_sha1(secret, body))].into_iter().collect();
+        let options = SchemeOptions::default();
+        let request = VerifyRequest {
+            headers: &headers,
+            body,
+            url: "",
+            now: 0,
+            tolerance: 300,
+            top_level: None,
+            options: &options,
+        };
+        let verdict = verify(&request, secret);
+        assert_eq!(verdict.reason(), Some(Invalid::MissingHeader));
+        assert!(verdict.detail().contains("SHA-1"), "{verdict:?}");
     }
 }

@@ -10,6 +10,7 @@
 
 pub mod bankingcircle;
 pub mod cryptomate;
+pub mod forge;
 pub mod github;
 pub mod mobilepay;
 pub mod php_json;

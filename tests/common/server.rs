@@ -41,9 +41,17 @@ pub struct TestServer {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// How a test server answers a request: a status and a body.
+pub type Handler = Arc<dyn Fn(&Recorded) -> (u16, Bytes) + Send + Sync>;
+
 impl TestServer {
     /// A server that answers every request with `status` and a short body.
     pub fn start(status: u16) -> Self {
+        TestServer::with_handler(Arc::new(move |_| (status, Bytes::from_static(b"{\"ok\":true}"))))
+    }
+
+    /// A server that answers each request as `handler` says.
+    pub fn with_handler(handler: Handler) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -60,10 +68,10 @@ impl TestServer {
                         accepted = listener.accept() => {
                             let Ok((stream, _)) = accepted else { continue };
                             conns.fetch_add(1, Ordering::SeqCst);
-                            let reqs = reqs.clone();
+                            let (reqs, handler) = (reqs.clone(), handler.clone());
                             tokio::spawn(async move {
                                 let service = service_fn(move |request: Request<Incoming>| {
-                                    let reqs = reqs.clone();
+                                    let (reqs, handler) = (reqs.clone(), handler.clone());
                                     async move {
                                         let (parts, body) = request.into_parts();
                                         let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
@@ -73,8 +81,10 @@ impl TestServer {
                                             .map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
                                             .collect();
                                         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
-                                        reqs.lock().unwrap().push(Recorded { method: parts.method.to_string(), path, headers, body });
-                                        let response = Response::builder().status(status).body(Full::new(Bytes::from_static(b"{\"ok\":true}"))).unwrap();
+                                        let recorded = Recorded { method: parts.method.to_string(), path, headers, body };
+                                        let (status, answer) = handler(&recorded);
+                                        reqs.lock().unwrap().push(recorded);
+                                        let response = Response::builder().status(status).body(Full::new(answer)).unwrap();
                                         Ok::<_, Infallible>(response)
                                     }
                                 });
