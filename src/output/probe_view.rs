@@ -74,6 +74,9 @@ impl Rows {
             output.line(&format!("          {}", sanitize(&result.why).dimmed()))?;
         }
         if let Some(advice) = &result.advice {
+            if let Some(excerpt) = result.answer.as_ref().map(|a| &a.excerpt).filter(|e| !e.is_empty()) {
+                output.line(&format!("          {} {}", "answered:".dimmed(), sanitize(excerpt)))?;
+            }
             output.line(&format!("          {} {advice}", "advice:".bold()))?;
         }
         Ok(())
