@@ -176,11 +176,17 @@ impl Inspector {
         let event = match (&provider.spec.event_header, &provider.spec.event_path) {
             (Some(header), _) => delivery.headers.get(header).map(str::to_string),
             (None, Some(event_path)) => match (&verification.plaintext, &top) {
-                (None, Some(top)) if !event_path.contains(['.', '[']) => top.text(event_path),
+                (None, Some(top)) if !event_path.contains(['.', '[']) && provider.spec.older_event_paths.is_empty() => {
+                    top.text(event_path)
+                }
                 // A nested path, or a decrypted body: parse the whole of it.
                 (plaintext, _) => {
                     let json = plaintext.as_deref().unwrap_or(&delivery.body);
-                    serde_json::from_slice::<Value>(json).ok().and_then(|v| path::get_text(&v, event_path))
+                    serde_json::from_slice::<Value>(json).ok().and_then(|v| {
+                        std::iter::once(event_path)
+                            .chain(&provider.spec.older_event_paths)
+                            .find_map(|event_path| path::get_text(&v, event_path))
+                    })
                 }
             },
             (None, None) => None,
@@ -202,5 +208,38 @@ impl Inspector {
             format!("http://{}{}", delivery.headers.get("host").unwrap_or("localhost"), delivery.target)
         });
         self.inspect_as(delivery, &url, capture.received_at.timestamp(), capture.provider.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::{SchemeKind, SchemeOptions, SignRequest};
+
+    fn banking_circle(plaintext: &str) -> Option<String> {
+        let catalogue = Catalogue::embedded().unwrap();
+        let key = catalogue.provider("bankingcircle").unwrap().spec.test_secret.clone().unwrap();
+        let options = SchemeOptions::default();
+        let request =
+            SignRequest { secret: &key, body: plaintext.as_bytes(), url: "", id: "", timestamp: 0, options: &options };
+        let signed = crate::scheme::sign(SchemeKind::Bankingcircle, &request).unwrap();
+        let delivery = Delivery {
+            method: "POST".into(),
+            target: "/".into(),
+            headers: signed.headers.into_iter().collect(),
+            body: signed.body.into(),
+        };
+        let secrets = crate::config::builtin_secrets(&catalogue);
+        let inspection = Inspector::with_secrets(catalogue, secrets, 300).inspect(&delivery, "http://x/", 0);
+        assert!(inspection.verdict.as_ref().is_some_and(Verdict::is_valid), "{inspection:?}");
+        inspection.event
+    }
+
+    #[test]
+    fn banking_circle_events_are_read_from_the_envelope_and_from_older_bare_arrays() {
+        let envelope = r#"{"notifications":[{"eventId":"e1","notificationType":"Reversed"}]}"#;
+        assert_eq!(banking_circle(envelope).as_deref(), Some("Reversed"));
+        let bare = r#"[{"eventId":"e1","notificationType":"MissingFunding"}]"#;
+        assert_eq!(banking_circle(bare).as_deref(), Some("MissingFunding"));
     }
 }

@@ -142,7 +142,7 @@ impl Receiver {
                     .iter()
                     .find_map(|k| value[k].as_str());
                 id.or_else(|| value[0]["notificationId"].as_str())
-                    .or_else(|| value[0]["eventId"].as_str())
+                    .or_else(|| value["notifications"][0]["eventId"].as_str())
                     .map(str::to_string)
             }
         };

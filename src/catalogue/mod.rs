@@ -155,6 +155,10 @@ pub struct ProviderSpec {
     /// Where the event name is in the body (`webhook`, `data.type`, `[0].notificationType`).
     #[serde(default)]
     pub event_path: Option<String>,
+    /// Where deliveries in an older form held the event name, tried after `event_path` (Banking
+    /// Circle's captures from before its envelope object).
+    #[serde(default)]
+    pub older_event_paths: Vec<String>,
     /// The header that carries the event name (GitHub).
     #[serde(default)]
     pub event_header: Option<String>,
@@ -483,7 +487,7 @@ fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
     if spec.event_path.is_none() && spec.event_header.is_none() {
         return Err(file_error(shown, "needs event_path or event_header to say where the event name is"));
     }
-    for path in [&spec.event_path, &spec.id_path].into_iter().flatten() {
+    for path in [&spec.event_path, &spec.id_path].into_iter().flatten().chain(&spec.older_event_paths) {
         path::parse(path).map_err(|why| file_error(shown, why))?;
     }
     render::check_text(&spec.id_format).map_err(|why| file_error(shown, format!("id_format: {why}")))?;
