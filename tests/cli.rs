@@ -42,7 +42,29 @@ fn fixtures_lists_providers_events_and_bodies() {
 
     let (out, stdout, _) = run(hookctl().args(["fixtures", "mipise", "--json"]));
     assert!(out.status.success());
-    assert_eq!(records(&stdout).len(), 16);
+    let listed = records(&stdout);
+    assert_eq!(listed.iter().filter(|r| r["type"] == "event").count(), 16);
+    assert_eq!(listed[0]["type"], "delivery_behaviour");
+    assert_eq!(listed[0]["data"]["attempts"], 1);
+
+    // A provider's delivery behaviour: MobilePay's 32 attempts over about 48 hours.
+    let (out, stdout, _) = run(hookctl().args(["fixtures", "mobilepay", "--json"]));
+    assert!(out.status.success());
+    let behaviour = records(&stdout).into_iter().find(|r| r["type"] == "delivery_behaviour").unwrap();
+    assert_eq!(behaviour["data"]["attempts"], 32);
+    assert_eq!(behaviour["data"]["timeout_ms"], 10_000);
+    let schedule = behaviour["data"]["schedule"].as_array().unwrap();
+    assert_eq!(schedule.len(), 31);
+    assert_eq!((schedule[0].as_str(), schedule[30].as_str()), (Some("30s"), Some("2h")));
+    let (out, stdout, _) = run(hookctl().args(["fixtures", "mobilepay"]));
+    assert!(out.status.success());
+    assert!(stdout.contains("32 attempts over 2d 7m 30s (documented); 10s per attempt"), "{stdout}");
+    let (_, stdout, _) = run(hookctl().args(["fixtures", "treezor"]));
+    assert!(stdout.contains("30 attempts") && stdout.contains("third-party figure"), "{stdout}");
+    let (_, stdout, _) = run(hookctl().args(["fixtures", "stripe"]));
+    assert!(stdout.contains("an approximation"), "{stdout}");
+    let (_, stdout, _) = run(hookctl().args(["fixtures", "github"]));
+    assert!(stdout.contains("no automatic retries") && stdout.contains("within 3 days"), "{stdout}");
 
     let (out, stdout, _) = run(hookctl().args(["fixtures", "show", "mobilepay:payment.reserved"]));
     assert!(out.status.success());

@@ -4,8 +4,11 @@
 //! is one event's body with placeholders (see [`render`]). The folder is embedded in the binary;
 //! `--fixtures DIR` lays a folder of the same shape over it to add or override providers and events.
 
+pub mod behaviour;
 pub mod path;
 pub mod render;
+
+pub use behaviour::DeliveryBehaviour;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -185,6 +188,9 @@ pub struct ProviderSpec {
     pub detect: Detect,
     #[serde(default)]
     pub options: SchemeOptions,
+    /// How the provider delivers: timeout, retry schedule, what stops retries.
+    #[serde(default)]
+    pub delivery: DeliveryBehaviour,
     /// How a receiver answers the events that need an answer of their own, by event name.
     #[serde(default)]
     pub replies: BTreeMap<String, Reply>,
@@ -491,6 +497,7 @@ fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
         path::parse(path).map_err(|why| file_error(shown, why))?;
     }
     render::check_text(&spec.id_format).map_err(|why| file_error(shown, format!("id_format: {why}")))?;
+    spec.delivery.check().map_err(|why| file_error(shown, format!("[delivery]: {why}")))?;
     for (name, value) in &spec.headers {
         let text = value.as_str().ok_or_else(|| file_error(shown, format!("header {name} must be a string")))?;
         render::check_text(text).map_err(|why| file_error(shown, format!("header {name}: {why}")))?;

@@ -5,6 +5,7 @@ use colored::Colorize;
 use serde_json::json;
 
 use super::Context;
+use crate::catalogue::behaviour::Wait;
 use crate::catalogue::path;
 use crate::catalogue::render::Renderer;
 use crate::cli::{FixturesAction, FixturesArgs};
@@ -79,6 +80,7 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
             provider.events.len()
         ))?;
     }
+    delivery_behaviour(output, provider)?;
     for event in &provider.events {
         let description = provider.spec.events.get(&event.name).cloned().unwrap_or_default();
         if output.json {
@@ -96,6 +98,67 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
         }
     }
     Ok(exit::SUCCESS)
+}
+
+/// How the provider delivers: its `[delivery]` table.
+fn delivery_behaviour(output: &crate::output::Output, provider: &crate::catalogue::Provider) -> std::io::Result<()> {
+    let delivery = &provider.spec.delivery;
+    let schedule: Vec<String> = delivery.schedule().into_iter().map(|wait| Wait(wait).to_string()).collect();
+    let renewed = if provider.spec.scheme.has_tolerance() {
+        "the same id and body; the timestamp and signature are renewed"
+    } else {
+        "the same bytes"
+    };
+    if output.json {
+        let stop_header = delivery.stop_header.as_ref().map(|h| json!({"name": h.name, "value": h.value}));
+        return output.record(
+            "delivery_behaviour",
+            json!({
+                "provider": provider.name,
+                "attempts": delivery.attempts(),
+                "timeout_ms": delivery.timeout.map(|t| t.0.as_millis() as u64),
+                "schedule": schedule,
+                "schedule_ms": delivery.schedule().iter().map(|w| w.as_millis() as u64).collect::<Vec<_>>(),
+                "span_ms": delivery.span().as_millis() as u64,
+                "failure": delivery.failure,
+                "stop_statuses": delivery.stop_statuses,
+                "stop_header": stop_header,
+                "after_last": delivery.after_last,
+                "each_attempt": renewed,
+                "source": delivery.source,
+                "note": delivery.note,
+            }),
+        );
+    }
+    let timeout = delivery.timeout.map_or("timeout not documented".to_string(), |t| format!("{t} per attempt"));
+    let attempts = match delivery.attempts() {
+        1 => "1 attempt, no automatic retries".to_string(),
+        n => format!("{n} attempts over {}", Wait(delivery.span())),
+    };
+    output.line(&format!("{} {attempts} ({}); {timeout}", "Delivery:".bold(), delivery.source.label()))?;
+    if !delivery.retries.is_empty() || delivery.then_every.is_some() {
+        let mut waits: Vec<String> = delivery.retries.iter().map(ToString::to_string).collect();
+        if let Some(every) = delivery.then_every {
+            waits.push(format!("then every {every}"));
+        }
+        output.line(&format!("  retries after: {}", waits.join(", ")))?;
+    }
+    output.line(&format!("  fails on: {}", delivery.failure))?;
+    let mut stops: Vec<String> = delivery.stop_statuses.iter().map(ToString::to_string).collect();
+    stops.extend(delivery.stop_header.iter().map(|h| format!("{}: {}", h.name, h.value)));
+    if !stops.is_empty() {
+        output.line(&format!("  stops on: {}", stops.join("; ")))?;
+    }
+    if let Some(after) = &delivery.after_last {
+        output.line(&format!("  after the last: {after}"))?;
+    }
+    if delivery.attempts() > 1 {
+        output.line(&format!("  each attempt: {renewed}"))?;
+    }
+    if let Some(note) = &delivery.note {
+        output.line(&format!("  {} {note}", "note:".dimmed()))?;
+    }
+    output.line("Events:")
 }
 
 fn show(ctx: &Context, query: &str, provider: Option<&str>, sets: &[String]) -> anyhow::Result<u8> {
