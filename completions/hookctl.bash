@@ -692,7 +692,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__send)
-            opts="-t -p -s -H -n -c -k -q -v -h -V --to --provider --all --secret --set --body --header --webhook-id --timestamp --count --concurrency --timeout --insecure --expect-status --dry-run --color --json --quiet --verbose --config --fixtures --help --version"
+            opts="-t -p -s -H -n -c -k -q -v -h -V --to --provider --all --secret --set --body --header --webhook-id --timestamp --count --concurrency --timeout --insecure --expect-status --retry --time-scale --max-attempts --schedule --duplicate-rate --shuffle --seed --dry-run --color --json --quiet --verbose --config --fixtures --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -767,6 +767,26 @@ _hookctl() {
                     return 0
                     ;;
                 --expect-status)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --time-scale)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attempts)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schedule)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duplicate-rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --seed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

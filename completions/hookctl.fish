@@ -53,8 +53,13 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l webhook-id -d '
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l timestamp -d 'Sign and render with this time (Unix seconds or RFC 3339) instead of now' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s n -l count -d 'How many times to send each event, each with fresh ids' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s c -l concurrency -d 'How many requests may be in flight at once' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l timeout -d 'Give up on a request after this long (e.g. 500ms, 10s, 1m)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l timeout -d 'Give up on a request after this long (e.g. 500ms, 10s, 1m) [default: 30s; with --retry, the provider\'s timeout]' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l expect-status -d 'Statuses that count as delivered, e.g. 200, 2xx, 200-299, 200,202 [default: the provider\'s own rule]' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l time-scale -d 'With --retry: divide every wait by this (3600: an hour of the schedule in a second)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l max-attempts -d 'With --retry: at most this many attempts per delivery' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l schedule -d 'With --retry: the wait before each attempt instead of the provider\'s, the first included (0,5s,1m)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l duplicate-rate -d 'Send this fraction of the deliveries twice, the second copy byte for byte, as providers do (0 to 1)' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l seed -d 'Make --shuffle and --duplicate-rate reproducible [default: a random seed, reported]' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -62,6 +67,8 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l config -d 'Read
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l all -d 'Send every event of --provider, or of every provider'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s k -l insecure -d 'Accept invalid TLS certificates (self-signed HTTPS)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l retry -d 'Retry a failed delivery on the provider\'s schedule (`hookctl fixtures PROVIDER` shows it), re-signed where the scheme signs a timestamp'
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l shuffle -d 'Send the run\'s deliveries in a random order, as providers guarantee none'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l dry-run -d 'Print each request exactly as it would go, and send nothing'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l json -d 'Print JSON Lines on stdout, one object per result'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s q -l quiet -d 'Print less: only failures and the summary'

@@ -1,7 +1,9 @@
 //! The two batches of requests, each a [`JobSource`]: events rendered from the catalogue ([`FixtureBatch`], for `send`
 //! and `demo`) and deliveries read from capture files ([`CaptureBatch`], for `replay` and `demo`).
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -17,12 +19,13 @@ use crate::config::{resolve_secret, Config, Secret, SecretSource};
 use crate::delivery::{Delivery, Headers};
 use crate::dispatch::{Job, JobSource};
 use crate::outcome::{Fate, JobMeta, Outcome};
+use crate::retry::{Resign, RetryPolicy};
 use crate::scheme::{self, Restored, SchemeKind};
 
 /// One event to send, with everything that is the same for each of its deliveries.
 #[derive(Clone)]
 pub struct Plan {
-    pub provider: Provider,
+    pub provider: Arc<Provider>,
     pub event: Event,
     pub secret: Option<Secret>,
     pub expect: StatusRule,
@@ -30,7 +33,7 @@ pub struct Plan {
 
 impl Plan {
     /// An event signed with its provider's resolved secret, expecting the provider's success rule.
-    pub fn new(provider: &Provider, event: &Event, secret: Option<Secret>, expect: Option<&StatusRule>) -> Self {
+    pub fn new(provider: &Arc<Provider>, event: &Event, secret: Option<Secret>, expect: Option<&StatusRule>) -> Self {
         Plan {
             provider: provider.clone(),
             event: event.clone(),
@@ -52,6 +55,67 @@ pub struct FixtureBatch {
     pub count: u64,
     /// Each plan's body compiled for the run (see [`FixtureBatch::compile`]); empty until then.
     pub compiled: Vec<Option<CompiledBody>>,
+    /// Each plan's retry policy (see [`FixtureBatch::retried`]); empty sends each delivery once.
+    pub retries: Vec<Arc<RetryPolicy>>,
+    /// The order deliveries go in, duplicates included (see [`FixtureBatch::arranged`]); `None`
+    /// sends each once, in order.
+    pub arrangement: Option<Arrangement>,
+    /// Deliveries that have a duplicate, kept from the first of the two sent until the second.
+    twins: Mutex<HashMap<u64, Job>>,
+}
+
+/// What `send --retry` was asked, beside each provider's schedule.
+#[derive(Debug, Clone, Default)]
+pub struct RetrySettings {
+    /// Every wait is divided by this.
+    pub time_scale: f64,
+    pub max_attempts: Option<u32>,
+    /// `--schedule`: the wait before the first attempt, and before each retry.
+    pub schedule: Option<(std::time::Duration, Vec<std::time::Duration>)>,
+    /// `--timeout`, when given: it replaces the providers' timeouts.
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// The order of a run's deliveries (`--shuffle`) and which go twice (`--duplicate-rate`).
+#[derive(Debug, Clone)]
+pub struct Arrangement {
+    pub seed: u64,
+    pub shuffled: bool,
+    /// Each slot: the delivery's number in the plain order, and whether it is the second copy.
+    pub order: Vec<(u64, bool)>,
+    /// The deliveries sent twice.
+    twinned: std::collections::HashSet<u64>,
+}
+
+impl Arrangement {
+    /// `count` deliveries, each sent twice with probability `duplicate_rate`, shuffled if asked;
+    /// the same seed gives the same arrangement.
+    pub fn new(count: u64, duplicate_rate: f64, shuffle: bool, seed: u64) -> Self {
+        use rand::seq::SliceRandom;
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let mut order = Vec::with_capacity(count as usize);
+        for sequence in 0..count {
+            order.push((sequence, false));
+            if duplicate_rate > 0.0 && rng.random_bool(duplicate_rate.min(1.0)) {
+                order.push((sequence, true));
+            }
+        }
+        if shuffle {
+            order.shuffle(&mut rng);
+            // Whichever of two copies goes first is the original; the later one, the duplicate.
+            let mut seen = std::collections::HashSet::new();
+            for (sequence, copy) in &mut order {
+                *copy = !seen.insert(*sequence);
+            }
+        }
+        let twinned = order.iter().filter(|(_, copy)| *copy).map(|(sequence, _)| *sequence).collect();
+        Arrangement { seed, shuffled: shuffle, order, twinned }
+    }
+
+    pub fn duplicates(&self) -> u64 {
+        self.order.iter().filter(|(_, copy)| *copy).count() as u64
+    }
 }
 
 impl FixtureBatch {
@@ -75,8 +139,83 @@ impl FixtureBatch {
             headers: Vec::new(),
             count: 1,
             compiled: Vec::new(),
+            retries: Vec::new(),
+            arrangement: None,
+            twins: Mutex::default(),
         }
         .compile()
+    }
+
+    /// Events to send, each `count` times, all to one URL; see [`FixtureBatch::compile`],
+    /// [`FixtureBatch::retried`] and [`FixtureBatch::arranged`] for the rest.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        plans: Vec<Plan>,
+        url: Url,
+        sets: Vec<(Vec<Segment>, Value)>,
+        raw_body: Option<Bytes>,
+        id: Option<String>,
+        now: Option<DateTime<Utc>>,
+        headers: Vec<(String, String)>,
+        count: u64,
+    ) -> Self {
+        FixtureBatch {
+            plans,
+            url,
+            sets,
+            raw_body,
+            id,
+            now,
+            headers,
+            count,
+            compiled: Vec::new(),
+            retries: Vec::new(),
+            arrangement: None,
+            twins: Mutex::default(),
+        }
+    }
+
+    /// Retry each delivery on its provider's schedule (or the one given).
+    pub fn retried(mut self, settings: &RetrySettings) -> Self {
+        self.retries = self
+            .plans
+            .iter()
+            .map(|plan| {
+                let spec = &plan.provider.spec;
+                let behaviour = &spec.delivery;
+                let (first_delay, mut schedule) =
+                    settings.schedule.clone().unwrap_or((std::time::Duration::ZERO, behaviour.schedule()));
+                if let Some(max) = settings.max_attempts {
+                    schedule.truncate(max.saturating_sub(1) as usize);
+                }
+                let resign = plan.secret.as_ref().filter(|_| spec.scheme.has_tolerance()).map(|secret| Resign {
+                    kind: spec.scheme,
+                    secret: secret.value.clone(),
+                    options: spec.options.clone(),
+                });
+                Arc::new(RetryPolicy {
+                    first_delay,
+                    schedule,
+                    time_scale: settings.time_scale,
+                    timeout: settings.timeout.or(behaviour.timeout.map(|t| t.0)),
+                    stop_statuses: behaviour.stop_statuses.clone(),
+                    stop_header: behaviour.stop_header.clone(),
+                    resign,
+                })
+            })
+            .collect();
+        self
+    }
+
+    /// Send the deliveries in this order, duplicates included.
+    pub fn arranged(mut self, arrangement: Arrangement) -> Self {
+        self.arrangement = Some(arrangement);
+        self
+    }
+
+    /// Deliveries in the plain order, duplicates left out.
+    pub fn deliveries(&self) -> u64 {
+        self.plans.len() as u64 * self.count
     }
 
     /// Compile each plan's body once, so that its deliveries only fill in fresh values. A plan
@@ -115,24 +254,50 @@ impl FixtureBatch {
     }
 }
 
-impl JobSource for FixtureBatch {
-    fn total(&self) -> u64 {
-        self.plans.len() as u64 * self.count
-    }
-
-    fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
-        let (plan, composed) = self.compose(index);
-        let meta =
-            JobMeta { provider: plan.provider.name.clone(), event: plan.event.name.clone(), ..JobMeta::default() };
+impl FixtureBatch {
+    /// Delivery `sequence` (in the plain order) as a job.
+    fn make(&self, sequence: u64) -> Result<Job, Box<Outcome>> {
+        let (plan, composed) = self.compose(sequence);
+        let meta = JobMeta {
+            provider: plan.provider.name.clone(),
+            event: plan.event.name.clone(),
+            sequence,
+            ..JobMeta::default()
+        };
         match composed {
             Ok(composed) => Ok(Job {
                 meta: JobMeta { id: composed.id, signing: composed.signing, ..meta },
                 url: self.url.clone(),
                 expect: plan.expect.clone(),
                 delivery: composed.delivery,
+                retry: self.retries.get((sequence / self.count) as usize).cloned(),
             }),
             Err(e) => Err(Box::new(Outcome::unsent(meta, Fate::Failed(e.to_string())))),
         }
+    }
+}
+
+impl JobSource for FixtureBatch {
+    fn total(&self) -> u64 {
+        self.arrangement.as_ref().map_or(self.deliveries(), |a| a.order.len() as u64)
+    }
+
+    fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
+        let Some(arrangement) = &self.arrangement else { return self.make(index) };
+        let (sequence, _) = arrangement.order[index as usize];
+        if !arrangement.twinned.contains(&sequence) {
+            return self.make(sequence);
+        }
+        // The second of two copies sent is the first one's delivery, byte for byte.
+        let mut twins = self.twins.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = twins.remove(&sequence) {
+            return Ok(kept);
+        }
+        let job = self.make(sequence)?;
+        let mut twin = job.clone();
+        twin.meta.duplicate = true;
+        twins.insert(sequence, twin);
+        Ok(job)
     }
 }
 
@@ -239,7 +404,8 @@ impl CaptureBatch {
             warning,
             ..JobMeta::default()
         };
-        Ok(Job { meta, url: self.url_for(&target), expect, delivery: Delivery { method, target, headers, body } })
+        let url = self.url_for(&target);
+        Ok(Job { meta, url, expect, delivery: Delivery { method, target, headers, body }, retry: None })
     }
 }
 

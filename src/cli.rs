@@ -203,9 +203,9 @@ pub struct SendArgs {
     #[arg(long, short = 'c', default_value_t = 1, value_name = "C")]
     pub concurrency: usize,
 
-    /// Give up on a request after this long (e.g. 500ms, 10s, 1m)
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
-    pub timeout: String,
+    /// Give up on a request after this long (e.g. 500ms, 10s, 1m) [default: 30s; with --retry, the provider's timeout]
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
 
     /// Accept invalid TLS certificates (self-signed HTTPS)
     #[arg(long, short = 'k')]
@@ -214,6 +214,34 @@ pub struct SendArgs {
     /// Statuses that count as delivered, e.g. 200, 2xx, 200-299, 200,202 [default: the provider's own rule]
     #[arg(long, value_name = "STATUSES")]
     pub expect_status: Option<String>,
+
+    /// Retry a failed delivery on the provider's schedule (`hookctl fixtures PROVIDER` shows it), re-signed where the scheme signs a timestamp
+    #[arg(long)]
+    pub retry: bool,
+
+    /// With --retry: divide every wait by this (3600: an hour of the schedule in a second)
+    #[arg(long, value_name = "F", default_value_t = 1.0, requires = "retry")]
+    pub time_scale: f64,
+
+    /// With --retry: at most this many attempts per delivery
+    #[arg(long, value_name = "N", requires = "retry")]
+    pub max_attempts: Option<u32>,
+
+    /// With --retry: the wait before each attempt instead of the provider's, the first included (0,5s,1m)
+    #[arg(long, value_name = "WAITS", requires = "retry")]
+    pub schedule: Option<String>,
+
+    /// Send this fraction of the deliveries twice, the second copy byte for byte, as providers do (0 to 1)
+    #[arg(long, value_name = "R")]
+    pub duplicate_rate: Option<f64>,
+
+    /// Send the run's deliveries in a random order, as providers guarantee none
+    #[arg(long)]
+    pub shuffle: bool,
+
+    /// Make --shuffle and --duplicate-rate reproducible [default: a random seed, reported]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
 
     /// Print each request exactly as it would go, and send nothing
     #[arg(long)]

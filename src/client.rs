@@ -154,6 +154,11 @@ impl Client {
     /// Send a delivery to `url` (scheme, authority, path and query): the delivery's method, headers
     /// and body as they are, with `Host` added when the delivery has none.
     pub async fn send(&self, url: &Url, delivery: &Delivery) -> Result<Response, SendError> {
+        self.send_within(url, delivery, self.timeout).await
+    }
+
+    /// [`Client::send`], waiting at most `timeout` for the answer (a provider's own timeout).
+    pub async fn send_within(&self, url: &Url, delivery: &Delivery, timeout: Duration) -> Result<Response, SendError> {
         let origin = self.origin(url)?;
         // The origin's label names it in errors; it is built only when one happens.
         let request = build_request(url, &origin, delivery).map_err(|e| match e {
@@ -162,9 +167,9 @@ impl Client {
         })?;
         let started = Instant::now();
         let exchange = self.exchange(&origin, request);
-        let (response, sender) = match tokio::time::timeout(self.timeout, exchange).await {
+        let (response, sender) = match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result?,
-            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout: self.timeout }),
+            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout }),
         };
         let status = response.status().as_u16();
         let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -177,11 +182,11 @@ impl Client {
         } else {
             Vec::new()
         };
-        let remaining = self.timeout.saturating_sub(started.elapsed());
+        let remaining = timeout.saturating_sub(started.elapsed());
         let body = match tokio::time::timeout(remaining, response.into_body().collect()).await {
             Ok(Ok(collected)) => collected.to_bytes(),
             Ok(Err(e)) => return Err(SendError::Other { host: origin.label(), detail: error_chain(&e) }),
-            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout: self.timeout }),
+            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout }),
         };
         // Only a connection whose response was read to the end can carry the next request.
         self.give_back(&origin, sender);

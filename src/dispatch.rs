@@ -6,22 +6,26 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{mpsc, Mutex, Notify, Semaphore};
 use url::Url;
 
 use crate::catalogue::StatusRule;
 use crate::client::Client;
 use crate::delivery::Delivery;
-use crate::outcome::{Fate, JobMeta, Outcome, Summary};
+use crate::outcome::{Attempt, Fate, JobMeta, Outcome, Summary};
+use crate::retry::RetryPolicy;
 use crate::signals::StopSignals;
 
 /// One request to make: where, what counts as delivered, and the delivery. Its outcome's
 /// metadata holds the URL and the expectation.
+#[derive(Clone)]
 pub struct Job {
     pub meta: JobMeta,
     pub url: Url,
     pub expect: StatusRule,
     pub delivery: Delivery,
+    /// How to retry it when an attempt fails (`send --retry`); `None` sends it once.
+    pub retry: Option<Arc<RetryPolicy>>,
 }
 
 /// Where jobs come from: made on demand, so a long run holds only what is in flight.
@@ -45,11 +49,51 @@ pub struct Options {
 /// call. It runs on the reporting task, and a failure to report stops the run.
 pub trait Report: Send + 'static {
     fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()>;
+
+    /// One attempt of a delivery that is retried, as it happens.
+    fn attempt(&mut self, _meta: &JobMeta, _attempt: &Attempt) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 impl<F: FnMut(&[Outcome]) -> std::io::Result<()> + Send + 'static> Report for F {
     fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()> {
         self(outcomes)
+    }
+}
+
+/// What the workers tell the reporter. Outcomes go unboxed: one goes with every request, and a
+/// box would cost an allocation each; attempts come only with `--retry`.
+#[allow(clippy::large_enum_variant)]
+enum Event {
+    /// One attempt of a retried delivery.
+    Attempt(Box<(JobMeta, Attempt)>),
+    Done(Outcome),
+}
+
+/// What the workers share.
+struct Shared {
+    source: Arc<dyn JobSource>,
+    client: Arc<Client>,
+    events: mpsc::Sender<Event>,
+    /// Requests in flight at most: taken per request, so a retry waiting its turn holds none.
+    gate: Semaphore,
+    halt: Arc<Halt>,
+    keep_requests: bool,
+}
+
+/// Told to the workers and the retries when the run is interrupted. The reporter holds this and
+/// not [`Shared`], whose event sender would keep its own channel open.
+#[derive(Default)]
+struct Halt {
+    stop: AtomicBool,
+    /// Wakes retries that are waiting.
+    stopping: Notify,
+}
+
+impl Halt {
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
     }
 }
 
@@ -62,22 +106,27 @@ pub async fn run(
 ) -> anyhow::Result<Summary> {
     let total = source.total();
     let concurrency = options.concurrency.max(1);
-    let keep_requests = options.keep_requests;
     let next = Arc::new(AtomicU64::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
     let pace = options.rate.filter(|r| *r > 0.0).map(|rate| {
         let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         Arc::new(Mutex::new(interval))
     });
-    let (results, mut received) = mpsc::channel::<Outcome>(concurrency * 4);
+    let (events, mut received) = mpsc::channel::<Event>(concurrency * 4);
+    let shared = Arc::new(Shared {
+        source,
+        client,
+        events,
+        gate: Semaphore::new(concurrency),
+        halt: Arc::default(),
+        keep_requests: options.keep_requests,
+    });
     let mut signals = StopSignals::new()?;
     let started = Instant::now();
     for _ in 0..concurrency.min(total.max(1) as usize) {
-        let (source, client, next, stop, results, pace) =
-            (source.clone(), client.clone(), next.clone(), stop.clone(), results.clone(), pace.clone());
+        let (shared, next, pace) = (shared.clone(), next.clone(), pace.clone());
         tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
+            while !shared.halt.stopped() {
                 let index = next.fetch_add(1, Ordering::Relaxed);
                 if index >= total {
                     break;
@@ -85,14 +134,22 @@ pub async fn run(
                 if let Some(pace) = &pace {
                     pace.lock().await.tick().await;
                 }
-                let outcome = perform(source.as_ref(), &client, index, keep_requests).await;
-                if results.send(outcome).await.is_err() {
-                    break;
+                match perform(&shared, index).await {
+                    Step::Done(outcome) => {
+                        if shared.events.send(Event::Done(outcome)).await.is_err() {
+                            break;
+                        }
+                    }
+                    // Retries wait on a task of their own, so that they never hold up the others.
+                    Step::Retry(pending) => {
+                        tokio::spawn(retry(shared.clone(), pending));
+                    }
                 }
             }
         });
     }
-    drop(results);
+    let halt = shared.halt.clone();
+    drop(shared);
 
     // The reporter runs as a task on the runtime's workers, so handing it an outcome does not wake
     // a thread of its own for every request.
@@ -100,22 +157,30 @@ pub async fn run(
         let mut summary = Summary { planned: total, ..Summary::default() };
         loop {
             tokio::select! {
-                outcome = received.recv() => {
-                    let Some(outcome) = outcome else { break };
+                event = received.recv() => {
+                    let Some(event) = event else { break };
                     // Report everything that is waiting at once.
-                    let mut waiting = vec![outcome];
-                    while let Ok(more) = received.try_recv() {
-                        waiting.push(more);
-                    }
-                    for outcome in &waiting {
-                        summary.add(&outcome.fate);
+                    let mut waiting = Vec::new();
+                    for event in std::iter::once(event).chain(std::iter::from_fn(|| received.try_recv().ok())) {
+                        match event {
+                            Event::Attempt(attempt) => {
+                                report.outcomes(&waiting)?;
+                                waiting.clear();
+                                report.attempt(&attempt.0, &attempt.1)?;
+                            }
+                            Event::Done(outcome) => {
+                                summary.add(&outcome);
+                                waiting.push(outcome);
+                            }
+                        }
                     }
                     report.outcomes(&waiting)?;
                 }
                 _ = signals.recv(), if !summary.interrupted => {
-                    // Stop taking new work; what is in flight still reports.
+                    // Stop taking new work and stop waiting to retry; what is in flight still reports.
                     summary.interrupted = true;
-                    stop.store(true, Ordering::Relaxed);
+                    halt.stop.store(true, Ordering::Relaxed);
+                    halt.stopping.notify_waiters();
                 }
             }
         }
@@ -127,16 +192,109 @@ pub async fn run(
     Ok(summary)
 }
 
-async fn perform(source: &dyn JobSource, client: &Client, index: u64, keep_request: bool) -> Outcome {
-    match source.job(index) {
-        Err(unsent) => *unsent,
-        Ok(Job { meta, url, expect, delivery }) => {
-            let fate = match client.send(&url, &delivery).await {
-                Ok(response) => Fate::answered(response, &expect),
-                Err(error) => Fate::Failed(error.to_string()),
-            };
-            let meta = JobMeta { url: Some(url), expect: Some(expect), ..meta };
-            Outcome { meta, fate, request: keep_request.then_some(delivery) }
+/// A job's first attempt made: its outcome, or the rest of its retries to wait for (unboxed
+/// outcomes, as in [`Event`]).
+#[allow(clippy::large_enum_variant)]
+enum Step {
+    Done(Outcome),
+    Retry(Box<Pending>),
+}
+
+/// A delivery between two attempts.
+struct Pending {
+    job: Job,
+    policy: Arc<RetryPolicy>,
+    attempts: Vec<Attempt>,
+    fate: Fate,
+}
+
+async fn send(shared: &Shared, job: &Job, timeout: Option<Duration>) -> Fate {
+    let _permit = shared.gate.acquire().await;
+    let sent = match timeout {
+        Some(timeout) => shared.client.send_within(&job.url, &job.delivery, timeout).await,
+        None => shared.client.send(&job.url, &job.delivery).await,
+    };
+    match sent {
+        Ok(response) => Fate::answered(response, &job.expect),
+        Err(error) => Fate::Failed(error.to_string()),
+    }
+}
+
+fn finish(shared: &Shared, job: Job, fate: Fate, attempts: Vec<Attempt>, stopped: Option<String>) -> Outcome {
+    let Job { meta, url, expect, delivery, .. } = job;
+    let meta = JobMeta { url: Some(url), expect: Some(expect), ..meta };
+    Outcome { meta, fate, request: shared.keep_requests.then_some(delivery), attempts, stopped }
+}
+
+async fn perform(shared: &Shared, index: u64) -> Step {
+    let job = match shared.source.job(index) {
+        Err(unsent) => return Step::Done(*unsent),
+        Ok(job) => job,
+    };
+    let Some(policy) = job.retry.clone() else {
+        let fate = send(shared, &job, None).await;
+        return Step::Done(finish(shared, job, fate, Vec::new(), None));
+    };
+    if !policy.first_delay.is_zero() {
+        tokio::time::sleep(policy.scaled(policy.first_delay)).await;
+    }
+    let fate = send(shared, &job, policy.timeout).await;
+    let pending = Pending { job, policy, attempts: Vec::new(), fate };
+    next_step(shared, pending, Duration::ZERO).await
+}
+
+/// Record the attempt just made; the outcome when it was the last, else the retry to come.
+async fn next_step(shared: &Shared, mut pending: Pending, at: Duration) -> Step {
+    let policy = pending.policy.clone();
+    let number = pending.attempts.len() as u32 + 1;
+    let stopped = pending.fate.response().and_then(|r| policy.stopped_by(r));
+    let done = pending.fate.is_delivered() || stopped.is_some() || shared.halt.stopped();
+    let next = if done { None } else { policy.wait_before(number + 1) };
+    let result = match &pending.fate {
+        Fate::Delivered(r) | Fate::Unexpected(r) => Ok((r.status, r.elapsed)),
+        Fate::Failed(why) | Fate::Skipped(why) => Err(why.clone()),
+    };
+    let attempt = Attempt { number, of: policy.attempts(), result, at, next };
+    let _ = shared.events.send(Event::Attempt(Box::new((pending.job.meta.clone(), attempt.clone())))).await;
+    pending.attempts.push(attempt);
+    if next.is_none() {
+        let Pending { job, attempts, fate, .. } = pending;
+        return Step::Done(finish(shared, job, fate, attempts, stopped));
+    }
+    Step::Retry(Box::new(pending))
+}
+
+/// Wait out the schedule and attempt again, until the delivery is done.
+async fn retry(shared: Arc<Shared>, mut pending: Box<Pending>) {
+    loop {
+        let last = pending.attempts.last().expect("a retry follows an attempt");
+        let (real, scaled) = last.next.expect("a retry has a wait before it");
+        let at = last.at + real;
+        let stopping = shared.halt.stopping.notified();
+        if !shared.halt.stopped() {
+            tokio::select! {
+                _ = tokio::time::sleep(scaled) => {}
+                _ = stopping => {}
+            }
+        }
+        if shared.halt.stopped() {
+            let Pending { job, attempts, fate, .. } = *pending;
+            let outcome = finish(&shared, job, fate, attempts, Some("interrupted".into()));
+            let _ = shared.events.send(Event::Done(outcome)).await;
+            return;
+        }
+        let id = pending.job.meta.id.clone();
+        let job = &mut pending.job;
+        pending.fate = match pending.policy.renew(&mut job.delivery.headers, &job.delivery.body, &id) {
+            Ok(()) => send(&shared, job, pending.policy.timeout).await,
+            Err(why) => Fate::Failed(format!("cannot sign the retry: {why}")),
+        };
+        match next_step(&shared, *pending, at).await {
+            Step::Done(outcome) => {
+                let _ = shared.events.send(Event::Done(outcome)).await;
+                return;
+            }
+            Step::Retry(again) => pending = again,
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod output;
 pub mod probe;
 pub mod receiver;
 pub mod redact;
+pub mod retry;
 pub mod scheme;
 pub mod server;
 pub mod signals;

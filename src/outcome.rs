@@ -26,6 +26,10 @@ pub struct JobMeta {
     pub origin: Option<String>,
     /// Something the person should know before trusting the outcome (a stale signature, say).
     pub warning: Option<String>,
+    /// The delivery's number in the run, counted in the order the batch lists them.
+    pub sequence: u64,
+    /// A second copy of an earlier (or later) delivery, byte for byte (`--duplicate-rate`).
+    pub duplicate: bool,
 }
 
 /// What happened to one job.
@@ -64,6 +68,21 @@ impl Fate {
     }
 }
 
+/// One attempt of a delivery that is retried (`send --retry`).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// 1 for the first.
+    pub number: u32,
+    /// Attempts the schedule allows.
+    pub of: u32,
+    /// The status and time of the answer, or why there was none.
+    pub result: Result<(u16, Duration), String>,
+    /// When it went, in the provider's time since the first attempt.
+    pub at: Duration,
+    /// The wait before the next attempt, real and as this run waits it; `None` after the last.
+    pub next: Option<(Duration, Duration)>,
+}
+
 /// One job's outcome.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -71,12 +90,21 @@ pub struct Outcome {
     pub fate: Fate,
     /// The request as sent, kept only when it will be shown (--json --verbose).
     pub request: Option<Delivery>,
+    /// Every attempt, when the delivery was retried on a schedule; empty otherwise.
+    pub attempts: Vec<Attempt>,
+    /// Why retrying stopped before the schedule ended (a 410, an abort header).
+    pub stopped: Option<String>,
 }
 
 impl Outcome {
     /// A job that could not be made, or whose source could not be read.
     pub fn unsent(meta: JobMeta, fate: Fate) -> Outcome {
-        Outcome { meta, fate, request: None }
+        Outcome { meta, fate, request: None, attempts: Vec::new(), stopped: None }
+    }
+
+    /// How long the attempts took in the provider's time, first to last.
+    pub fn provider_time(&self) -> Duration {
+        self.attempts.last().map_or(Duration::ZERO, |a| a.at)
     }
 }
 
@@ -91,6 +119,8 @@ pub struct Summary {
     pub latencies: Vec<Duration>,
     pub elapsed: Duration,
     pub interrupted: bool,
+    /// Attempts made beyond the first, by retrying deliveries.
+    pub retries: u64,
 }
 
 impl Summary {
@@ -98,8 +128,9 @@ impl Summary {
         self.delivered + self.unexpected + self.failed
     }
 
-    pub fn add(&mut self, fate: &Fate) {
-        match fate {
+    pub fn add(&mut self, outcome: &Outcome) {
+        self.retries += outcome.attempts.len().saturating_sub(1) as u64;
+        match &outcome.fate {
             Fate::Delivered(response) => {
                 self.latencies.push(response.elapsed);
                 self.delivered += 1;

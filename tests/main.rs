@@ -10,6 +10,7 @@ mod listen;
 mod php_json;
 mod probe;
 mod replay;
+mod retry;
 mod robustness;
 mod send;
 mod vectors;

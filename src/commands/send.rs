@@ -10,7 +10,7 @@ use colored::Colorize;
 use serde_json::json;
 
 use super::Context;
-use crate::batch::{FixtureBatch, Plan};
+use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings};
 use crate::catalogue::path;
 use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
 use crate::cli::SendArgs;
@@ -20,25 +20,35 @@ use crate::config::resolve_secret;
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
 use crate::output::{send_view, Output};
+use crate::retry::parse_schedule;
 use crate::{target, units};
+
+/// The per-request timeout without --timeout or --retry.
+const DEFAULT_TIMEOUT: &str = "30s";
 
 pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     let run = Arc::new(plan_batch(&args, ctx)?);
     if args.dry_run {
         return dry_run(&run, &ctx.output);
     }
-    let timeout = units::duration("--timeout", &args.timeout)?;
+    let timeout = units::duration("--timeout", args.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))?;
     let concurrency = args.concurrency.max(1);
-    let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
+    let mut client_options = ClientOptions::sending(timeout, args.insecure, concurrency);
+    // Retrying reads the answer's headers for what stops retries (Svix's abort-message).
+    client_options.keep_response_headers = args.retry;
+    let client = Arc::new(Client::new(&client_options));
     let options = dispatch::Options { concurrency, rate: None, keep_requests: ctx.output.shows_requests() };
     let progress = send_view::Progress::new(&ctx.output, run.total());
-    let summary = dispatch::run(run, client, &options, progress).await?;
+    let summary = dispatch::run(run.clone(), client, &options, progress).await?;
     send_view::summary(&ctx.output, &summary, "Sent", 0)?;
+    if let Some(arrangement) = &run.arrangement {
+        send_view::arrangement(&ctx.output, arrangement)?;
+    }
     Ok(summary.exit_code())
 }
 
 fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
-    for index in 0..run.total() {
+    for index in 0..run.deliveries() {
         let (plan, composed) = run.compose(index);
         let composed = composed?;
         let fields = json!({
@@ -83,20 +93,34 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
         }
         plans.push(Plan::new(provider, event, secret, expect.as_ref()));
     }
-    let run = FixtureBatch {
-        plans,
-        url,
-        sets,
-        raw_body,
-        id: args.webhook_id.clone(),
-        now,
-        headers,
-        count: args.count,
-        compiled: Vec::new(),
+    let mut run =
+        FixtureBatch::new(plans, url, sets, raw_body, args.webhook_id.clone(), now, headers, args.count).compile();
+    if args.retry {
+        let settings = RetrySettings {
+            time_scale: args.time_scale,
+            max_attempts: args.max_attempts,
+            schedule: args.schedule.as_deref().map(parse_schedule).transpose().map_err(UsageError::new)?,
+            timeout: args.timeout.as_deref().map(|t| units::duration("--timeout", t)).transpose()?,
+        };
+        if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
+            return Err(UsageError::new("--time-scale must be a number above 0").into());
+        }
+        if args.max_attempts == Some(0) {
+            return Err(UsageError::new("--max-attempts must be at least 1").into());
+        }
+        run = run.retried(&settings);
     }
-    .compile();
+    let rate = args.duplicate_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&rate) {
+        return Err(UsageError::new(format!("--duplicate-rate: {rate} is not between 0 and 1")).into());
+    }
+    if args.shuffle || rate > 0.0 {
+        let seed = args.seed.unwrap_or_else(rand::random);
+        let arrangement = Arrangement::new(run.deliveries(), rate, args.shuffle, seed);
+        run = run.arranged(arrangement);
+    }
     // ComposeOptions each event once now: a bad --set path or fixture is reported before anything is sent.
-    for index in (0..run.total()).step_by(run.count as usize) {
+    for index in (0..run.deliveries()).step_by(run.count as usize) {
         if let (plan, Err(e)) = run.compose(index) {
             let message = format!("{}:{}: {e}", plan.provider.name, plan.event.name);
             return Err(match e {

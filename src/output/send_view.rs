@@ -4,8 +4,10 @@ use colored::Colorize;
 use serde_json::{json, Value};
 
 use super::{body_json, body_text, human_duration, millis, Output, Verbosity};
+use crate::batch::Arrangement;
+use crate::catalogue::behaviour::Wait;
 use crate::error::sanitize;
-use crate::outcome::{Fate, Outcome, Summary};
+use crate::outcome::{Attempt, Fate, JobMeta, Outcome, Summary};
 
 /// Shows the outcomes of a run as they arrive, with a progress bar on a terminal: what `send` and
 /// `replay` hand the send engine. The bar is cleared when the view is dropped.
@@ -26,7 +28,17 @@ impl Progress {
 }
 
 impl crate::dispatch::Report for Progress {
+    fn attempt(&mut self, meta: &JobMeta, attempt: &Attempt) -> std::io::Result<()> {
+        self.bar.suspend(|| -> std::io::Result<()> {
+            self::attempt(&self.output, meta, attempt)?;
+            self.output.flush()
+        })
+    }
+
     fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
         // Written out at once; the bar must not be touched inside `suspend`, which holds its lock.
         self.bar.suspend(|| -> std::io::Result<()> {
             for one in outcomes {
@@ -43,6 +55,98 @@ impl Drop for Progress {
     fn drop(&mut self) {
         self.bar.finish_and_clear();
     }
+}
+
+/// One attempt of a retried delivery: a line for people (failed attempts only, unless
+/// verbose), an `attempt` record for `--json`.
+pub fn attempt(output: &Output, meta: &JobMeta, attempt: &Attempt) -> std::io::Result<()> {
+    if output.json {
+        let mut data = json!({
+            "provider": meta.provider,
+            "event": meta.event,
+            "id": meta.id,
+            "attempt": attempt.number,
+            "attempts": attempt.of,
+            "provider_time_ms": millis(attempt.at),
+        });
+        match &attempt.result {
+            Ok((status, elapsed)) => {
+                data["status"] = json!(status);
+                data["elapsed_ms"] = json!(millis(*elapsed));
+            }
+            Err(error) => data["error"] = json!(error),
+        }
+        if let Some((real, scaled)) = attempt.next {
+            data["next_wait_ms"] = json!(millis(real));
+            data["next_wait_scaled_ms"] = json!(millis(scaled));
+        }
+        return output.record("attempt", data);
+    }
+    if output.verbosity == Verbosity::Quiet {
+        return Ok(());
+    }
+    let answer = match &attempt.result {
+        Ok((status, elapsed)) => format!("{status} in {}", human_duration(*elapsed)),
+        Err(error) => format!("no answer: {error}"),
+    };
+    let next = match attempt.next {
+        Some((real, scaled)) if real != scaled => {
+            format!("; next in {} ({} at this time scale)", Wait(real), human_duration(scaled))
+        }
+        Some((real, _)) => format!("; next in {}", Wait(real)),
+        None => String::new(),
+    };
+    let line = format!(
+        "  {} {}:{} attempt {}/{} at +{}: {answer}{next}",
+        "↻".yellow(),
+        meta.provider,
+        meta.event,
+        attempt.number,
+        attempt.of,
+        Wait(attempt.at)
+    );
+    output.line(&line.dimmed().to_string())
+}
+
+/// The order a run used and what it sent twice, so that it can be compared with what the receiver did.
+pub fn arrangement(output: &Output, arrangement: &Arrangement) -> std::io::Result<()> {
+    let duplicates: Vec<u64> = arrangement.order.iter().filter(|(_, copy)| *copy).map(|(s, _)| s + 1).collect();
+    if output.json {
+        // The order is listed in full for runs a person could compare by hand.
+        let order: Option<Vec<Value>> = (arrangement.order.len() <= 10_000)
+            .then(|| arrangement.order.iter().map(|(s, copy)| json!({"delivery": s + 1, "duplicate": copy})).collect());
+        return output.record(
+            "arrangement",
+            json!({
+                "seed": arrangement.seed,
+                "shuffled": arrangement.shuffled,
+                "duplicates": duplicates.len(),
+                "duplicated": duplicates,
+                "order": order,
+            }),
+        );
+    }
+    let mut line = if arrangement.shuffled {
+        format!("Shuffled with --seed {}", arrangement.seed)
+    } else {
+        format!("In order (--seed {})", arrangement.seed)
+    };
+    if duplicates.is_empty() {
+        line.push_str("; no duplicates");
+    } else {
+        let shown: Vec<String> = duplicates.iter().take(20).map(|n| format!("#{n}")).collect();
+        let more = if duplicates.len() > 20 { ", …" } else { "" };
+        line.push_str(&format!("; {} sent twice: {}{more}", duplicates.len(), shown.join(", ")));
+    }
+    if arrangement.shuffled && arrangement.order.len() <= 40 {
+        let order: Vec<String> = arrangement
+            .order
+            .iter()
+            .map(|(s, copy)| if *copy { format!("#{}′", s + 1) } else { format!("#{}", s + 1) })
+            .collect();
+        line.push_str(&format!(". Order: {}", order.join(" ")));
+    }
+    output.line(&line)
 }
 
 pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
@@ -65,6 +169,16 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             "expected_status": meta.expect.as_ref().map(ToString::to_string),
             "delivered": outcome.fate.is_delivered(),
         });
+        if meta.duplicate {
+            data["duplicate_of"] = json!(meta.sequence + 1);
+        }
+        if !outcome.attempts.is_empty() {
+            data["attempts"] = json!(outcome.attempts.len());
+            data["provider_time_ms"] = json!(millis(outcome.provider_time()));
+            if let Some(stopped) = &outcome.stopped {
+                data["stopped"] = json!(stopped);
+            }
+        }
         if let Some(origin) = &meta.origin {
             data["file"] = json!(origin);
         }
@@ -116,6 +230,20 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             format!("{} {} {}{to}: {}", "✘".red(), "ERR".red().bold(), name.bold(), error)
         }
     };
+    if outcome.attempts.len() > 1 {
+        let after = format!(
+            "  after {} attempts over {} of the provider's time",
+            outcome.attempts.len(),
+            Wait(outcome.provider_time())
+        );
+        line.push_str(&after);
+    }
+    if let Some(stopped) = &outcome.stopped {
+        line.push_str(&format!("  ({stopped})"));
+    }
+    if meta.duplicate {
+        line.push_str(&format!("  {}", format!("(a duplicate of #{})", meta.sequence + 1).dimmed()));
+    }
     if let Some(origin) = &meta.origin {
         line.push_str(&format!("  {}", origin.dimmed()));
     }
@@ -151,6 +279,7 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped_before: u
                 "unexpected_status": summary.unexpected,
                 "failed": summary.failed,
                 "skipped": skipped,
+                "retries": summary.retries,
                 "interrupted": summary.interrupted,
                 "elapsed_ms": millis(summary.elapsed),
                 "requests_per_second": (rate * 10.0).round() / 10.0,

@@ -44,6 +44,9 @@ pub struct TestServer {
 /// How a test server answers a request: a status and a body.
 pub type Handler = Arc<dyn Fn(&Recorded) -> (u16, Bytes) + Send + Sync>;
 
+/// How a test server answers a request: a status, headers and a body.
+pub type FullHandler = Arc<dyn Fn(&Recorded) -> (u16, Vec<(String, String)>, Bytes) + Send + Sync>;
+
 impl TestServer {
     /// A server that answers every request with `status` and a short body.
     pub fn start(status: u16) -> Self {
@@ -52,6 +55,14 @@ impl TestServer {
 
     /// A server that answers each request as `handler` says.
     pub fn with_handler(handler: Handler) -> Self {
+        TestServer::answering(Arc::new(move |request| {
+            let (status, body) = handler(request);
+            (status, Vec::new(), body)
+        }))
+    }
+
+    /// A server that answers each request as `handler` says, headers included.
+    pub fn answering(handler: FullHandler) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -82,9 +93,13 @@ impl TestServer {
                                             .collect();
                                         let path = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
                                         let recorded = Recorded { method: parts.method.to_string(), path, headers, body };
-                                        let (status, answer) = handler(&recorded);
+                                        let (status, headers, answer) = handler(&recorded);
                                         reqs.lock().unwrap().push(recorded);
-                                        let response = Response::builder().status(status).body(Full::new(answer)).unwrap();
+                                        let mut response = Response::builder().status(status);
+                                        for (name, value) in headers {
+                                            response = response.header(name, value);
+                                        }
+                                        let response = response.body(Full::new(answer)).unwrap();
                                         Ok::<_, Infallible>(response)
                                     }
                                 });
