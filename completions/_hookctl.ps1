@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to send: localhost, localhost:3000, :3000, 127.0.0.1:3000/hooks or a full URL [default: http://localhost:8080/]')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The provider of the events (when a name alone is ambiguous), or the provider for --all')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider of the events (when a name alone is ambiguous), or the provider for --all')
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'Send a scenario''s steps as one run with shared ids: `name` or `provider:name` (repeatable; `hookctl fixtures PROVIDER` lists them)')
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Change a field of the body: path=value, the value parsed as JSON where it parses (repeatable)')
@@ -238,11 +239,12 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print an event''s body, or a scenario''s steps, rendered with fresh ids and timestamps (before signing or encryption)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'hookctl;fixtures;show' {
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'Show a scenario''s steps instead: `name` or `provider:name`')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The provider, when the name alone is ambiguous')
             [CompletionResult]::new('--provider', '--provider', [CompletionResultType]::ParameterName, 'The provider, when the name alone is ambiguous')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Change a field: path=value (repeatable)')
@@ -261,7 +263,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             break
         }
         'hookctl;fixtures;help' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print an event''s body, or a scenario''s steps, rendered with fresh ids and timestamps (before signing or encryption)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -317,7 +319,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             break
         }
         'hookctl;help;fixtures' {
-            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print an event''s body, or a scenario''s steps, rendered with fresh ids and timestamps (before signing or encryption)')
             break
         }
         'hookctl;help;fixtures;show' {

@@ -242,12 +242,16 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__fixtures__subcmd__show)
-            opts="-p -q -v -h -V --provider --set --color --json --quiet --verbose --config --fixtures --help --version"
+            opts="-p -q -v -h -V --scenario --provider --set --color --json --quiet --verbose --config --fixtures --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --provider)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -692,7 +696,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__send)
-            opts="-t -p -s -H -n -c -k -q -v -h -V --to --provider --all --secret --set --body --header --webhook-id --timestamp --count --concurrency --timeout --insecure --expect-status --retry --time-scale --max-attempts --schedule --duplicate-rate --shuffle --seed --dry-run --color --json --quiet --verbose --config --fixtures --help --version"
+            opts="-t -p -s -H -n -c -k -q -v -h -V --to --provider --all --scenario --secret --set --body --header --webhook-id --timestamp --count --concurrency --timeout --insecure --expect-status --retry --time-scale --max-attempts --schedule --duplicate-rate --shuffle --seed --dry-run --color --json --quiet --verbose --config --fixtures --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -711,6 +715,10 @@ _hookctl() {
                     return 0
                     ;;
                 -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scenario)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --to 'Where to send: localhost, localhost:3000, :3000, 127.0.0.1:3000/hooks or a full URL [default: http://localhost:8080/]'
             cand -p 'The provider of the events (when a name alone is ambiguous), or the provider for --all'
             cand --provider 'The provider of the events (when a name alone is ambiguous), or the provider for --all'
+            cand --scenario 'Send a scenario''s steps as one run with shared ids: `name` or `provider:name` (repeatable; `hookctl fixtures PROVIDER` lists them)'
             cand -s 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
             cand --secret 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
             cand --set 'Change a field of the body: path=value, the value parsed as JSON where it parses (repeatable)'
@@ -228,10 +229,11 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'
+            cand show 'Print an event''s body, or a scenario''s steps, rendered with fresh ids and timestamps (before signing or encryption)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookctl;fixtures;show'= {
+            cand --scenario 'Show a scenario''s steps instead: `name` or `provider:name`'
             cand -p 'The provider, when the name alone is ambiguous'
             cand --provider 'The provider, when the name alone is ambiguous'
             cand --set 'Change a field: path=value (repeatable)'
@@ -249,7 +251,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --version 'Print version'
         }
         &'hookctl;fixtures;help'= {
-            cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'
+            cand show 'Print an event''s body, or a scenario''s steps, rendered with fresh ids and timestamps (before signing or encryption)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'hookctl;fixtures;help;show'= {
@@ -294,7 +296,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
         &'hookctl;help;demo'= {
         }
         &'hookctl;help;fixtures'= {
-            cand show 'Print an event''s body, rendered with fresh ids and timestamps (before signing or encryption)'
+            cand show 'Print an event''s body, or a scenario''s steps, rendered with fresh ids and timestamps (before signing or encryption)'
         }
         &'hookctl;help;fixtures;show'= {
         }

@@ -45,6 +45,7 @@ complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "completions" -d 'Pr
 complete -c hookctl -n "__fish_hookctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s t -l to -d 'Where to send: localhost, localhost:3000, :3000, 127.0.0.1:3000/hooks or a full URL [default: http://localhost:8080/]' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s p -l provider -d 'The provider of the events (when a name alone is ambiguous), or the provider for --all' -r
+complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l scenario -d 'Send a scenario\'s steps as one run with shared ids: `name` or `provider:name` (repeatable; `hookctl fixtures PROVIDER` lists them)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -s s -l secret -d 'The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l set -d 'Change a field of the body: path=value, the value parsed as JSON where it parses (repeatable)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand send" -l body -d 'Send this file\'s bytes (or stdin\'s, with -) as the body, signed verbatim' -r -F
@@ -185,8 +186,9 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -s V -l version -d 'Print version'
-complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -a "show" -d 'Print an event\'s body, rendered with fresh ids and timestamps (before signing or encryption)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -a "show" -d 'Print an event\'s body, or a scenario\'s steps, rendered with fresh ids and timestamps (before signing or encryption)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and not __fish_seen_subcommand_from show help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l scenario -d 'Show a scenario\'s steps instead: `name` or `provider:name`' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s p -l provider -d 'The provider, when the name alone is ambiguous' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l set -d 'Change a field: path=value (repeatable)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -l color -d 'When to use colour' -r -f -a "auto\t''
@@ -199,7 +201,7 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_see
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
-complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print an event\'s body, rendered with fresh ids and timestamps (before signing or encryption)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print an event\'s body, or a scenario\'s steps, rendered with fresh ids and timestamps (before signing or encryption)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand fixtures; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand completions" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
@@ -220,4 +222,4 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_see
 complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "fixtures" -d 'List providers and events, or show an event\'s rendered body'
 complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "completions" -d 'Print a shell completion script'
 complete -c hookctl -n "__fish_hookctl_using_subcommand help; and not __fish_seen_subcommand_from send listen replay verify probe demo fixtures completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c hookctl -n "__fish_hookctl_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Print an event\'s body, rendered with fresh ids and timestamps (before signing or encryption)'
+complete -c hookctl -n "__fish_hookctl_using_subcommand help; and __fish_seen_subcommand_from fixtures" -f -a "show" -d 'Print an event\'s body, or a scenario\'s steps, rendered with fresh ids and timestamps (before signing or encryption)'

@@ -12,7 +12,9 @@ use url::Url;
 
 use crate::capture::{Capture, ReadAhead};
 use crate::catalogue::path::Segment;
-use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
+use crate::catalogue::render::Renderer;
+use crate::catalogue::scenario::RunSets;
+use crate::catalogue::{Catalogue, Event, Provider, Scenario, StatusRule};
 use crate::compose::CompiledBody;
 use crate::compose::{compose, ComposeError, ComposeOptions, Composed};
 use crate::config::{resolve_secret, Config, Secret, SecretSource};
@@ -62,6 +64,55 @@ pub struct FixtureBatch {
     pub arrangement: Option<Arrangement>,
     /// Deliveries that have a duplicate, kept from the first of the two sent until the second.
     twins: Mutex<HashMap<u64, Job>>,
+    /// When sending scenarios: which plan (a step) and which run each delivery is.
+    scenarios: Option<ScenarioLayout>,
+}
+
+/// Scenario runs laid out as deliveries: `count` runs of each scenario, one after the other, each
+/// run its steps in order. A plan is one step.
+pub struct ScenarioLayout {
+    /// Each delivery: its plan, its run (an index into `runs`) and its step.
+    slots: Vec<(usize, usize, usize)>,
+    /// Each run: its scenario's name (`provider:name`) and the scenario.
+    runs: Vec<(String, Arc<Scenario>)>,
+    /// The rendered overrides of the runs being sent, with how many of their steps are left:
+    /// a run's shared values are rendered once, at its first step, whatever the order.
+    rendered: Mutex<HashMap<usize, (Arc<RunSets>, usize)>>,
+}
+
+impl ScenarioLayout {
+    /// `count` runs of each scenario, given with the index of its first step's plan.
+    pub fn new(scenarios: Vec<(String, Arc<Scenario>, usize)>, count: u64) -> Self {
+        let mut slots = Vec::new();
+        let mut runs = Vec::new();
+        for (name, scenario, first_plan) in scenarios {
+            for _ in 0..count {
+                let run = runs.len();
+                runs.push((name.clone(), scenario.clone()));
+                slots.extend((0..scenario.steps.len()).map(|step| (first_plan + step, run, step)));
+            }
+        }
+        ScenarioLayout { slots, runs, rendered: Mutex::default() }
+    }
+
+    /// A step's overrides in its run, rendering the run's shared values at its first step.
+    fn sets(&self, run: usize, step: usize, now: DateTime<Utc>) -> Result<Vec<(Vec<Segment>, Value)>, String> {
+        let mut rendered = self.rendered.lock().unwrap_or_else(|e| e.into_inner());
+        let scenario = &self.runs[run].1;
+        let entry = match rendered.entry(run) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let sets = scenario.render_run(&mut Renderer::new(now, "", ""))?;
+                entry.insert((Arc::new(sets), scenario.steps.len()))
+            }
+        };
+        let sets = entry.0[step].clone();
+        entry.1 -= 1;
+        if entry.1 == 0 {
+            rendered.remove(&run);
+        }
+        Ok(sets)
+    }
 }
 
 /// What `send --retry` was asked, beside each provider's schedule.
@@ -142,6 +193,7 @@ impl FixtureBatch {
             retries: Vec::new(),
             arrangement: None,
             twins: Mutex::default(),
+            scenarios: None,
         }
         .compile()
     }
@@ -172,7 +224,14 @@ impl FixtureBatch {
             retries: Vec::new(),
             arrangement: None,
             twins: Mutex::default(),
+            scenarios: None,
         }
+    }
+
+    /// Send scenario runs: the plans are their steps, laid out by `layout`.
+    pub fn with_scenarios(mut self, layout: ScenarioLayout) -> Self {
+        self.scenarios = Some(layout);
+        self
     }
 
     /// Retry each delivery on its provider's schedule (or the one given).
@@ -215,7 +274,37 @@ impl FixtureBatch {
 
     /// Deliveries in the plain order, duplicates left out.
     pub fn deliveries(&self) -> u64 {
-        self.plans.len() as u64 * self.count
+        match &self.scenarios {
+            Some(layout) => layout.slots.len() as u64,
+            None => self.plans.len() as u64 * self.count,
+        }
+    }
+
+    /// The first delivery of each plan, to check each once before a run.
+    pub fn first_of_each_plan(&self) -> Vec<u64> {
+        match &self.scenarios {
+            Some(layout) => {
+                let mut seen = std::collections::HashSet::new();
+                (0..layout.slots.len() as u64).filter(|&i| seen.insert(layout.slots[i as usize].0)).collect()
+            }
+            None => (0..self.deliveries()).step_by(self.count.max(1) as usize).collect(),
+        }
+    }
+
+    /// The scenario, run, step and steps of delivery `sequence`, when sending scenarios.
+    pub fn scenario_of(&self, sequence: u64) -> Option<(String, u64, u32, u32)> {
+        let layout = self.scenarios.as_ref()?;
+        let (_, run, step) = layout.slots[sequence as usize];
+        let (name, scenario) = &layout.runs[run];
+        Some((name.clone(), run as u64 + 1, step as u32 + 1, scenario.steps.len() as u32))
+    }
+
+    /// Which plan delivery `sequence` is of.
+    fn plan_of(&self, sequence: u64) -> usize {
+        match &self.scenarios {
+            Some(layout) => layout.slots[sequence as usize].0,
+            None => (sequence / self.count) as usize,
+        }
     }
 
     /// Compile each plan's body once, so that its deliveries only fill in fresh values. A plan
@@ -232,22 +321,39 @@ impl FixtureBatch {
         self
     }
 
-    /// Delivery `index` of the batch: each event `count` times, in the order given.
+    /// Delivery `index` of the batch, in the plain order: each event `count` times, or each
+    /// scenario's runs step by step.
     pub fn compose(&self, index: u64) -> (&Plan, Result<Composed, ComposeError>) {
-        let plan_index = (index / self.count) as usize;
+        let plan_index = self.plan_of(index);
         let plan = &self.plans[plan_index];
+        let step_sets = match &self.scenarios {
+            Some(layout) => {
+                let (_, run, step) = layout.slots[index as usize];
+                match layout.sets(run, step, self.now.unwrap_or_else(Utc::now)) {
+                    Ok(mut sets) => {
+                        sets.extend(self.sets.iter().cloned());
+                        Some(sets)
+                    }
+                    Err(why) => {
+                        return (plan, Err(ComposeError::Fixture { origin: layout.runs[run].1.origin.clone(), why }))
+                    }
+                }
+            }
+            None => None,
+        };
         let composed = compose(
             &plan.provider,
             &plan.event,
             &ComposeOptions {
                 url: &self.url,
                 secret: plan.secret.as_ref(),
-                sets: &self.sets,
+                sets: step_sets.as_deref().unwrap_or(&self.sets),
                 raw_body: self.raw_body.as_ref(),
                 id: self.id.as_deref(),
                 now: self.now,
                 extra_headers: &self.headers,
-                compiled: self.compiled.get(plan_index).and_then(Option::as_ref),
+                // A step's overrides change from run to run: its body is rendered each time.
+                compiled: self.compiled.get(plan_index).and_then(Option::as_ref).filter(|_| step_sets.is_none()),
             },
         );
         (plan, composed)
@@ -258,19 +364,28 @@ impl FixtureBatch {
     /// Delivery `sequence` (in the plain order) as a job.
     fn make(&self, sequence: u64) -> Result<Job, Box<Outcome>> {
         let (plan, composed) = self.compose(sequence);
-        let meta = JobMeta {
+        let mut meta = JobMeta {
             provider: plan.provider.name.clone(),
             event: plan.event.name.clone(),
             sequence,
             ..JobMeta::default()
         };
+        let mut delay = None;
+        if let Some(layout) = &self.scenarios {
+            let (_, run, step) = layout.slots[sequence as usize];
+            let (name, scenario) = &layout.runs[run];
+            meta.scenario = Some((name.clone(), run as u64 + 1));
+            meta.step = Some((step as u32 + 1, scenario.steps.len() as u32));
+            delay = scenario.steps[step].wait;
+        }
         match composed {
             Ok(composed) => Ok(Job {
                 meta: JobMeta { id: composed.id, signing: composed.signing, ..meta },
                 url: self.url.clone(),
                 expect: plan.expect.clone(),
                 delivery: composed.delivery,
-                retry: self.retries.get((sequence / self.count) as usize).cloned(),
+                retry: self.retries.get(self.plan_of(sequence)).cloned(),
+                delay,
             }),
             Err(e) => Err(Box::new(Outcome::unsent(meta, Fate::Failed(e.to_string())))),
         }
@@ -405,7 +520,7 @@ impl CaptureBatch {
             ..JobMeta::default()
         };
         let url = self.url_for(&target);
-        Ok(Job { meta, url, expect, delivery: Delivery { method, target, headers, body }, retry: None })
+        Ok(Job { meta, url, expect, delivery: Delivery { method, target, headers, body }, retry: None, delay: None })
     }
 }
 

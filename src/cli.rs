@@ -171,6 +171,10 @@ pub struct SendArgs {
     #[arg(long, conflicts_with = "events")]
     pub all: bool,
 
+    /// Send a scenario's steps as one run with shared ids: `name` or `provider:name` (repeatable; `hookctl fixtures PROVIDER` lists them)
+    #[arg(long = "scenario", value_name = "SCENARIO", conflicts_with_all = ["events", "all", "body"])]
+    pub scenarios: Vec<String>,
+
     /// The signing secret (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)
     #[arg(long, short = 's', value_name = "SECRET")]
     pub secret: Option<String>,
@@ -431,11 +435,15 @@ pub struct FixturesArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum FixturesAction {
-    /// Print an event's body, rendered with fresh ids and timestamps (before signing or encryption)
+    /// Print an event's body, or a scenario's steps, rendered with fresh ids and timestamps (before signing or encryption)
     Show {
         /// `event` or `provider:event`
-        #[arg(value_name = "EVENT")]
-        event: String,
+        #[arg(value_name = "EVENT", required_unless_present = "scenario")]
+        event: Option<String>,
+
+        /// Show a scenario's steps instead: `name` or `provider:name`
+        #[arg(long, value_name = "SCENARIO", conflicts_with = "event")]
+        scenario: Option<String>,
 
         /// The provider, when the name alone is ambiguous
         #[arg(long, short = 'p', value_name = "PROVIDER")]

@@ -26,6 +26,8 @@ pub struct Job {
     pub delivery: Delivery,
     /// How to retry it when an attempt fails (`send --retry`); `None` sends it once.
     pub retry: Option<Arc<RetryPolicy>>,
+    /// How long to wait before sending it (a scenario step's wait).
+    pub delay: Option<Duration>,
 }
 
 /// Where jobs come from: made on demand, so a long run holds only what is in flight.
@@ -231,6 +233,9 @@ async fn perform(shared: &Shared, index: u64) -> Step {
         Err(unsent) => return Step::Done(*unsent),
         Ok(job) => job,
     };
+    if let Some(delay) = job.delay {
+        tokio::time::sleep(delay).await;
+    }
     let Some(policy) = job.retry.clone() else {
         let fate = send(shared, &job, None).await;
         return Step::Done(finish(shared, job, fate, Vec::new(), None));

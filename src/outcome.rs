@@ -30,6 +30,10 @@ pub struct JobMeta {
     pub sequence: u64,
     /// A second copy of an earlier (or later) delivery, byte for byte (`--duplicate-rate`).
     pub duplicate: bool,
+    /// The scenario (`provider:name`) and its run, when the delivery is a step of one.
+    pub scenario: Option<(String, u64)>,
+    /// The step's number and how many the scenario has.
+    pub step: Option<(u32, u32)>,
 }
 
 /// What happened to one job.

@@ -12,6 +12,7 @@ mod probe;
 mod replay;
 mod retry;
 mod robustness;
+mod scenarios;
 mod send;
 mod vectors;
 mod verdicts;

@@ -7,8 +7,10 @@
 pub mod behaviour;
 pub mod path;
 pub mod render;
+pub mod scenario;
 
 pub use behaviour::DeliveryBehaviour;
+pub use scenario::Scenario;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -255,16 +257,34 @@ pub struct Event {
     pub origin: String,
 }
 
-/// A provider with its events, sorted by name.
+/// A provider with its events and scenarios, sorted by name.
 #[derive(Debug, Clone)]
 pub struct Provider {
     pub name: String,
     pub spec: ProviderSpec,
     pub events: Vec<Event>,
+    pub scenarios: Vec<Scenario>,
     pub origin: String,
 }
 
 impl Provider {
+    pub fn scenario(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Read the scenario files of a folder, each checked against this provider's events.
+    fn add_scenarios<'f>(&mut self, files: impl Iterator<Item = (String, String, &'f [u8])>) -> Result<(), LoadError> {
+        for (name, shown, bytes) in files {
+            let text = std::str::from_utf8(bytes).map_err(|_| file_error(&shown, "is not UTF-8"))?;
+            let scenario = Scenario::parse(self, &name, &shown, text).map_err(|why| file_error(&shown, why))?;
+            match self.scenarios.iter_mut().find(|s| s.name == scenario.name) {
+                Some(existing) => *existing = scenario,
+                None => self.scenarios.push(scenario),
+            }
+        }
+        Ok(())
+    }
+
     pub fn event(&self, name: &str) -> Option<&Event> {
         self.events
             .iter()
@@ -297,6 +317,8 @@ pub enum ResolveError {
     UnknownProvider { name: String, known: String },
     #[error("no event {name:?}{scope}{hint}")]
     UnknownEvent { name: String, scope: String, hint: String },
+    #[error("no scenario {name:?}{hint}")]
+    UnknownScenario { name: String, hint: String },
     #[error("{name:?} is an event of several providers; say which: {choices}")]
     Ambiguous { name: String, choices: String },
 }
@@ -327,13 +349,20 @@ impl Catalogue {
                 .get_file(dir.path().join("provider.toml"))
                 .ok_or_else(|| file_error(&origin, "has no provider.toml"))?;
             let spec = parse_spec(&format!("{origin}/provider.toml"), toml_file.contents())?;
-            let mut provider = Provider { name, spec, events: Vec::new(), origin };
+            let mut provider = Provider { name, spec, events: Vec::new(), scenarios: Vec::new(), origin };
             for file in dir.files() {
                 let path = file.path();
                 if path.extension().is_some_and(|e| e == "json") {
                     let event = parse_event(&format!("fixtures/{}", path.display()), path, file.contents())?;
                     provider.events.push(event);
                 }
+            }
+            if let Some(scenarios) = dir.get_dir(dir.path().join("scenarios")) {
+                let files = scenarios.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).map(|f| {
+                    let name = f.path().file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    (name, format!("fixtures/{}", f.path().display()), f.contents())
+                });
+                provider.add_scenarios(files)?;
             }
             providers.push(Arc::new(provider));
         }
@@ -359,6 +388,7 @@ impl Catalogue {
                         name: name.clone(),
                         spec,
                         events: Vec::new(),
+                        scenarios: Vec::new(),
                         origin: origin.clone(),
                     }));
                     self.providers.len() - 1
@@ -393,6 +423,28 @@ impl Catalogue {
                     None => provider.events.push(event),
                 }
             }
+            // Scenarios last, so that they may name the events this folder adds.
+            let scenario_dir = dir.join("scenarios");
+            if scenario_dir.is_dir() {
+                let shown_dir = scenario_dir.display().to_string();
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&scenario_dir)
+                    .map_err(|e| file_error(&shown_dir, e))?
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    .collect();
+                files.sort();
+                let mut read = Vec::with_capacity(files.len());
+                for file in files {
+                    let shown = file.display().to_string();
+                    let bytes = std::fs::read(&file).map_err(|e| file_error(&shown, e))?;
+                    let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    read.push((name, shown, bytes));
+                }
+                provider.add_scenarios(
+                    read.iter().map(|(name, shown, bytes)| (name.clone(), shown.clone(), bytes.as_slice())),
+                )?;
+            }
         }
         self.sort();
         Ok(())
@@ -401,7 +453,9 @@ impl Catalogue {
     fn sort(&mut self) {
         self.providers.sort_by(|a, b| a.name.cmp(&b.name));
         for provider in &mut self.providers {
-            Arc::make_mut(provider).events.sort_by(|a, b| a.name.cmp(&b.name));
+            let provider = Arc::make_mut(provider);
+            provider.events.sort_by(|a, b| a.name.cmp(&b.name));
+            provider.scenarios.sort_by(|a, b| a.name.cmp(&b.name));
         }
     }
 
@@ -447,6 +501,43 @@ impl Catalogue {
             many => Err(ResolveError::Ambiguous {
                 name: name.to_string(),
                 choices: many.iter().map(|(p, e)| format!("{}:{}", p.name, e.name)).collect::<Vec<_>>().join(", "),
+            }),
+        }
+    }
+
+    /// Find a scenario from `name` or `provider:name`.
+    pub fn resolve_scenario(&self, query: &str) -> Result<(&Arc<Provider>, &Scenario), ResolveError> {
+        let (provider, name) = match query.split_once(':') {
+            Some((p, name)) => (Some(self.provider(p)?), name),
+            None => (None, query),
+        };
+        let found: Vec<(&Arc<Provider>, &Scenario)> = self
+            .providers
+            .iter()
+            .filter(|p| provider.is_none_or(|only| only.name == p.name))
+            .filter_map(|p| p.scenario(name).map(|s| (p, s)))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(*one),
+            [] => {
+                let lowered = name.to_lowercase();
+                let mut near: Vec<(f64, String)> = self
+                    .providers
+                    .iter()
+                    .flat_map(|p| p.scenarios.iter().map(move |s| (p, s)))
+                    .map(|(p, s)| (strsim::jaro_winkler(&lowered, &s.name), format!("{}:{}", p.name, s.name)))
+                    .filter(|(score, _)| *score > 0.8)
+                    .collect();
+                near.sort_by(|a, b| b.0.total_cmp(&a.0));
+                let hint = match near.first() {
+                    Some((_, qualified)) => format!("; did you mean {qualified}?"),
+                    None => "; `hookctl fixtures PROVIDER` lists a provider's scenarios".into(),
+                };
+                Err(ResolveError::UnknownScenario { name: name.to_string(), hint })
+            }
+            many => Err(ResolveError::Ambiguous {
+                name: name.to_string(),
+                choices: many.iter().map(|(p, s)| format!("{}:{}", p.name, s.name)).collect::<Vec<_>>().join(", "),
             }),
         }
     }

@@ -80,6 +80,14 @@ impl<'a> Renderer<'a> {
         if let Some(spec) = numeric_placeholder(text) {
             return self.number(spec).map(Value::Number);
         }
+        // `{{@tag}}` alone is a number when the tag was defined by a numeric placeholder.
+        if let Some(tag) = text.strip_prefix("{{@").and_then(|t| t.strip_suffix("}}")).filter(|t| !t.contains('{')) {
+            let numeric =
+                self.shared.keys().any(|spec| split_tag(spec).1 == Some(tag) && is_numeric(split_tag(spec).0));
+            if numeric {
+                return self.number(&format!("@{tag}")).map(Value::Number);
+            }
+        }
         Ok(Value::String(self.text(text)?))
     }
 
@@ -126,6 +134,13 @@ impl<'a> Renderer<'a> {
         let fresh = |this: &mut Self| this.generate(kind);
         match tag {
             None => fresh(self),
+            // `{{@tag}}`: the value an earlier `{{kind@tag}}` gave.
+            Some(tag) if kind.is_empty() => self
+                .shared
+                .iter()
+                .find(|(defined, _)| split_tag(defined).1 == Some(tag))
+                .map(|(_, value)| value.clone())
+                .ok_or_else(|| format!("{{{{@{tag}}}}} is used before anything defines the tag")),
             Some(_) => {
                 if let Some(value) = self.shared.get(spec) {
                     return Ok(value.clone());

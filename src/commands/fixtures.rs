@@ -15,7 +15,12 @@ use crate::output::body_text;
 
 pub fn run(args: FixturesArgs, ctx: &Context) -> anyhow::Result<u8> {
     match (args.action, args.provider) {
-        (Some(FixturesAction::Show { event, provider, set }), _) => show(ctx, &event, provider.as_deref(), &set),
+        (Some(FixturesAction::Show { scenario: Some(scenario), provider, .. }), _) => {
+            show_scenario(ctx, &scenario, provider.as_deref())
+        }
+        (Some(FixturesAction::Show { event, provider, set, .. }), _) => {
+            show(ctx, event.as_deref().unwrap_or_default(), provider.as_deref(), &set)
+        }
         (None, Some(provider)) => events(ctx, &provider),
         (None, None) => providers(ctx),
     }
@@ -81,6 +86,10 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
         ))?;
     }
     delivery_behaviour(output, provider)?;
+    scenarios(output, provider)?;
+    if !output.json {
+        output.line("Events:")?;
+    }
     for event in &provider.events {
         let description = provider.spec.events.get(&event.name).cloned().unwrap_or_default();
         if output.json {
@@ -95,6 +104,82 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
             )?;
         } else {
             output.line(&format!("  {:<38} {}", event.name, description.dimmed()))?;
+        }
+    }
+    Ok(exit::SUCCESS)
+}
+
+/// The provider's scenarios: a `scenario` record each with `--json`.
+fn scenarios(output: &crate::output::Output, provider: &crate::catalogue::Provider) -> std::io::Result<()> {
+    if provider.scenarios.is_empty() {
+        return Ok(());
+    }
+    if !output.json {
+        output.line("Scenarios:")?;
+    }
+    for scenario in &provider.scenarios {
+        let steps: Vec<&str> = scenario.steps.iter().map(|s| s.event.as_str()).collect();
+        if output.json {
+            output.record(
+                "scenario",
+                json!({
+                    "provider": provider.name,
+                    "name": scenario.name,
+                    "qualified": format!("{}:{}", provider.name, scenario.name),
+                    "title": scenario.title,
+                    "description": scenario.description,
+                    "steps": steps,
+                }),
+            )?;
+        } else {
+            output.line(&format!("  {:<38} {}", scenario.name, scenario.title.dimmed()))?;
+            output.line(&format!("  {:<38} {}", "", steps.join(" → ").dimmed()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A scenario's steps, each rendered as one run would send it.
+fn show_scenario(ctx: &Context, query: &str, provider: Option<&str>) -> anyhow::Result<u8> {
+    let query = match (provider, query.contains(':')) {
+        (Some(provider), false) => format!("{provider}:{query}"),
+        _ => query.to_string(),
+    };
+    let (provider, scenario) = ctx.catalogue.resolve_scenario(&query)?;
+    let now = Utc::now();
+    let runs = scenario.render_run(&mut Renderer::new(now, "", "")).map_err(anyhow::Error::msg)?;
+    let output = &ctx.output;
+    if !output.json {
+        output.line(&format!("{} — {}", scenario.title.bold(), scenario.description))?;
+    }
+    for (number, (step, sets)) in scenario.steps.iter().zip(&runs).enumerate() {
+        let event = provider.event(&step.event).expect("a scenario's events were checked when it loaded");
+        let id = Renderer::new(now, "", &event.name).text(&provider.spec.id_format).map_err(anyhow::Error::msg)?;
+        let body = render_body(provider, event, &mut Renderer::new(now, &id, &event.name), sets)?;
+        let documented = if step.documented { "documented" } else { "inferred" };
+        if output.json {
+            let parsed: serde_json::Value = serde_json::from_slice(&body)?;
+            output.record(
+                "body",
+                json!({
+                    "provider": provider.name,
+                    "scenario": scenario.name,
+                    "step": number + 1,
+                    "event": event.name,
+                    "id": id,
+                    "wait_ms": step.wait.map(|w| w.as_millis() as u64),
+                    "documented": step.documented,
+                    "body": parsed,
+                }),
+            )?;
+        } else {
+            let wait = step.wait.map(|w| format!(", after {}", Wait(w))).unwrap_or_default();
+            output.line(
+                &format!("\n# step {}/{}: {} ({documented}{wait})", number + 1, runs.len(), event.name)
+                    .bold()
+                    .to_string(),
+            )?;
+            output.line(&body_text(&body))?;
         }
     }
     Ok(exit::SUCCESS)
@@ -158,7 +243,7 @@ fn delivery_behaviour(output: &crate::output::Output, provider: &crate::catalogu
     if let Some(note) = &delivery.note {
         output.line(&format!("  {} {note}", "note:".dimmed()))?;
     }
-    output.line("Events:")
+    Ok(())
 }
 
 fn show(ctx: &Context, query: &str, provider: Option<&str>, sets: &[String]) -> anyhow::Result<u8> {

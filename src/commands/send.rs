@@ -10,9 +10,9 @@ use colored::Colorize;
 use serde_json::json;
 
 use super::Context;
-use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings};
+use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings, ScenarioLayout};
 use crate::catalogue::path;
-use crate::catalogue::{Catalogue, Event, Provider, StatusRule};
+use crate::catalogue::{Catalogue, Event, Provider, Scenario, StatusRule};
 use crate::cli::SendArgs;
 use crate::client::{Client, ClientOptions};
 use crate::compose::ComposeError;
@@ -51,13 +51,19 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
     for index in 0..run.deliveries() {
         let (plan, composed) = run.compose(index);
         let composed = composed?;
-        let fields = json!({
+        let mut fields = json!({
             "provider": plan.provider.name,
             "event": plan.event.name,
             "id": composed.id,
             "signed": composed.signing,
         });
-        let about = format!("{}:{}", plan.provider.name, plan.event.name);
+        let mut about = format!("{}:{}", plan.provider.name, plan.event.name);
+        if let Some((scenario, run, step, steps)) = run.scenario_of(index) {
+            fields["scenario"] = json!(scenario);
+            fields["run"] = json!(run);
+            fields["step"] = json!(step);
+            about = format!("{scenario} run {run}, step {step}/{steps}: {about}");
+        }
         send_view::request(output, &about, &run.url, &composed.delivery, composed.plaintext.as_deref(), fields)?;
     }
     Ok(exit::SUCCESS)
@@ -95,6 +101,15 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     }
     let mut run =
         FixtureBatch::new(plans, url, sets, raw_body, args.webhook_id.clone(), now, headers, args.count).compile();
+    if !args.scenarios.is_empty() {
+        let mut first_plan = 0;
+        let mut laid = Vec::new();
+        for (provider, scenario) in scenarios_of(args, catalogue)? {
+            laid.push((format!("{}:{}", provider.name, scenario.name), Arc::new(scenario.clone()), first_plan));
+            first_plan += scenario.steps.len();
+        }
+        run = run.with_scenarios(ScenarioLayout::new(laid, args.count));
+    }
     if args.retry {
         let settings = RetrySettings {
             time_scale: args.time_scale,
@@ -120,7 +135,7 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
         run = run.arranged(arrangement);
     }
     // ComposeOptions each event once now: a bad --set path or fixture is reported before anything is sent.
-    for index in (0..run.deliveries()).step_by(run.count as usize) {
+    for index in run.first_of_each_plan() {
         if let (plan, Err(e)) = run.compose(index) {
             let message = format!("{}:{}: {e}", plan.provider.name, plan.event.name);
             return Err(match e {
@@ -145,6 +160,16 @@ fn select_events<'c>(
     catalogue: &'c Catalogue,
     output: &Output,
 ) -> anyhow::Result<Vec<(&'c Arc<Provider>, &'c Event)>> {
+    if !args.scenarios.is_empty() {
+        let mut steps = Vec::new();
+        for (provider, scenario) in scenarios_of(args, catalogue)? {
+            for step in &scenario.steps {
+                let event = provider.event(&step.event).expect("a scenario's events were checked when it loaded");
+                steps.push((provider, event));
+            }
+        }
+        return Ok(steps);
+    }
     if args.all {
         let providers: Vec<&Arc<Provider>> = match &args.provider {
             Some(name) => vec![catalogue.provider(name)?],
@@ -162,6 +187,23 @@ fn select_events<'c>(
         .into());
     }
     args.events.iter().map(|query| catalogue.resolve(query, args.provider.as_deref()).map_err(Into::into)).collect()
+}
+
+/// The scenarios named by `--scenario`.
+fn scenarios_of<'c>(
+    args: &SendArgs,
+    catalogue: &'c Catalogue,
+) -> anyhow::Result<Vec<(&'c Arc<Provider>, &'c Scenario)>> {
+    args.scenarios
+        .iter()
+        .map(|query| {
+            let query = match (&args.provider, query.contains(':')) {
+                (Some(provider), false) => format!("{provider}:{query}"),
+                _ => query.clone(),
+            };
+            catalogue.resolve_scenario(&query).map_err(Into::into)
+        })
+        .collect()
 }
 
 fn parse_header(text: &str) -> anyhow::Result<(String, String)> {

@@ -172,6 +172,12 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
         if meta.duplicate {
             data["duplicate_of"] = json!(meta.sequence + 1);
         }
+        if let (Some((scenario, run)), Some((step, steps))) = (&meta.scenario, meta.step) {
+            data["scenario"] = json!(scenario);
+            data["run"] = json!(run);
+            data["step"] = json!(step);
+            data["steps"] = json!(steps);
+        }
         if !outcome.attempts.is_empty() {
             data["attempts"] = json!(outcome.attempts.len());
             data["provider_time_ms"] = json!(millis(outcome.provider_time()));
@@ -203,7 +209,12 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
     if output.verbosity == Verbosity::Quiet && !failed {
         return Ok(());
     }
-    let name = format!("{}:{}", meta.provider, meta.event);
+    let name = match (&meta.scenario, meta.step) {
+        (Some((scenario, run)), Some((step, steps))) => {
+            format!("{}:{} ({scenario} #{run}, step {step}/{steps})", meta.provider, meta.event)
+        }
+        _ => format!("{}:{}", meta.provider, meta.event),
+    };
     let mut line = match &outcome.fate {
         Fate::Delivered(response) | Fate::Unexpected(response) => {
             let status = response.status.to_string();
