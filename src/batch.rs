@@ -170,6 +170,24 @@ impl Arrangement {
 }
 
 impl FixtureBatch {
+    /// The first scenario of every provider that has one, run once, signed with the built-in
+    /// test secrets.
+    pub fn first_scenarios(catalogue: &Catalogue, url: Url) -> Self {
+        let mut plans = Vec::new();
+        let mut laid = Vec::new();
+        for provider in catalogue.providers() {
+            let Some(scenario) = provider.scenarios.first() else { continue };
+            let secret = provider.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
+            laid.push((format!("{}:{}", provider.name, scenario.name), Arc::new(scenario.clone()), plans.len()));
+            for step in &scenario.steps {
+                let event = provider.event(&step.event).expect("a scenario's events were checked when it loaded");
+                plans.push(Plan::new(provider, event, secret.clone(), None));
+            }
+        }
+        FixtureBatch::new(plans, url, Vec::new(), None, None, None, Vec::new(), 1)
+            .with_scenarios(ScenarioLayout::new(laid, 1))
+    }
+
     /// Every event of every provider once, signed with the built-in test secrets.
     pub fn everything(catalogue: &Catalogue, url: Url) -> Self {
         let plans = catalogue
@@ -413,6 +431,25 @@ impl JobSource for FixtureBatch {
         twin.meta.duplicate = true;
         twins.insert(sequence, twin);
         Ok(job)
+    }
+}
+
+/// Sources sent one after the other, as one.
+pub struct Chain(pub Vec<Arc<dyn JobSource>>);
+
+impl JobSource for Chain {
+    fn total(&self) -> u64 {
+        self.0.iter().map(|source| source.total()).sum()
+    }
+
+    fn job(&self, mut index: u64) -> Result<Job, Box<Outcome>> {
+        for source in &self.0 {
+            if index < source.total() {
+                return source.job(index);
+            }
+            index -= source.total();
+        }
+        unreachable!("the dispatcher asks only for jobs below the total")
     }
 }
 

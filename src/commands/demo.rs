@@ -13,7 +13,7 @@ use serde_json::json;
 use url::Url;
 
 use super::Context;
-use crate::batch::{CaptureBatch, FixtureBatch};
+use crate::batch::{CaptureBatch, Chain, FixtureBatch};
 use crate::capture;
 use crate::cli::DemoArgs;
 use crate::client::{Client, ClientOptions};
@@ -70,10 +70,12 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let url = Url::parse(&format!("http://{}/webhooks", first.0.address))?;
     heading(
         output,
-        &format!("1/3  Sending every event of every provider to {url}, signed with the built-in test secrets"),
+        &format!("1/3  Sending every event of every provider, and one scenario each, to {url}, signed with the built-in test secrets"),
     )?;
     let first_url = url.clone();
-    let batch = Arc::new(FixtureBatch::everything(&catalogue, url));
+    let everything: Arc<dyn JobSource> = Arc::new(FixtureBatch::everything(&catalogue, url.clone()));
+    let scenarios: Arc<dyn JobSource> = Arc::new(FixtureBatch::first_scenarios(&catalogue, url));
+    let batch = Arc::new(Chain(vec![everything, scenarios]));
     let total = batch.total();
     let reports = exchange(first, batch, client.clone(), output, "live").await?;
     for report in &reports {
