@@ -67,16 +67,8 @@ fn every_fixture_renders_signs_and_verifies() {
                 event.name,
                 if compiled.is_some() { "compiled" } else { "rendered" }
             );
-            let options = ComposeOptions {
-                url: &url,
-                secret: secret.as_ref(),
-                sets: &[],
-                raw_body: None,
-                id: None,
-                now: None,
-                extra_headers: &[],
-                compiled: compiled.as_ref(),
-            };
+            let options =
+                ComposeOptions { secret: secret.as_ref(), compiled: compiled.as_ref(), ..ComposeOptions::new(&url) };
             let first = compose(provider, event, &options).unwrap_or_else(|e| panic!("{what}: {e}"));
             let second = compose(provider, event, &options).unwrap();
             assert_ne!(first.id, second.id, "{what}: ids must be fresh on every send");
@@ -130,16 +122,7 @@ fn treezor_bodies_are_written_as_php_writes_them() {
     let c = compose(
         provider,
         event,
-        &ComposeOptions {
-            url: &url,
-            secret: Some(&secret),
-            sets: &[],
-            raw_body: None,
-            id: None,
-            now: Some(now),
-            extra_headers: &[],
-            compiled: None,
-        },
+        &ComposeOptions { secret: Some(&secret), now: Some(now), ..ComposeOptions::new(&url) },
     )
     .unwrap();
     let text = std::str::from_utf8(&c.delivery.body).unwrap();
@@ -238,21 +221,9 @@ fn set_paths_change_the_body_before_it_is_signed() {
         path::parse_assignment("object_payload.payins[0].amount=99.90").unwrap(),
         path::parse_assignment("object_payload.payins.0.payinStatus=VALIDATED").unwrap(),
     ];
-    let c = compose(
-        provider,
-        event,
-        &ComposeOptions {
-            url: &url,
-            secret: Some(&secret),
-            sets: &sets,
-            raw_body: None,
-            id: None,
-            now: None,
-            extra_headers: &[],
-            compiled: None,
-        },
-    )
-    .unwrap();
+    let c =
+        compose(provider, event, &ComposeOptions { secret: Some(&secret), sets: &sets, ..ComposeOptions::new(&url) })
+            .unwrap();
     let body: serde_json::Value = serde_json::from_slice(&c.delivery.body).unwrap();
     assert_eq!(body["object_payload"]["payins"][0]["payinStatus"], "VALIDATED");
     assert_eq!(

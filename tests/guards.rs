@@ -62,16 +62,7 @@ fn treezor_secret(catalogue: &Catalogue) -> Secret {
 }
 
 fn options<'a>(url: &'a Url, secret: &'a Secret, compiled: Option<&'a CompiledBody>) -> ComposeOptions<'a> {
-    ComposeOptions {
-        url,
-        secret: Some(secret),
-        sets: &[],
-        raw_body: None,
-        id: None,
-        now: None,
-        extra_headers: &[],
-        compiled,
-    }
+    ComposeOptions { secret: Some(secret), compiled, ..ComposeOptions::new(url) }
 }
 
 #[test]

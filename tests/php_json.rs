@@ -194,16 +194,8 @@ fn a_php_receiver_accepts_treezor_deliveries_with_awkward_values() {
         let paths = ["object_payload.payins.0.amount", "object_payload.payins.0.extra", "object_payload.added"];
         let sets: Vec<_> = paths.iter().map(|p| (path::parse(p).unwrap(), php_awkward_value(&mut rng))).collect();
         let compiled = CompiledBody::compile(event, provider.spec.body_format, &sets, provider.spec.scheme.in_body());
-        let options = |compiled| ComposeOptions {
-            url: &url,
-            secret: Some(&secret),
-            sets: &sets,
-            raw_body: None,
-            id: None,
-            now: None,
-            extra_headers: &[],
-            compiled,
-        };
+        let options =
+            |compiled| ComposeOptions { secret: Some(&secret), sets: &sets, compiled, ..ComposeOptions::new(&url) };
         for compiled in [None, compiled.as_ref()] {
             let delivery = compose(provider, event, &options(compiled)).unwrap().delivery;
             let text = String::from_utf8(delivery.body.to_vec()).unwrap();

@@ -14,21 +14,7 @@ fn composed(provider: &str, event: &str, secret: &str, now: Option<chrono::DateT
     let (provider, event) = catalogue.resolve(event, Some(provider)).unwrap();
     let url = Url::parse(URL).unwrap();
     let secret = Secret { value: secret.to_string(), source: SecretSource::Flag };
-    compose(
-        provider,
-        event,
-        &ComposeOptions {
-            url: &url,
-            secret: Some(&secret),
-            sets: &[],
-            raw_body: None,
-            id: None,
-            now,
-            extra_headers: &[],
-            compiled: None,
-        },
-    )
-    .unwrap()
+    compose(provider, event, &ComposeOptions { secret: Some(&secret), now, ..ComposeOptions::new(&url) }).unwrap()
 }
 
 fn verdict_of(kind: SchemeKind, headers: &Headers, body: &[u8], secret: &str, others: &[OtherSecret<'_>]) -> Verdict {

@@ -35,6 +35,23 @@ pub struct ComposeOptions<'a> {
     pub compiled: Option<&'a CompiledBody>,
 }
 
+impl<'a> ComposeOptions<'a> {
+    /// A delivery of the event as the catalogue has it, to `url`, unsigned; set the rest with
+    /// struct update syntax.
+    pub fn new(url: &'a Url) -> Self {
+        ComposeOptions {
+            url,
+            secret: None,
+            sets: &[],
+            raw_body: None,
+            id: None,
+            now: None,
+            extra_headers: &[],
+            compiled: None,
+        }
+    }
+}
+
 /// A delivery ready to go, with what is worth reporting about it.
 #[derive(Debug, Clone)]
 pub struct Composed {

@@ -438,14 +438,9 @@ async fn run_case(probe: &mut Probe, id: &'static str, fresh: &Genuine) {
             let value: Value = serde_json::from_str(r#"{"f":10.0,"g":0.1,"e":1.5e-7,"x":1e25,"big":12345678901234567890,"s":"a/b \u00e9 \ud83d\ude00","z":-0.0}"#).expect("valid JSON");
             let sets = [(path::parse(&format!("{}.hookctl_probe", in_body.covers)).expect("a valid path"), value)];
             let options = ComposeOptions {
-                url: &probe.config.url,
                 secret: probe.config.secret.as_ref(),
                 sets: &sets,
-                raw_body: None,
-                id: None,
-                now: None,
-                extra_headers: &[],
-                compiled: None,
+                ..ComposeOptions::new(&probe.config.url)
             };
             match compose(&probe.config.provider, &probe.config.event, &options) {
                 Ok(composed) => probe

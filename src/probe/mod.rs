@@ -276,16 +276,8 @@ impl Probe {
     /// A fresh genuine delivery, signed now (or at `at`), with a new id or the one given.
     fn genuine(&self, at: Option<i64>, id: Option<&str>) -> Result<Genuine, String> {
         let now = at.and_then(|t| chrono::DateTime::from_timestamp(t, 0));
-        let options = ComposeOptions {
-            url: &self.config.url,
-            secret: self.config.secret.as_ref(),
-            sets: &[],
-            raw_body: None,
-            id,
-            now,
-            extra_headers: &[],
-            compiled: None,
-        };
+        let options =
+            ComposeOptions { secret: self.config.secret.as_ref(), id, now, ..ComposeOptions::new(&self.config.url) };
         let composed = compose(&self.config.provider, &self.config.event, &options).map_err(|e| e.to_string())?;
         let unsigned = composed.plaintext.clone().unwrap_or_else(|| composed.delivery.body.clone());
         let timestamp = now.unwrap_or_else(chrono::Utc::now).timestamp();
