@@ -2,7 +2,6 @@
 //! and `demo`) and deliveries read from capture files ([`CaptureBatch`], for `replay` and `demo`).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -10,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use url::Url;
 
-use crate::capture::{Capture, ReadAhead};
+use crate::capture::{Capture, ReadAhead, Source};
 use crate::catalogue::path::Segment;
 use crate::catalogue::render::Renderer;
 use crate::catalogue::scenario::RunSets;
@@ -468,8 +467,8 @@ pub struct CaptureBatch {
 }
 
 impl CaptureBatch {
-    /// Replay these capture files, in this order; reading them starts at once.
-    pub fn new(files: Vec<PathBuf>, to: Url, catalogue: Catalogue) -> Self {
+    /// Replay these captures, in this order; reading them starts at once.
+    pub fn new(files: Vec<Source>, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
         let captures = ReadAhead::start(files.into());
         CaptureBatch { captures, to, own_path, expect: None, catalogue, secrets: Vec::new(), resign: false }
@@ -500,7 +499,7 @@ impl CaptureBatch {
     }
 
     /// The job for one capture, which it takes apart: body and headers go out without a copy.
-    fn build(&self, path: &std::path::Path, origin: String, capture: Capture) -> Result<Job, Box<Outcome>> {
+    fn build(&self, origin: String, capture: Capture) -> Result<Job, Box<Outcome>> {
         let Capture { id, delivery, provider, event, .. } = capture;
         let Delivery { method, target, headers, body } = delivery;
         let failed = |message: String| {
@@ -531,7 +530,7 @@ impl CaptureBatch {
             }
         }
         let warning = match spec {
-            Some(spec) if !self.resign => stale_warning(path, spec.scheme, provider_name, &headers),
+            Some(spec) if !self.resign => stale_warning(&origin, spec.scheme, provider_name, &headers),
             _ => None,
         };
         if let (Some(spec), Some(secret)) = (spec, secret.filter(|_| self.resign)) {
@@ -563,28 +562,27 @@ impl CaptureBatch {
 
 /// Replaying a delivery signed long ago makes the receiver see a stale timestamp: say so, and how
 /// to avoid it.
-fn stale_warning(path: &std::path::Path, kind: SchemeKind, provider: &str, headers: &Headers) -> Option<String> {
+fn stale_warning(origin: &str, kind: SchemeKind, provider: &str, headers: &Headers) -> Option<String> {
     let age = Utc::now().timestamp() - scheme::signed_at(kind, headers)?;
     let tolerance = scheme::DEFAULT_TOLERANCE;
     (age > tolerance as i64).then(|| {
         format!(
             "{} was signed {age} s ago, beyond {provider}'s {tolerance} s tolerance: the receiver will see a stale timestamp; --resign signs it again with a fresh one",
-            path.display(),
+            origin,
         )
     })
 }
 
 impl JobSource for CaptureBatch {
     fn total(&self) -> u64 {
-        self.captures.files().len() as u64
+        self.captures.sources().len() as u64
     }
 
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
         let index = index as usize;
-        let path = &self.captures.files()[index];
-        let origin = path.display().to_string();
+        let origin = self.captures.sources()[index].to_string();
         match self.captures.take(index) {
-            Ok(capture) => self.build(path, origin, capture),
+            Ok(capture) => self.build(origin, capture),
             Err(why) => {
                 let meta = JobMeta { origin: Some(origin), ..JobMeta::default() };
                 Err(Box::new(Outcome::unsent(meta, Fate::Skipped(why))))

@@ -21,7 +21,7 @@ use crate::delivery::{Delivery, Headers};
 use crate::server::Received;
 
 pub use name::file_name;
-pub use read::{collect, list, parse, read, ReadAhead, Unreadable};
+pub use read::{collect, is_journal, list, parse, read, whole_lines, Listing, ReadAhead, Source, Unreadable};
 pub use write::{clean_leftovers, create_dir, write, Writer};
 
 /// The version of the format this build writes. 2 added bodies stored as JSON (`{"json": …}`);
@@ -192,8 +192,21 @@ impl Capture {
 
     /// The file's contents: pretty-printed JSON and a newline.
     pub fn to_file_bytes(&self) -> serde_json::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(&self.as_file())?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    /// A journal's line: the same fields, compact, and a newline.
+    pub fn to_line(&self) -> serde_json::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec(&self.as_file())?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    fn as_file(&self) -> CaptureFile<'_> {
         let d = &self.delivery;
-        let file = CaptureFile {
+        CaptureFile {
             format: self.format,
             id: &self.id,
             received_at: &self.received_at,
@@ -208,10 +221,7 @@ impl Capture {
             event: &self.event,
             verdict: &self.verdict,
             response: &self.response,
-        };
-        let mut bytes = serde_json::to_vec_pretty(&file)?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        }
     }
 }
 

@@ -1,7 +1,10 @@
 //! Reading captures back: listing a folder in arrival order, parsing a file, and reading ahead
 //! of a replay on background threads.
 
+use std::fmt;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{Capture, StoredCapture, FORMAT};
 
@@ -23,7 +26,7 @@ fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
     parse(buffer)
 }
 
-/// Parse the contents of a capture file.
+/// Parse the contents of a capture file, or one line of a journal.
 pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
     let stored: StoredCapture = serde_json::from_slice(bytes).map_err(|e| format!("not a capture file: {e}"))?;
     if stored.format > FORMAT {
@@ -32,10 +35,65 @@ pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
     Capture::try_from(stored)
 }
 
-/// A capture file that could not be used, and why.
+/// A journal's text, read once for all its lines.
+#[derive(Debug)]
+pub struct JournalText {
+    pub path: PathBuf,
+    bytes: Vec<u8>,
+}
+
+/// Where one capture is: a file of its own, or a line of a journal.
+#[derive(Debug, Clone)]
+pub enum Source {
+    File(PathBuf),
+    Line {
+        journal: Arc<JournalText>,
+        /// 1 for the first line.
+        number: u64,
+        range: Range<usize>,
+    },
+}
+
+impl Source {
+    fn read_into(&self, buffer: &mut Vec<u8>) -> Result<Capture, String> {
+        match self {
+            Source::File(path) => read_into(path, buffer),
+            Source::Line { journal, range, .. } => parse(&journal.bytes[range.clone()]),
+        }
+    }
+
+    /// The file, or the journal, it is in.
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::File(path) => path,
+            Source::Line { journal, .. } => &journal.path,
+        }
+    }
+
+    /// A short name for tables: the file's name, or the journal's with the line.
+    pub fn name(&self) -> String {
+        let file = self.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        match self {
+            Source::File(_) => file,
+            Source::Line { number, .. } => format!("{file}:{number}"),
+        }
+    }
+}
+
+/// `captures/x.json`, or `captures.jsonl:17` for the 17th line of a journal.
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::File(path) => write!(f, "{}", path.display()),
+            Source::Line { journal, number, .. } => write!(f, "{}:{number}", journal.path.display()),
+        }
+    }
+}
+
+/// A capture file, folder or journal that could not be used, and why.
 #[derive(Debug, Clone)]
 pub struct Unreadable {
-    pub path: PathBuf,
+    pub what: String,
     pub why: String,
 }
 
@@ -43,12 +101,26 @@ fn readers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Every capture file named, without reading them: files as given, folders as every `*.json` in
-/// them sorted by name (which is arrival order). Hidden files, such as the temporary files of an
-/// interrupted write, are skipped. Folders that cannot be listed are returned as unreadable.
-pub fn list(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
-    let mut files = Vec::new();
-    let mut bad = Vec::new();
+/// Whether a path names a journal rather than a capture file or folder.
+pub fn is_journal(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "jsonl")
+}
+
+/// What listing found: the captures in order, what could not be read, and warnings (a journal's
+/// torn last line).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub sources: Vec<Source>,
+    pub unreadable: Vec<Unreadable>,
+    pub warnings: Vec<String>,
+}
+
+/// Every capture named, without parsing them: files as given; journals (`*.jsonl`) as their lines
+/// in order; folders as every `*.json` in them sorted by name (which is arrival order), then the
+/// lines of every journal in them. Hidden files, such as the temporary files of an interrupted
+/// write, are skipped. A journal's torn last line (a crash mid-write) is left out with a warning.
+pub fn list(paths: &[PathBuf]) -> Listing {
+    let mut listing = Listing::default();
     for path in paths {
         if path.is_dir() {
             match std::fs::read_dir(path) {
@@ -57,34 +129,76 @@ pub fn list(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
                         .filter_map(Result::ok)
                         .map(|e| (e.file_name(), e.path()))
                         .filter(|(name, _)| !name.to_string_lossy().starts_with('.'))
-                        .filter(|(_, path)| path.extension().is_some_and(|e| e == "json"))
+                        .filter(|(_, path)| path.extension().is_some_and(|e| e == "json" || e == "jsonl"))
                         .collect();
                     // One folder: sorting by name is sorting by path, without taking every path
                     // apart into components at each comparison.
                     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                    files.extend(found.into_iter().map(|(_, path)| path));
+                    let (journals, files): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, path)| is_journal(path));
+                    listing.sources.extend(files.into_iter().map(|(_, path)| Source::File(path)));
+                    for (_, journal) in journals {
+                        list_journal(&journal, &mut listing);
+                    }
                 }
-                Err(e) => bad.push(Unreadable { path: path.clone(), why: format!("cannot read the folder: {e}") }),
+                Err(e) => listing
+                    .unreadable
+                    .push(Unreadable { what: path.display().to_string(), why: format!("cannot read the folder: {e}") }),
             }
+        } else if is_journal(path) {
+            list_journal(path, &mut listing);
         } else {
-            files.push(path.clone());
+            listing.sources.push(Source::File(path.clone()));
         }
     }
-    (files, bad)
+    listing
 }
 
-/// [`list`], with every file read and parsed (on every core, through [`ReadAhead`]).
-pub fn collect(paths: &[PathBuf]) -> (Vec<(PathBuf, Capture)>, Vec<Unreadable>) {
-    let (files, mut bad) = list(paths);
-    let captures = ReadAhead::start(files.into());
-    let mut good = Vec::with_capacity(captures.files().len());
-    for (index, file) in captures.files().iter().enumerate() {
+fn list_journal(path: &Path, listing: &mut Listing) {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let why = format!("cannot read the journal: {e}");
+            return listing.unreadable.push(Unreadable { what: path.display().to_string(), why });
+        }
+    };
+    let whole = whole_lines(&bytes);
+    if whole < bytes.len() {
+        listing.warnings.push(format!(
+            "{}: the last line, from byte {whole}, is torn (a write cut short); it is ignored",
+            path.display()
+        ));
+    }
+    let journal = Arc::new(JournalText { path: path.to_path_buf(), bytes });
+    let mut start = 0;
+    let mut number = 0;
+    while start < whole {
+        let end =
+            start + journal.bytes[start..whole].iter().position(|&b| b == b'\n').expect("whole lines end in a newline");
+        number += 1;
+        if end > start {
+            listing.sources.push(Source::Line { journal: journal.clone(), number, range: start..end });
+        }
+        start = end + 1;
+    }
+}
+
+/// How many bytes of a journal are whole lines: up to and including its last newline.
+pub fn whole_lines(bytes: &[u8]) -> usize {
+    bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1)
+}
+
+/// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
+pub fn collect(paths: &[PathBuf]) -> (Vec<(Source, Capture)>, Listing) {
+    let mut listing = list(paths);
+    let captures = ReadAhead::start(std::mem::take(&mut listing.sources).into());
+    let mut good = Vec::with_capacity(captures.sources().len());
+    for (index, source) in captures.sources().iter().enumerate() {
         match captures.take(index) {
-            Ok(capture) => good.push((file.clone(), capture)),
-            Err(why) => bad.push(Unreadable { path: file.clone(), why }),
+            Ok(capture) => good.push((source.clone(), capture)),
+            Err(why) => listing.unreadable.push(Unreadable { what: source.to_string(), why }),
         }
     }
-    (good, bad)
+    (good, listing)
 }
 
 /// Captures are read and handed over in runs of this many consecutive files: one hand-over
@@ -98,7 +212,7 @@ const RUNS_AHEAD: usize = 4;
 /// Files are cut into runs of [`RUN`]; reader `k` of `n` reads runs `k`, `k + n`, … into a
 /// channel of its own, so each run's place is known without sorting anything.
 pub struct ReadAhead {
-    files: std::sync::Arc<[PathBuf]>,
+    files: std::sync::Arc<[Source]>,
     lanes: Vec<std::sync::Mutex<Lane>>,
 }
 
@@ -114,7 +228,7 @@ struct Lane {
 
 impl ReadAhead {
     /// Start reading; the readers stop when the `ReadAhead` is dropped.
-    pub fn start(files: std::sync::Arc<[PathBuf]>) -> Self {
+    pub fn start(files: std::sync::Arc<[Source]>) -> Self {
         let count = readers().min(files.len().div_ceil(RUN)).max(1);
         let lanes = (0..count)
             .map(|lane| {
@@ -124,7 +238,7 @@ impl ReadAhead {
                 let _ = std::thread::Builder::new().name("capture-reader".into()).spawn(move || {
                     let mut buffer = Vec::new();
                     for run in files.chunks(RUN).skip(lane).step_by(count) {
-                        let captures = run.iter().map(|path| Some(read_into(path, &mut buffer))).collect();
+                        let captures = run.iter().map(|source| Some(source.read_into(&mut buffer))).collect();
                         if outgoing.send(captures).is_err() {
                             break; // The replay is over.
                         }
@@ -136,7 +250,7 @@ impl ReadAhead {
         ReadAhead { files, lanes }
     }
 
-    pub fn files(&self) -> &[PathBuf] {
+    pub fn sources(&self) -> &[Source] {
         &self.files
     }
 
@@ -152,12 +266,12 @@ impl ReadAhead {
             lane.runs.insert(at, next);
             lane.received += 1;
         }
-        let Some(captures) = lane.runs.get_mut(&place) else { return read(&self.files[index]) };
+        let Some(captures) = lane.runs.get_mut(&place) else { return self.files[index].read_into(&mut Vec::new()) };
         let taken = captures[index % RUN].take();
         if captures.iter().all(Option::is_none) {
             lane.runs.remove(&place);
         }
-        taken.unwrap_or_else(|| read(&self.files[index]))
+        taken.unwrap_or_else(|| self.files[index].read_into(&mut Vec::new()))
     }
 }
 
@@ -179,6 +293,7 @@ mod tests {
             .collect();
         std::fs::write(&files[RUN + 1], "{ not a capture").unwrap();
         let expected = |n: usize| if n == RUN + 1 { None } else { Some(format!("capture-{n}")) };
+        let files: Vec<Source> = files.into_iter().map(Source::File).collect();
         let in_order = ReadAhead::start(files.clone().into());
         for n in 0..count {
             assert_eq!(in_order.take(n).ok().map(|c| c.id), expected(n), "in order, {n}");
@@ -188,5 +303,33 @@ mod tests {
         for n in (0..count).rev() {
             assert_eq!(scrambled.take(n).ok().map(|c| c.id), expected(n), "out of order, {n}");
         }
+    }
+
+    #[test]
+    fn a_journal_is_read_line_by_line_and_its_torn_last_line_is_left_out_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("captures.jsonl");
+        let mut text = Vec::new();
+        for n in 0..3 {
+            text.extend(Capture { id: format!("line-{n}"), ..sample() }.to_line().unwrap());
+        }
+        let whole = text.len();
+        text.extend_from_slice(b"{\"format\":2,\"id\":\"torn");
+        std::fs::write(&journal, &text).unwrap();
+        let capture = Capture { id: "file".into(), ..sample() };
+        write(dir.path(), "20260101T000000.000000Z-000001-treezor-x.json", &capture).unwrap();
+
+        let (read, listing) = collect(&[journal.clone()]);
+        let ids: Vec<String> = read.iter().map(|(_, c)| c.id.clone()).collect();
+        assert_eq!(ids, ["line-0", "line-1", "line-2"]);
+        assert_eq!(read[1].0.to_string(), format!("{}:2", journal.display()));
+        assert_eq!(listing.warnings.len(), 1);
+        assert!(
+            listing.warnings[0].contains("captures.jsonl") && listing.warnings[0].contains(&format!("byte {whole}"))
+        );
+        // A folder holds both: the files in name order, then the journal's lines.
+        let (read, _) = collect(&[dir.path().to_path_buf()]);
+        let ids: Vec<String> = read.iter().map(|(_, c)| c.id.clone()).collect();
+        assert_eq!(ids, ["file", "line-0", "line-1", "line-2"]);
     }
 }

@@ -87,7 +87,8 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
 
     // 2. Replay the captures, in arrival order, into a second listener.
-    let (items, unreadable) = capture::collect(std::slice::from_ref(&dir));
+    let (items, listing) = capture::collect(std::slice::from_ref(&dir));
+    let unreadable = listing.unreadable;
     // MobilePay signs the URL a delivery was sent to: the second listener verifies against the first's.
     let replayed_into = ReceiverConfig { public_url: Some(first_url.to_string()), ..ReceiverConfig::default() };
     let second = start(server_config, replayed_into, inspector()).await?;

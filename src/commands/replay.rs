@@ -20,16 +20,20 @@ use crate::{target, units};
 
 pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
-    let (files, unreadable) = if args.filter.is_empty() {
-        // Files are read while the replay goes, a window ahead of it.
+    let listing = if args.filter.is_empty() {
+        // Captures are read while the replay goes, a window ahead of it.
         capture::list(&args.paths)
     } else {
         // Filtering needs each capture's provider and event, so these are read twice: once here
         // to choose, and again as they are replayed.
-        let (items, unreadable) = capture::collect(&args.paths);
-        let chosen = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).map(|(path, _)| path);
-        (chosen.collect(), unreadable)
+        let (items, mut listing) = capture::collect(&args.paths);
+        listing.sources = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).map(|(s, _)| s).collect();
+        listing
     };
+    for warning in &listing.warnings {
+        send_view::warning(output, "", warning)?;
+    }
+    let (files, unreadable) = (listing.sources, listing.unreadable);
     send_view::skipped(output, &unreadable)?;
     let to_text = args.to.clone().unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;

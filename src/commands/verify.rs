@@ -19,13 +19,17 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
     let tolerance = units::duration("--tolerance", &args.tolerance)?.as_secs();
     let inspector =
         Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
-    let (items, unreadable) = capture::collect(&args.paths);
+    let (items, listing) = capture::collect(&args.paths);
+    for warning in &listing.warnings {
+        send_view::warning(output, "", warning)?;
+    }
+    let unreadable = listing.unreadable;
     send_view::skipped(output, &unreadable)?;
 
     let mut rows = Vec::with_capacity(items.len());
     let broken = unreadable.len();
     for (path, capture) in &items {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path.name();
         rows.push((name, path, inspector.inspect_capture(capture)));
     }
     let invalid = rows.iter().filter(|(_, _, i)| i.is_invalid()).count();
@@ -34,7 +38,7 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
             output.record(
                 "verification",
                 json!({
-                    "file": path.display().to_string(),
+                    "file": path.to_string(),
                     "provider": inspection.provider_name(),
                     "event": inspection.event,
                     "verdict": inspection.stored_verdict(),

@@ -387,7 +387,7 @@ pub fn request(
 /// Capture files that could not be used: named, with the reason; the rest still run.
 pub fn skipped(output: &Output, unreadable: &[crate::capture::Unreadable]) -> std::io::Result<()> {
     for bad in unreadable {
-        skipped_file(output, &bad.path.display().to_string(), &bad.why)?;
+        skipped_file(output, &bad.what, &bad.why)?;
     }
     Ok(())
 }
