@@ -319,7 +319,7 @@ mod tests {
         let capture = Capture { id: "file".into(), ..sample() };
         write(dir.path(), "20260101T000000.000000Z-000001-treezor-x.json", &capture).unwrap();
 
-        let (read, listing) = collect(&[journal.clone()]);
+        let (read, listing) = collect(std::slice::from_ref(&journal));
         let ids: Vec<String> = read.iter().map(|(_, c)| c.id.clone()).collect();
         assert_eq!(ids, ["line-0", "line-1", "line-2"]);
         assert_eq!(read[1].0.to_string(), format!("{}:2", journal.display()));
