@@ -99,7 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('-s', '-s', [CompletionResultType]::ParameterName, 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)')
             [CompletionResult]::new('--secret', '--secret', [CompletionResultType]::ParameterName, 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)')
             [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)')
-            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Save every delivery, valid or not, as a capture file in this folder')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Save every delivery, valid or not: a capture file each in this folder, or a line each in this journal (a path ending in .jsonl)')
             [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'The status to answer with')
             [CompletionResult]::new('--response-body', '--response-body', [CompletionResultType]::ParameterName, 'The body to answer with')
             [CompletionResult]::new('--response-header', '--response-header', [CompletionResultType]::ParameterName, 'A header to answer with (repeatable)')
@@ -117,6 +117,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of ./hookctl.toml or the user config folder')
             [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'Add or override providers and events from a folder laid out like fixtures/')
+            [CompletionResult]::new('--sync', '--sync', [CompletionResultType]::ParameterName, 'With --save: answer a delivery only once its capture is on disk (fdatasync)')
             [CompletionResult]::new('--reject-invalid', '--reject-invalid', [CompletionResultType]::ParameterName, 'Answer deliveries that fail verification with 401, or the provider''s own failure status (Treezor: 500)')
             [CompletionResult]::new('--redact', '--redact', [CompletionResultType]::ParameterName, 'Mask card numbers, IBANs and e-mail addresses in what is printed')
             [CompletionResult]::new('--redact-saved', '--redact-saved', [CompletionResultType]::ParameterName, 'Mask them in the captures too (their bodies then no longer verify)')
@@ -211,7 +212,7 @@ Register-ArgumentCompleter -Native -CommandName 'hookctl' -ScriptBlock {
             break
         }
         'hookctl;demo' {
-            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Keep the captures in this folder instead of a temporary one')
+            [CompletionResult]::new('--save', '--save', [CompletionResultType]::ParameterName, 'Keep the captures in this folder (or journal, a path ending in .jsonl) instead of a temporary folder')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from this file instead of ./hookctl.toml or the user config folder')
             [CompletionResult]::new('--fixtures', '--fixtures', [CompletionResultType]::ParameterName, 'Add or override providers and events from a folder laid out like fixtures/')

@@ -438,7 +438,7 @@ _hookctl() {
             return 0
             ;;
         hookctl__subcmd__listen)
-            opts="-P -p -s -n -q -v -h -V --port --host --path --provider --secret --public-url --save --status --response-body --response-header --delay --reject-invalid --authorization --forward-to --forward-timeout --count --timeout --expect --max-body --read-timeout --tolerance --redact --redact-saved --color --json --quiet --verbose --config --fixtures --help --version"
+            opts="-P -p -s -n -q -v -h -V --port --host --path --provider --secret --public-url --save --sync --status --response-body --response-header --delay --reject-invalid --authorization --forward-to --forward-timeout --count --timeout --expect --max-body --read-timeout --tolerance --redact --redact-saved --color --json --quiet --verbose --config --fixtures --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

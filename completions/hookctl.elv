@@ -94,7 +94,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand -s 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
             cand --secret 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)'
             cand --public-url 'The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)'
-            cand --save 'Save every delivery, valid or not, as a capture file in this folder'
+            cand --save 'Save every delivery, valid or not: a capture file each in this folder, or a line each in this journal (a path ending in .jsonl)'
             cand --status 'The status to answer with'
             cand --response-body 'The body to answer with'
             cand --response-header 'A header to answer with (repeatable)'
@@ -112,6 +112,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --color 'When to use colour'
             cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
             cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'
+            cand --sync 'With --save: answer a delivery only once its capture is on disk (fdatasync)'
             cand --reject-invalid 'Answer deliveries that fail verification with 401, or the provider''s own failure status (Treezor: 500)'
             cand --redact 'Mask card numbers, IBANs and e-mail addresses in what is printed'
             cand --redact-saved 'Mask them in the captures too (their bodies then no longer verify)'
@@ -202,7 +203,7 @@ set edit:completion:arg-completer[hookctl] = {|@words|
             cand --version 'Print version'
         }
         &'hookctl;demo'= {
-            cand --save 'Keep the captures in this folder instead of a temporary one'
+            cand --save 'Keep the captures in this folder (or journal, a path ending in .jsonl) instead of a temporary folder'
             cand --color 'When to use colour'
             cand --config 'Read settings from this file instead of ./hookctl.toml or the user config folder'
             cand --fixtures 'Add or override providers and events from a folder laid out like fixtures/'

@@ -82,7 +82,7 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l path -d 'Acce
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s p -l provider -d 'Treat every delivery as this provider\'s (default: recognise each from its headers and body)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -s s -l secret -d 'The secret to verify with (else HOOKCTL_<PROVIDER>_SECRET, HOOKCTL_SECRET, the config file, the built-in test secret)' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l public-url -d 'The URL senders signed against, for MobilePay (default: rebuilt from the Host header and path)' -r
-complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l save -d 'Save every delivery, valid or not, as a capture file in this folder' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l save -d 'Save every delivery, valid or not: a capture file each in this folder, or a line each in this journal (a path ending in .jsonl)' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l status -d 'The status to answer with' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l response-body -d 'The body to answer with' -r
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l response-header -d 'A header to answer with (repeatable)' -r
@@ -102,6 +102,7 @@ always\t''
 never\t''"
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l config -d 'Read settings from this file instead of ./hookctl.toml or the user config folder' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l fixtures -d 'Add or override providers and events from a folder laid out like fixtures/' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l sync -d 'With --save: answer a delivery only once its capture is on disk (fdatasync)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l reject-invalid -d 'Answer deliveries that fail verification with 401, or the provider\'s own failure status (Treezor: 500)'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l redact -d 'Mask card numbers, IBANs and e-mail addresses in what is printed'
 complete -c hookctl -n "__fish_hookctl_using_subcommand listen" -l redact-saved -d 'Mask them in the captures too (their bodies then no longer verify)'
@@ -165,7 +166,7 @@ complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s q -l quiet -d 
 complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s v -l verbose -d 'Print more: headers and bodies'
 complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s h -l help -d 'Print help'
 complete -c hookctl -n "__fish_hookctl_using_subcommand probe" -s V -l version -d 'Print version'
-complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l save -d 'Keep the captures in this folder instead of a temporary one' -r -F
+complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l save -d 'Keep the captures in this folder (or journal, a path ending in .jsonl) instead of a temporary folder' -r -F
 complete -c hookctl -n "__fish_hookctl_using_subcommand demo" -l color -d 'When to use colour' -r -f -a "auto\t''
 always\t''
 never\t''"

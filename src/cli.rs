@@ -278,9 +278,13 @@ pub struct ListenArgs {
     #[arg(long, value_name = "URL")]
     pub public_url: Option<String>,
 
-    /// Save every delivery, valid or not, as a capture file in this folder
-    #[arg(long, value_name = "DIR")]
+    /// Save every delivery, valid or not: a capture file each in this folder, or a line each in this journal (a path ending in .jsonl)
+    #[arg(long, value_name = "DIR|FILE.jsonl")]
     pub save: Option<PathBuf>,
+
+    /// With --save: answer a delivery only once its capture is on disk (fdatasync)
+    #[arg(long, requires = "save")]
+    pub sync: bool,
 
     /// The status to answer with
     #[arg(long, default_value_t = 200, value_name = "CODE", value_parser = clap::value_parser!(u16).range(100..=599))]
@@ -415,8 +419,8 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Keep the captures in this folder instead of a temporary one
-    #[arg(long, value_name = "DIR")]
+    /// Keep the captures in this folder (or journal, a path ending in .jsonl) instead of a temporary folder
+    #[arg(long, value_name = "DIR|FILE.jsonl")]
     pub save: Option<PathBuf>,
 }
 

@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use url::Url;
 
-use crate::capture::{self, Capture};
+use crate::capture::{self, Capture, Saved};
 use crate::catalogue::Decision;
 use crate::client::Client;
 use crate::delivery::{is_hop_by_hop, Delivery};
@@ -25,7 +25,10 @@ use crate::units;
 pub struct ReceiverConfig {
     pub path: Option<String>,
     pub public_url: Option<String>,
+    /// A folder, or a journal (`*.jsonl`), to save every delivery in.
     pub save: Option<PathBuf>,
+    /// Answer a delivery only once its capture is on disk.
+    pub sync: bool,
     pub status: u16,
     pub response_body: Option<Bytes>,
     pub response_headers: Vec<(String, String)>,
@@ -44,7 +47,7 @@ pub enum Report {
         inspection: Box<Inspection>,
         status: u16,
         elapsed: Duration,
-        capture: Option<Result<PathBuf, String>>,
+        capture: Option<Result<Saved, String>>,
         forwarded: Option<Forwarded>,
         /// The answer given from the provider's reply table, for an event that needs one.
         replied: Option<Replied>,
@@ -88,7 +91,7 @@ struct Shared {
     inspector: Inspector,
     on_report: OnReport,
     /// Writes captures, when saving.
-    writer: Option<capture::Writer>,
+    writer: Option<capture::Sink>,
 }
 
 /// Where card numbers, IBANs and e-mail addresses are masked.
@@ -107,6 +110,7 @@ impl Default for ReceiverConfig {
             path: None,
             public_url: None,
             save: None,
+            sync: false,
             status: 200,
             response_body: None,
             response_headers: Vec::new(),
@@ -124,6 +128,10 @@ pub struct Receiver {
     pub address: SocketAddr,
     stop: Arc<Notify>,
     pub server: JoinHandle<()>,
+    /// What the journal writer did, when saving into a journal.
+    pub counts: Option<Arc<capture::Counts>>,
+    /// Bytes of a torn last line cut from the journal before appending.
+    pub repaired: u64,
 }
 
 impl Receiver {
@@ -140,7 +148,17 @@ impl Receiver {
         let errors = on_report.clone();
         let connection_errors: server::ConnectionErrors =
             Arc::new(move |peer, error| errors(Report::ConnectionError { peer, error }));
-        let writer = config.save.clone().map(capture::Writer::start).transpose()?;
+        let (writer, repaired) = match config.save.clone() {
+            Some(path) => {
+                let (sink, cut) = capture::Sink::start(path, config.sync)?;
+                (Some(sink), cut)
+            }
+            None => (None, 0),
+        };
+        let counts = match &writer {
+            Some(capture::Sink::Journal(journal)) => Some(journal.counts.clone()),
+            _ => None,
+        };
         let shared = Arc::new(Shared { config, inspector, on_report, writer });
         let handler: server::Handler = Arc::new(move |received| {
             let shared = shared.clone();
@@ -151,7 +169,7 @@ impl Receiver {
         let server = tokio::spawn(server::serve(listener, server_config, handler, connection_errors, async move {
             stop_signal.notified().await
         }));
-        Ok(Receiver { address, stop, server })
+        Ok(Receiver { address, stop, server, counts, repaired })
     }
 
     /// [`Receiver::start`], with the reports queued on a channel (which closes once the receiver
@@ -336,11 +354,11 @@ async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Fo
 /// Save a delivery on the capture writers' threads (a slow disk never holds up the async
 /// workers). The delivery goes into the capture and comes back once it is written, uncopied.
 async fn save(
-    writer: &capture::Writer,
+    writer: &capture::Sink,
     received: &mut Received,
     inspection: &Inspection,
     handled: capture::Handled,
-) -> Result<PathBuf, String> {
+) -> Result<Saved, String> {
     // The event goes into the file name only when it is a catalogue name, never raw request data.
     let name = capture::file_name(
         received.received_at,

@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod completions;
 mod guards;
+mod journal;
 mod listen;
 mod php_json;
 mod probe;

@@ -4,6 +4,7 @@
 //! format; [`name`] names the files, [`write`] puts them in place and [`read`] lists and reads
 //! them back.
 
+mod journal;
 mod name;
 mod read;
 mod write;
@@ -20,9 +21,61 @@ use serde_json::value::RawValue;
 use crate::delivery::{Delivery, Headers};
 use crate::server::Received;
 
+pub use journal::{create_parent, Counts, JournalWriter};
 pub use name::file_name;
 pub use read::{collect, is_journal, list, parse, read, whole_lines, Listing, ReadAhead, Source, Unreadable};
 pub use write::{clean_leftovers, create_dir, write, Writer};
+
+/// Where a listener saves: a folder of one file per capture, or a journal.
+pub enum Sink {
+    Folder { writer: Writer, sync: bool },
+    Journal(JournalWriter),
+}
+
+/// Where a capture was saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    File(std::path::PathBuf),
+    Line { journal: std::path::PathBuf, number: u64 },
+}
+
+/// The file, or `journal.jsonl:17`.
+impl std::fmt::Display for Saved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Saved::File(path) => write!(f, "{}", path.display()),
+            Saved::Line { journal, number } => write!(f, "{}:{number}", journal.display()),
+        }
+    }
+}
+
+impl Sink {
+    /// Save into `path`: a journal when it ends in `.jsonl`, else a folder. The second value is
+    /// how many bytes of a torn last line were cut from the journal first.
+    pub fn start(path: std::path::PathBuf, sync: bool) -> std::io::Result<(Sink, u64)> {
+        if is_journal(&path) {
+            let (journal, cut) = JournalWriter::start(path, sync)?;
+            Ok((Sink::Journal(journal), cut))
+        } else {
+            Ok((Sink::Folder { writer: Writer::start(path, sync)?, sync }, 0))
+        }
+    }
+
+    /// Save one capture named `name` (folders name their files; journals number their lines),
+    /// handing the capture back.
+    pub async fn write(&self, name: String, capture: Box<Capture>) -> (std::io::Result<Saved>, Option<Box<Capture>>) {
+        match self {
+            Sink::Folder { writer, .. } => {
+                let (result, capture) = writer.write(name, capture).await;
+                (result.map(Saved::File), capture)
+            }
+            Sink::Journal(journal) => {
+                let (result, capture) = journal.write(capture).await;
+                (result.map(|number| Saved::Line { journal: journal.path.clone(), number }), capture)
+            }
+        }
+    }
+}
 
 /// The version of the format this build writes. 2 added bodies stored as JSON (`{"json": …}`);
 /// version 1 files are read as they are.
@@ -68,11 +121,23 @@ enum BodyToStore<'a> {
 
 impl<'a> BodyToStore<'a> {
     fn of(bytes: &'a [u8]) -> Self {
+        Self::storing(bytes, false)
+    }
+
+    /// For a journal's line, which holds no newline: a JSON body with line breaks (Stripe's are
+    /// pretty-printed) is stored as text, whose newlines are escaped.
+    fn of_line(bytes: &'a [u8]) -> Self {
+        Self::storing(bytes, true)
+    }
+
+    fn storing(bytes: &'a [u8], one_line: bool) -> Self {
         match std::str::from_utf8(bytes) {
             // Stored as JSON only when that keeps every byte: serde_json's raw value leaves out
             // whitespace around the value, so a body with any is stored as text.
             Ok(text) => match serde_json::from_str::<&RawValue>(text) {
-                Ok(raw) if raw.get().len() == text.len() => BodyToStore::Json(raw),
+                Ok(raw) if raw.get().len() == text.len() && !(one_line && text.contains(['\n', '\r'])) => {
+                    BodyToStore::Json(raw)
+                }
                 _ => BodyToStore::Text(text),
             },
             Err(_) => BodyToStore::Base64(B64.encode(bytes)),
@@ -192,19 +257,19 @@ impl Capture {
 
     /// The file's contents: pretty-printed JSON and a newline.
     pub fn to_file_bytes(&self) -> serde_json::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec_pretty(&self.as_file())?;
+        let mut bytes = serde_json::to_vec_pretty(&self.as_file(BodyToStore::of(&self.delivery.body)))?;
         bytes.push(b'\n');
         Ok(bytes)
     }
 
     /// A journal's line: the same fields, compact, and a newline.
     pub fn to_line(&self) -> serde_json::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec(&self.as_file())?;
+        let mut bytes = serde_json::to_vec(&self.as_file(BodyToStore::of_line(&self.delivery.body)))?;
         bytes.push(b'\n');
         Ok(bytes)
     }
 
-    fn as_file(&self) -> CaptureFile<'_> {
+    fn as_file<'a>(&'a self, body: BodyToStore<'a>) -> CaptureFile<'a> {
         let d = &self.delivery;
         CaptureFile {
             format: self.format,
@@ -216,7 +281,7 @@ impl Capture {
             url: &self.url,
             http_version: &self.http_version,
             headers: &d.headers,
-            body: BodyToStore::of(&d.body),
+            body,
             provider: &self.provider,
             event: &self.event,
             verdict: &self.verdict,
@@ -369,6 +434,17 @@ pub(crate) mod tests {
             serde_json::json!([["content-type", "application/json"], ["x-a", "1"], ["x-a", "2"]])
         );
         assert_eq!(parse(&bytes).unwrap(), sample());
+    }
+
+    #[test]
+    fn a_journal_line_holds_no_newline_and_gives_back_every_byte() {
+        for body in [&b"{\n  \"pretty\": true\n}"[..], b"{\"compact\":1}", b"line\r\nbreaks", &[0xff, 0x0a]] {
+            let mut capture = sample();
+            capture.delivery.body = Bytes::copy_from_slice(body);
+            let line = capture.to_line().unwrap();
+            assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1, "{:?}", String::from_utf8_lossy(&line));
+            assert_eq!(parse(&line[..line.len() - 1]).unwrap().delivery.body, body);
+        }
     }
 
     #[test]

@@ -30,18 +30,32 @@ pub fn clean_leftovers(dir: &Path) -> usize {
 
 /// Write a capture atomically: it appears under its name whole, or not at all.
 pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathBuf> {
+    write_synced(dir, name, capture, false)
+}
+
+/// [`write`]; with `sync`, the file's data and then the folder are on disk before it returns.
+pub fn write_synced(dir: &Path, name: &str, capture: &Capture, sync: bool) -> std::io::Result<PathBuf> {
     let bytes = capture.to_file_bytes().map_err(std::io::Error::other)?;
     let final_path = dir.join(name);
     #[cfg(target_os = "linux")]
-    if unnamed::write(dir, &final_path, &bytes) {
-        return Ok(final_path);
+    if unnamed::write(dir, &final_path, &bytes, sync) {
+        return sync_folder(dir, sync).map(|()| final_path);
     }
-    write_then_rename(dir, name, &final_path, &bytes)?;
+    write_then_rename(dir, name, &final_path, &bytes, sync)?;
+    sync_folder(dir, sync)?;
     Ok(final_path)
 }
 
+/// The folder's entry for a new file reaches the disk only with the folder's own sync.
+fn sync_folder(dir: &Path, sync: bool) -> std::io::Result<()> {
+    if sync {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
 /// The portable way: a hidden temporary file in the same folder, then a rename.
-fn write_then_rename(dir: &Path, name: &str, final_path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+fn write_then_rename(dir: &Path, name: &str, final_path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     use std::io::Write;
     let temporary = dir.join(format!(".{name}.tmp"));
     let mut options = std::fs::OpenOptions::new();
@@ -51,6 +65,9 @@ fn write_then_rename(dir: &Path, name: &str, final_path: &Path, bytes: &[u8]) ->
     let result = (|| {
         let mut file = options.open(&temporary)?;
         file.write_all(bytes)?;
+        if sync {
+            file.sync_data()?;
+        }
         std::fs::rename(&temporary, final_path)
     })();
     if result.is_err() {
@@ -76,7 +93,7 @@ mod unnamed {
 
     /// Whether the capture is in place. `false` means nothing was left in the folder: the caller
     /// writes it the portable way, which also reports real errors (a missing folder, a full disk).
-    pub fn write(dir: &Path, final_path: &Path, bytes: &[u8]) -> bool {
+    pub fn write(dir: &Path, final_path: &Path, bytes: &[u8], sync: bool) -> bool {
         if UNSUPPORTED.load(Ordering::Relaxed) {
             return false;
         }
@@ -92,7 +109,7 @@ mod unnamed {
                 return false;
             }
         };
-        if (&file).write_all(bytes).is_err() {
+        if (&file).write_all(bytes).is_err() || (sync && file.sync_data().is_err()) {
             return false;
         }
         // Linking by the descriptor's /proc entry needs no privilege (AT_EMPTY_PATH would). A file
@@ -133,7 +150,8 @@ struct Write {
 }
 
 impl Writer {
-    pub fn start(dir: PathBuf) -> std::io::Result<Self> {
+    /// Writers for a folder; with `sync`, each capture is on disk before it counts as written.
+    pub fn start(dir: PathBuf, sync: bool) -> std::io::Result<Self> {
         let (queue, incoming) = std::sync::mpsc::channel::<Write>();
         let incoming = std::sync::Arc::new(std::sync::Mutex::new(incoming));
         let dir: std::sync::Arc<Path> = dir.into();
@@ -144,7 +162,7 @@ impl Writer {
                 let next = incoming.lock().unwrap_or_else(|e| e.into_inner()).recv();
                 let Ok(job) = next else { break };
                 // The caller may have gone (its connection dropped); the file is written anyway.
-                let written = write(&dir, &job.name, &job.capture);
+                let written = write_synced(&dir, &job.name, &job.capture, sync);
                 let _ = job.done.send((written, job.capture));
             })?;
         }
@@ -186,10 +204,10 @@ mod tests {
                 assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
             }
         };
-        write_then_rename(dir.path(), "portable.json", &dir.path().join("portable.json"), &bytes).unwrap();
+        write_then_rename(dir.path(), "portable.json", &dir.path().join("portable.json"), &bytes, false).unwrap();
         check("portable.json");
         #[cfg(target_os = "linux")]
-        let unnamed_written = unnamed::write(dir.path(), &dir.path().join("unnamed.json"), &bytes);
+        let unnamed_written = unnamed::write(dir.path(), &dir.path().join("unnamed.json"), &bytes, true);
         #[cfg(not(target_os = "linux"))]
         let unnamed_written = false;
         if unnamed_written {
@@ -218,7 +236,7 @@ mod tests {
         let path = dir.path().join("taken.json");
         std::fs::write(&path, b"first").unwrap();
         // The link fails on the existing name, and nothing is written: the portable way decides.
-        assert!(!unnamed::write(dir.path(), &path, b"second"));
+        assert!(!unnamed::write(dir.path(), &path, b"second", false));
         assert_eq!(std::fs::read(&path).unwrap(), b"first");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }

@@ -42,7 +42,11 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let catalogue = ctx.catalogue.clone();
     let temporary = tempfile::Builder::new().prefix("hookctl-demo-").tempdir()?;
     let dir = args.save.clone().unwrap_or_else(|| temporary.path().to_path_buf());
-    capture::create_dir(&dir)?;
+    if capture::is_journal(&dir) {
+        capture::create_parent(&dir)?;
+    } else {
+        capture::create_dir(&dir)?;
+    }
     // Built-in test secrets on both sides, whatever the environment says: the demo needs nothing set up.
     let inspector =
         || Inspector::with_secrets(catalogue.clone(), builtin_secrets(&catalogue), crate::scheme::DEFAULT_TOLERANCE);

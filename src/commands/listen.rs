@@ -43,12 +43,19 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let config = receiver_config(&args)?;
     let inspector =
         Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
-    if let Some(dir) = &config.save {
-        capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
-        let removed = capture::clean_leftovers(dir);
-        if removed > 0 {
-            output.note(&format!("Removed {removed} partial capture files left by an interrupted listener"));
+    match &config.save {
+        Some(journal) if capture::is_journal(journal) => {
+            capture::create_parent(journal)
+                .with_context(|| format!("cannot create the folder of the journal {}", journal.display()))?;
         }
+        Some(dir) => {
+            capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
+            let removed = capture::clean_leftovers(dir);
+            if removed > 0 {
+                output.note(&format!("Removed {removed} partial capture files left by an interrupted listener"));
+            }
+        }
+        None => {}
     }
 
     let signals = crate::signals::StopSignals::new()?;
@@ -67,7 +74,15 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         let printer = printer.clone();
         Arc::new(move |report| printer.report(&report))
     };
-    let receiver = Receiver::start(listener, server_config, config, inspector, on_report)?;
+    let save = config.save.clone();
+    let receiver = Receiver::start(listener, server_config, config, inspector, on_report).with_context(|| {
+        format!("cannot save into {}", save.as_deref().unwrap_or(std::path::Path::new("")).display())
+    })?;
+    if receiver.repaired > 0 {
+        let journal = save.as_deref().unwrap_or(std::path::Path::new("")).display();
+        output.note(&format!("Cut a torn last line ({} bytes, a write cut short) from {journal}", receiver.repaired));
+    }
+    let counts = receiver.counts.clone();
 
     let started = Instant::now();
     let flusher = tokio::spawn(flush_when_asked(printer.clone()));
@@ -75,7 +90,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     flusher.abort();
     let Watched { interrupted, timed_out } = watched?;
     let tally = printer.tally();
-    tally.finish(output, started.elapsed(), timed_out)?;
+    tally.finish(output, started.elapsed(), timed_out, counts.as_deref())?;
     Ok(if interrupted {
         exit::INTERRUPTED
     } else if tally.invalid > 0 {
@@ -238,6 +253,7 @@ fn receiver_config(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
         path,
         public_url: args.public_url.clone(),
         save: args.save.clone(),
+        sync: args.sync,
         status: args.status,
         response_body: args.response_body.clone().map(Bytes::from),
         response_headers,
@@ -392,7 +408,17 @@ impl Tally {
         self.has_goal() && self.satisfied()
     }
 
-    fn finish(&self, output: &Output, elapsed: Duration, timed_out: bool) -> std::io::Result<()> {
+    fn finish(
+        &self,
+        output: &Output,
+        elapsed: Duration,
+        timed_out: bool,
+        journal: Option<&capture::Counts>,
+    ) -> std::io::Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let journal = journal.map(|c| {
+            json!({"lines": c.lines.load(Relaxed), "groups": c.groups.load(Relaxed), "syncs": c.syncs.load(Relaxed)})
+        });
         let missing: Vec<&str> = self.expected.iter().filter(|(_, seen)| !seen).map(|(e, _)| e.as_str()).collect();
         if output.json {
             return output.record(
@@ -405,6 +431,7 @@ impl Tally {
                     "rejected": self.rejected,
                     "missing": missing,
                     "timed_out": timed_out,
+                    "journal": journal,
                     "elapsed_ms": crate::output::millis(elapsed),
                 }),
             );

@@ -2,7 +2,6 @@
 //! JSON object with --json.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use colored::{ColoredString, Colorize};
@@ -10,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::json_view;
 use super::{body_json, body_text, human_duration, millis, Verbosity};
+use crate::capture::Saved;
 use crate::catalogue::Decision;
 use crate::error::sanitize;
 use crate::inspect::Inspection;
@@ -28,7 +28,7 @@ pub struct DeliveryView<'a> {
     pub status: u16,
     /// From arrival to the answer being ready.
     pub elapsed: Duration,
-    pub capture: Option<&'a Result<PathBuf, String>>,
+    pub capture: Option<&'a Result<Saved, String>>,
     pub forwarded: Option<&'a Forwarded>,
     /// The answer given from the provider's reply table.
     pub replied: Option<&'a Replied>,
@@ -185,7 +185,7 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
         }
     }
     match view.capture {
-        Some(Ok(path)) => out.push_str(&format!("\n  {} {}", "saved".dimmed(), path.display())),
+        Some(Ok(saved)) => out.push_str(&format!("\n  {} {saved}", "saved".dimmed())),
         Some(Err(error)) => out.push_str(&format!("\n  {} {error}", "NOT SAVED:".red().bold())),
         None => {}
     }
@@ -254,7 +254,7 @@ pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
         data["remark"] = json!(remark);
     }
     match view.capture {
-        Some(Ok(path)) => data["capture"] = json!(path.display().to_string()),
+        Some(Ok(saved)) => data["capture"] = json!(saved.to_string()),
         Some(Err(error)) => data["capture_error"] = json!(error),
         None => {}
     }
