@@ -5,6 +5,8 @@
 //! the forgeries themselves are the schemes' ([`crate::scheme::forge`]).
 
 mod cases;
+mod grade;
+mod special;
 
 use std::sync::Arc;
 use std::time::Duration;
