@@ -158,6 +158,11 @@ fn count_timeout_and_expect_drive_ci_runs() {
     let summary = &rest.last().unwrap()["data"];
     assert_eq!(summary["timed_out"], true);
     assert_eq!(summary["missing"], serde_json::json!(["github:release"]));
+
+    // A typo is refused at once, with a suggestion, rather than waited out.
+    let (out, _, stderr) = run(hookctl().args(["listen", "--port", "0", "--expect", "payin.updat", "--timeout", "1h"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("did you mean treezor:payin.update"), "{stderr}");
 }
 
 #[test]

@@ -69,7 +69,16 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let address = listener.local_addr()?;
     announce(output, address, &config, &inspector, &args)?;
 
-    let printer = Arc::new(Printer::new(output.deferred(), Tally::new(args.count, &args.expect)));
+    // Each --expect is resolved now: a typo gets its "did you mean" at once, not after --timeout.
+    let expected = args
+        .expect
+        .iter()
+        .map(|wanted| {
+            let (provider, event) = ctx.catalogue.resolve(wanted, args.provider.as_deref())?;
+            Ok(format!("{}:{}", provider.name, event.name))
+        })
+        .collect::<anyhow::Result<Vec<String>>>()?;
+    let printer = Arc::new(Printer::new(output.deferred(), Tally::new(args.count, &expected)));
     let on_report: OnReport = {
         let printer = printer.clone();
         Arc::new(move |report| printer.report(&report))
@@ -384,11 +393,11 @@ impl Tally {
                 }
                 let provider = inspection.provider_name().unwrap_or("");
                 let event = inspection.event.as_deref().unwrap_or("");
+                // Expectations are `provider:event`, as the catalogue spells them.
                 for (wanted, seen) in &mut self.expected {
-                    let matches = match wanted.split_once(':') {
-                        Some((p, e)) => p.eq_ignore_ascii_case(provider) && e.eq_ignore_ascii_case(event),
-                        None => wanted.eq_ignore_ascii_case(event),
-                    };
+                    let matches = wanted
+                        .split_once(':')
+                        .is_some_and(|(p, e)| p.eq_ignore_ascii_case(provider) && e.eq_ignore_ascii_case(event));
                     *seen |= matches;
                 }
             }
