@@ -1,5 +1,6 @@
 //! `hookctl completions SHELL`: the completion script, generated from the command line definition.
-//! The scripts in completions/ are this output, committed; a test fails when they go stale.
+//! The scripts in completions/ are this output, committed, and so are the man pages in docs/man/
+//! ([`man_pages`]); a test fails when either goes stale.
 
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -24,6 +25,26 @@ pub fn file_name(shell: Shell) -> &'static str {
         Shell::Elvish => "hookctl.elv",
         _ => "hookctl.completion",
     }
+}
+
+/// The man pages: `hookctl.1`, and `hookctl-COMMAND.1` for each subcommand, by file name.
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let command = Cli::command();
+    let mut pages = Vec::new();
+    let mut render = |name: String, command: clap::Command| -> std::io::Result<()> {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(command).title(name.clone()).render(&mut out)?;
+        pages.push((format!("{name}.1"), out));
+        Ok(())
+    };
+    render("hookctl".into(), command.clone())?;
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("hookctl-{}", sub.get_name());
+        // clap takes a command's name as a static string; a page is generated once, for docs/man.
+        let named: &'static str = Box::leak(name.clone().into_boxed_str());
+        render(name, sub.clone().name(named).bin_name(format!("hookctl {}", sub.get_name())))?;
+    }
+    Ok(pages)
 }
 
 pub fn run(shell: Shell) -> anyhow::Result<u8> {
