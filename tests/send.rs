@@ -202,7 +202,7 @@ fn unexpected_statuses_and_unreachable_targets_have_their_exit_codes() {
 
 #[test]
 fn dry_run_prints_the_request_and_sends_nothing() {
-    let server = TestServer::start(200);
+    let server = TestServer::start(200).unhit();
     let url = server.url("/dry");
     let (out, stdout, stderr) = run(hookctl().args(["send", "github:push", "--to", &url, "--dry-run"]));
     assert!(out.status.success(), "{stderr}");
@@ -342,8 +342,8 @@ fn faults_on_the_way_get_a_clear_error_and_exit_code() {
     assert_eq!(out.status.code(), Some(4));
     assert!(stdout.contains("redirect to http://127.0.0.1:9/elsewhere not followed"), "{stdout}");
 
-    // TLS spoken to a server that does not: a TLS error, not a hang.
-    let plain = TestServer::start(200);
+    // TLS spoken to a server that does not: a TLS error, not a hang (no request reaches it).
+    let plain = TestServer::start(200).unhit();
     let (out, stdout, _) =
         run(hookctl().args(["send", "github:ping", "--to", &format!("https://{}/", plain.addr), "--timeout", "5s"]));
     assert_eq!(out.status.code(), Some(1));

@@ -39,6 +39,8 @@ pub struct TestServer {
     connections: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// Whether a test that never reached the server fails when it is dropped (xh's check).
+    expect_hits: bool,
 }
 
 /// How a test server answers a request: a status and a body.
@@ -113,7 +115,13 @@ impl TestServer {
             });
         });
         let addr = ready_rx.recv().expect("the test server starts");
-        TestServer { addr, requests, connections, shutdown: Some(shutdown_tx), thread: Some(thread) }
+        TestServer { addr, requests, connections, shutdown: Some(shutdown_tx), thread: Some(thread), expect_hits: true }
+    }
+
+    /// A server the test expects nothing to reach (a dry run, a refused command).
+    pub fn unhit(mut self) -> Self {
+        self.expect_hits = false;
+        self
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -131,6 +139,10 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        let hit = !self.requests.lock().map(|r| r.is_empty()).unwrap_or(true);
+        if self.expect_hits && !hit && !std::thread::panicking() {
+            panic!("the test server at {} was never reached (use .unhit() where that is expected)", self.addr);
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
