@@ -4,6 +4,12 @@
 //! `env` only where the environment is a documented source; no logic beyond parsing.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::catalogue::StatusRule;
+use crate::units::values;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -149,8 +155,8 @@ pub struct ProbeArgs {
     pub allow_remote: bool,
 
     /// How long to wait for each answer
-    #[arg(long, default_value = "10s", value_name = "DURATION")]
-    pub timeout: String,
+    #[arg(value_parser = values::duration, long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Args)]
@@ -188,16 +194,16 @@ pub struct SendArgs {
     pub body: Option<PathBuf>,
 
     /// Add a header, replacing one of the same name (repeatable)
-    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
+    #[arg(value_parser = values::header, long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<(String, String)>,
 
     /// Use this delivery id instead of a fresh one
     #[arg(long, value_name = "ID")]
     pub webhook_id: Option<String>,
 
     /// Sign and render with this time (Unix seconds or RFC 3339) instead of now
-    #[arg(long, value_name = "TIME")]
-    pub timestamp: Option<String>,
+    #[arg(value_parser = values::timestamp, long, value_name = "TIME")]
+    pub timestamp: Option<DateTime<Utc>>,
 
     /// How many times to send each event, each with fresh ids
     #[arg(long, short = 'n', default_value_t = 1, value_name = "N")]
@@ -208,16 +214,16 @@ pub struct SendArgs {
     pub concurrency: usize,
 
     /// Give up on a request after this long (e.g. 500ms, 10s, 1m) [default: 30s; with --retry, the provider's timeout]
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(value_parser = values::duration, long, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
 
     /// Accept invalid TLS certificates (self-signed HTTPS)
     #[arg(long, short = 'k')]
     pub insecure: bool,
 
     /// Statuses that count as delivered, e.g. 200, 2xx, 200-299, 200,202 [default: the provider's own rule]
-    #[arg(long, value_name = "STATUSES")]
-    pub expect_status: Option<String>,
+    #[arg(value_parser = values::status_rule, long, value_name = "STATUSES")]
+    pub expect_status: Option<StatusRule>,
 
     /// Retry a failed delivery on the provider's schedule (`hookctl fixtures PROVIDER` shows it), re-signed where the scheme signs a timestamp
     #[arg(long)]
@@ -295,12 +301,12 @@ pub struct ListenArgs {
     pub response_body: Option<String>,
 
     /// A header to answer with (repeatable)
-    #[arg(long, value_name = "NAME: VALUE")]
-    pub response_header: Vec<String>,
+    #[arg(value_parser = values::header, long, value_name = "NAME: VALUE")]
+    pub response_header: Vec<(String, String)>,
 
     /// Wait this long before answering (e.g. 200ms)
-    #[arg(long, value_name = "DURATION")]
-    pub delay: Option<String>,
+    #[arg(value_parser = values::duration, long, value_name = "DURATION")]
+    pub delay: Option<Duration>,
 
     /// Answer deliveries that fail verification with 401, or the provider's own failure status (Treezor: 500)
     #[arg(long)]
@@ -315,32 +321,32 @@ pub struct ListenArgs {
     pub forward_to: Option<String>,
 
     /// How long to wait for the app behind --forward-to
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
-    pub forward_timeout: String,
+    #[arg(value_parser = values::duration, long, default_value = "30s", value_name = "DURATION")]
+    pub forward_timeout: Duration,
 
     /// Exit after this many deliveries
     #[arg(long, short = 'n', value_name = "N")]
     pub count: Option<u64>,
 
     /// With --count or --expect: exit with an error if they have not all arrived within this time
-    #[arg(long, value_name = "DURATION")]
-    pub timeout: Option<String>,
+    #[arg(value_parser = values::duration, long, value_name = "DURATION")]
+    pub timeout: Option<Duration>,
 
     /// Fail unless this event arrives: `event` or `provider:event` (repeatable); exits once all have
     #[arg(long, value_name = "EVENT")]
     pub expect: Vec<String>,
 
     /// The largest body accepted, e.g. 16MiB or 50MB; larger ones are answered 413
-    #[arg(long, default_value = "16MiB", value_name = "SIZE")]
-    pub max_body: String,
+    #[arg(value_parser = values::size, long, default_value = "16MiB", value_name = "SIZE")]
+    pub max_body: usize,
 
     /// How long a client may take to send its headers, and then its body
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
-    pub read_timeout: String,
+    #[arg(value_parser = values::duration, long, default_value = "30s", value_name = "DURATION")]
+    pub read_timeout: Duration,
 
     /// How far a signed timestamp may be from now (Stripe, Standard Webhooks)
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
-    pub tolerance: String,
+    #[arg(value_parser = values::duration, long, default_value = "5m", value_name = "DURATION")]
+    pub tolerance: Duration,
 
     /// Mask card numbers, IBANs and e-mail addresses in what is printed
     #[arg(long)]
@@ -362,8 +368,8 @@ pub struct ReplayArgs {
     pub to: Option<String>,
 
     /// Replay only these: provider, event or provider:event, with * and ? globs (repeatable)
-    #[arg(long, value_name = "PATTERN")]
-    pub filter: Vec<String>,
+    #[arg(value_parser = values::filter, long, value_name = "PATTERN")]
+    pub filter: Vec<crate::units::Filter>,
 
     /// Sign Stripe and Standard Webhooks deliveries again with a fresh timestamp, using the configured secrets
     #[arg(long)]
@@ -378,20 +384,20 @@ pub struct ReplayArgs {
     pub concurrency: usize,
 
     /// At most this many requests per second, e.g. 50 or 50/s or 600/m
-    #[arg(long, value_name = "N/s")]
-    pub rate: Option<String>,
+    #[arg(value_parser = values::rate, long, value_name = "N/s")]
+    pub rate: Option<f64>,
 
     /// Print each request exactly as it would go, and send nothing
     #[arg(long)]
     pub dry_run: bool,
 
     /// Statuses that count as delivered [default: the provider's own rule]
-    #[arg(long, value_name = "STATUSES")]
-    pub expect_status: Option<String>,
+    #[arg(value_parser = values::status_rule, long, value_name = "STATUSES")]
+    pub expect_status: Option<StatusRule>,
 
     /// Give up on a request after this long
-    #[arg(long, default_value = "30s", value_name = "DURATION")]
-    pub timeout: String,
+    #[arg(value_parser = values::duration, long, default_value = "30s", value_name = "DURATION")]
+    pub timeout: Duration,
 
     /// Accept invalid TLS certificates (self-signed HTTPS)
     #[arg(long, short = 'k')]
@@ -413,8 +419,8 @@ pub struct VerifyArgs {
     pub provider: Option<String>,
 
     /// How far a signed timestamp may be from the time the delivery was received
-    #[arg(long, default_value = "5m", value_name = "DURATION")]
-    pub tolerance: String,
+    #[arg(value_parser = values::duration, long, default_value = "5m", value_name = "DURATION")]
+    pub tolerance: Duration,
 }
 
 #[derive(Debug, Args)]

@@ -52,6 +52,99 @@ pub fn size(option: &str, text: &str) -> Result<usize, UsageError> {
     }
 }
 
+/// Value parsers for clap: the option's name comes from clap's own error.
+pub mod values {
+    use std::time::Duration;
+
+    use chrono::{DateTime, Utc};
+
+    fn plain(error: crate::error::UsageError) -> String {
+        error.0.split_once(": ").map_or(error.0.clone(), |(_, why)| why.to_string())
+    }
+
+    pub fn duration(text: &str) -> Result<Duration, String> {
+        super::duration("", text).map_err(plain)
+    }
+
+    pub fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+        super::timestamp("", text).map_err(plain)
+    }
+
+    pub fn size(text: &str) -> Result<usize, String> {
+        super::size("", text).map_err(plain)
+    }
+
+    pub fn status_rule(text: &str) -> Result<crate::catalogue::StatusRule, String> {
+        crate::catalogue::StatusRule::parse(text)
+    }
+
+    /// `Name: value`, a name and value that a header can carry.
+    pub fn header(text: &str) -> Result<(String, String), String> {
+        let (name, value) = text.split_once(':').ok_or_else(|| format!("{text:?} is not `Name: value`"))?;
+        let (name, value) = (name.trim(), value.trim());
+        hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a header name"))?;
+        hyper::header::HeaderValue::from_str(value)
+            .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
+        Ok((name.to_string(), value.to_string()))
+    }
+
+    pub fn filter(text: &str) -> Result<super::Filter, String> {
+        super::Filter::parse(text)
+    }
+
+    /// `50`, `50/s` or `600/m`: requests per second.
+    pub fn rate(text: &str) -> Result<f64, String> {
+        let bad = || format!("{text:?} is not like 50/s or 600/m");
+        let (number, per) = match text.split_once('/') {
+            Some((n, unit)) => (n, unit.trim()),
+            None => (text, "s"),
+        };
+        let seconds = match per {
+            "s" | "sec" | "second" => 1.0,
+            "m" | "min" | "minute" => 60.0,
+            _ => return Err(bad()),
+        };
+        match number.trim().parse::<f64>() {
+            Ok(n) if n > 0.0 && n.is_finite() => Ok(n / seconds),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// `--filter`: `provider`, `event` or `provider:event`, each part a glob (`*`, `?`, `[…]`, `{a,b}`),
+/// case-insensitive; compiled once, before any capture is read.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// `provider:event`: both must match.
+    pair: Option<(globset::GlobMatcher, globset::GlobMatcher)>,
+    /// A single pattern: the provider or the event may match.
+    either: Option<globset::GlobMatcher>,
+}
+
+impl Filter {
+    pub fn parse(text: &str) -> Result<Filter, String> {
+        let glob = |pattern: &str| {
+            globset::GlobBuilder::new(pattern)
+                .case_insensitive(true)
+                .build()
+                .map(|g| g.compile_matcher())
+                .map_err(|e| format!("{pattern:?} is not a glob: {e}"))
+        };
+        Ok(match text.split_once(':') {
+            Some((provider, event)) => Filter { pair: Some((glob(provider)?, glob(event)?)), either: None },
+            None => Filter { pair: None, either: Some(glob(text)?) },
+        })
+    }
+
+    pub fn matches(&self, provider: &str, event: &str) -> bool {
+        match (&self.pair, &self.either) {
+            (Some((p, e)), _) => p.is_match(provider) && e.is_match(event),
+            (None, Some(either)) => either.is_match(provider) || either.is_match(event),
+            (None, None) => false,
+        }
+    }
+}
+
 /// A size for people: `16 MiB`, `50.0 MB`, `512 B`.
 pub fn human_size(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
@@ -110,5 +203,23 @@ mod tests {
         assert_eq!(timestamp("x", "1700000000").unwrap().timestamp(), 1_700_000_000);
         assert_eq!(timestamp("x", "2024-03-01T09:15:27Z").unwrap().timestamp(), 1_709_284_527);
         assert!(timestamp("x", "yesterday").is_err());
+    }
+
+    #[test]
+    fn rates_and_filters() {
+        assert_eq!(values::rate("50").unwrap(), 50.0);
+        assert_eq!(values::rate("50/s").unwrap(), 50.0);
+        assert_eq!(values::rate("600/m").unwrap(), 10.0);
+        assert!(values::rate("fast").is_err());
+        assert!(values::rate("0").is_err());
+        let filter = |text| Filter::parse(text).unwrap();
+        assert!(filter("treezor:payin.*").matches("treezor", "payin.update"));
+        assert!(!filter("treezor:payin.*").matches("treezor", "payinrefund.update"));
+        assert!(filter("*refund*").matches("treezor", "payinrefund.update"));
+        assert!(filter("pay?n.update").matches("treezor", "payin.update"));
+        assert!(filter("STRIPE").matches("stripe", "charge.succeeded"));
+        assert!(!filter("stripe").matches("stripes", "x"));
+        assert!(filter("{github,stripe}:*").matches("github", "push"));
+        assert!(Filter::parse("[unclosed").is_err());
     }
 }

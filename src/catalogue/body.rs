@@ -84,13 +84,6 @@ impl StatusRule {
         Ok(StatusRule::Ranges(ranges))
     }
 
-    /// The `--expect-status` option: absent, or a rule.
-    pub fn from_option(text: Option<&str>) -> Result<Option<Self>, crate::error::UsageError> {
-        text.map(StatusRule::parse)
-            .transpose()
-            .map_err(|e| crate::error::UsageError::new(format!("--expect-status: {e}")))
-    }
-
     pub fn accepts(&self, status: u16) -> bool {
         let StatusRule::Ranges(ranges) = self;
         ranges.iter().any(|(low, high)| (*low..=*high).contains(&status))

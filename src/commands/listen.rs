@@ -24,19 +24,19 @@ use crate::output::listen_view::{self, RejectedView};
 use crate::output::{Output, Verbosity};
 use crate::receiver::{OnReport, Receiver, ReceiverConfig, Redact, Report};
 use crate::server::ServerConfig;
-use crate::{target, units};
+use crate::target;
 
 pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
     let host: IpAddr =
         args.host.parse().map_err(|_| UsageError::new(format!("--host: {:?} is not an IP address", args.host)))?;
     let server_config = ServerConfig {
-        max_body: units::size("--max-body", &args.max_body)?,
-        read_timeout: units::duration("--read-timeout", &args.read_timeout)?,
+        max_body: args.max_body,
+        read_timeout: args.read_timeout,
         drain_timeout: Duration::from_secs(30),
     };
-    let tolerance = units::duration("--tolerance", &args.tolerance)?.as_secs();
-    let deadline = args.timeout.as_deref().map(|t| units::duration("--timeout", t)).transpose()?;
+    let tolerance = args.tolerance.as_secs();
+    let deadline = args.timeout;
     if let Some(provider) = &args.provider {
         ctx.catalogue.provider(provider)?;
     }
@@ -231,23 +231,11 @@ async fn watch(
 }
 
 fn receiver_config(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
-    let response_headers = args
-        .response_header
-        .iter()
-        .map(|h| {
-            let (name, value) = h
-                .split_once(':')
-                .ok_or_else(|| UsageError::new(format!("--response-header {h:?} is not `Name: value`")))?;
-            let name = name.trim();
-            hyper::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| UsageError::new(format!("--response-header: {name:?} is not a header name")))?;
-            Ok((name.to_string(), value.trim().to_string()))
-        })
-        .collect::<Result<Vec<_>, UsageError>>()?;
+    let response_headers = args.response_header.clone();
     let forward = match &args.forward_to {
         Some(text) => {
             let url = target::parse(text).map_err(|e| UsageError::new(format!("--forward-to: {e}")))?;
-            let timeout = units::duration("--forward-timeout", &args.forward_timeout)?;
+            let timeout = args.forward_timeout;
             let client =
                 Client::new(&ClientOptions { timeout, insecure: false, pool_size: 16, keep_response_headers: true });
             Some((url, client))
@@ -266,7 +254,7 @@ fn receiver_config(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
         status: args.status,
         response_body: args.response_body.clone().map(Bytes::from),
         response_headers,
-        delay: args.delay.as_deref().map(|d| units::duration("--delay", d)).transpose()?,
+        delay: args.delay,
         reject_invalid: args.reject_invalid,
         decision: args.authorization,
         forward,

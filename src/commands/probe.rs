@@ -9,7 +9,7 @@ use crate::config::{resolve_secret, SecretSource};
 use crate::error::{exit, UsageError};
 use crate::output::probe_view;
 use crate::probe::{self, Probe, ProbeConfig};
-use crate::{target, units};
+use crate::target;
 
 pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
@@ -48,7 +48,7 @@ pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
     let to = args.to.as_deref().unwrap_or_default();
     let url = target::parse(to).map_err(|e| UsageError::new(format!("--to: {e}")))?;
     probe::check_target(&url, args.allow_remote).await.map_err(UsageError::new)?;
-    let timeout = units::duration("--timeout", &args.timeout)?;
+    let timeout = args.timeout;
     let secret = resolve_secret(provider, args.secret.as_deref(), &ctx.config);
     if let Some(secret) = &secret {
         if secret.source == SecretSource::BuiltIn {

@@ -9,14 +9,14 @@ use serde_json::json;
 use super::Context;
 use crate::batch::CaptureBatch;
 use crate::capture::{self, Capture};
-use crate::catalogue::StatusRule;
 use crate::cli::ReplayArgs;
 use crate::client::{Client, ClientOptions};
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
 use crate::outcome::Fate;
 use crate::output::{send_view, Output};
-use crate::{target, units};
+use crate::target;
+use crate::units::Filter;
 
 pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
@@ -37,7 +37,7 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     send_view::skipped(output, &unreadable)?;
     let to_text = args.to.clone().unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
-    let expect = StatusRule::from_option(args.expect_status.as_deref())?;
+    let expect = args.expect_status.clone();
     let mut batch = CaptureBatch::new(files, to, ctx.catalogue.clone());
     batch.expect = expect;
     batch = batch.with_secrets(args.secret.as_deref(), &ctx.config);
@@ -46,8 +46,8 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     if args.dry_run {
         return dry_run(&replay, output, unreadable.len());
     }
-    let timeout = units::duration("--timeout", &args.timeout)?;
-    let rate = args.rate.as_deref().map(parse_rate).transpose()?;
+    let timeout = args.timeout;
+    let rate = args.rate;
     let concurrency = args.concurrency.max(1);
     let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
     let options = dispatch::Options { concurrency, rate, keep_requests: output.shows_requests() };
@@ -58,59 +58,11 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(if code == exit::SUCCESS && !unreadable.is_empty() { exit::RUNTIME } else { code })
 }
 
-/// `--filter` patterns: `provider`, `event` or `provider:event`, each part a glob.
-pub fn matches_filters(capture: &Capture, filters: &[String]) -> bool {
-    if filters.is_empty() {
-        return true;
-    }
+/// `--filter` patterns: a capture is chosen when any of them matches it.
+pub fn matches_filters(capture: &Capture, filters: &[Filter]) -> bool {
     let provider = capture.provider.as_deref().unwrap_or("unknown");
     let event = capture.event.as_deref().unwrap_or("unknown");
-    filters.iter().any(|filter| match filter.split_once(':') {
-        Some((p, e)) => glob(p, provider) && glob(e, event),
-        None => glob(filter, provider) || glob(filter, event),
-    })
-}
-
-/// `*` matches any run of characters, `?` one character; case-insensitive.
-fn glob(pattern: &str, text: &str) -> bool {
-    let pattern: Vec<char> = pattern.to_lowercase().chars().collect();
-    let text: Vec<char> = text.to_lowercase().chars().collect();
-    let (mut p, mut t) = (0, 0);
-    let (mut star, mut mark) = (None, 0);
-    while t < text.len() {
-        if p < pattern.len() && (pattern[p] == '?' || pattern[p] == text[t]) {
-            p += 1;
-            t += 1;
-        } else if p < pattern.len() && pattern[p] == '*' {
-            star = Some(p);
-            mark = t;
-            p += 1;
-        } else if let Some(s) = star {
-            p = s + 1;
-            mark += 1;
-            t = mark;
-        } else {
-            return false;
-        }
-    }
-    pattern[p..].iter().all(|c| *c == '*')
-}
-
-/// `50`, `50/s` or `600/m`: requests per second.
-fn parse_rate(text: &str) -> Result<f64, UsageError> {
-    let (number, per) = match text.split_once('/') {
-        Some((n, unit)) => (n, unit.trim()),
-        None => (text, "s"),
-    };
-    let seconds = match per {
-        "s" | "sec" | "second" => 1.0,
-        "m" | "min" | "minute" => 60.0,
-        _ => return Err(UsageError::new(format!("--rate: {text:?} is not like 50/s or 600/m"))),
-    };
-    match number.trim().parse::<f64>() {
-        Ok(n) if n > 0.0 && n.is_finite() => Ok(n / seconds),
-        _ => Err(UsageError::new(format!("--rate: {text:?} is not like 50/s or 600/m"))),
-    }
+    filters.is_empty() || filters.iter().any(|filter| filter.matches(provider, event))
 }
 
 fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow::Result<u8> {
@@ -142,29 +94,4 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
         }
     }
     Ok(if skipped > 0 { exit::RUNTIME } else { exit::SUCCESS })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert!(glob("payin.*", "payin.update"));
-        assert!(glob("*", "anything"));
-        assert!(glob("pay?n.update", "payin.update"));
-        assert!(!glob("payin.*", "payinrefund.update"));
-        assert!(glob("*refund*", "payinrefund.update"));
-        assert!(glob("STRIPE", "stripe"));
-        assert!(!glob("stripe", "stripes"));
-    }
-
-    #[test]
-    fn rates() {
-        assert_eq!(parse_rate("50").unwrap(), 50.0);
-        assert_eq!(parse_rate("50/s").unwrap(), 50.0);
-        assert_eq!(parse_rate("600/m").unwrap(), 10.0);
-        assert!(parse_rate("fast").is_err());
-        assert!(parse_rate("0").is_err());
-    }
 }

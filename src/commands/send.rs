@@ -12,7 +12,7 @@ use serde_json::json;
 use super::Context;
 use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings, ScenarioLayout};
 use crate::catalogue::path;
-use crate::catalogue::{Catalogue, Event, Provider, Scenario, StatusRule};
+use crate::catalogue::{Catalogue, Event, Provider, Scenario};
 use crate::cli::SendArgs;
 use crate::client::{Client, ClientOptions};
 use crate::compose::ComposeError;
@@ -21,17 +21,17 @@ use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
 use crate::output::{send_view, Output};
 use crate::retry::parse_schedule;
-use crate::{target, units};
+use crate::target;
 
 /// The per-request timeout without --timeout or --retry.
-const DEFAULT_TIMEOUT: &str = "30s";
+const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     let run = Arc::new(plan_batch(&args, ctx)?);
     if args.dry_run {
         return dry_run(&run, &ctx.output);
     }
-    let timeout = units::duration("--timeout", args.timeout.as_deref().unwrap_or(DEFAULT_TIMEOUT))?;
+    let timeout = args.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let concurrency = args.concurrency.max(1);
     let mut client_options = ClientOptions::sending(timeout, args.insecure, concurrency);
     // Retrying reads the answer's headers for what stops retries (Svix's abort-message).
@@ -78,12 +78,12 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     let url = target::parse(&url_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
     let sets =
         args.set.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
-    let headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
-    let now = args.timestamp.as_deref().map(|t| units::timestamp("--timestamp", t)).transpose()?;
+    let headers = args.headers.clone();
+    let now = args.timestamp;
     if args.count == 0 {
         return Err(UsageError::new("--count must be at least 1").into());
     }
-    let expect = StatusRule::from_option(args.expect_status.as_deref())?;
+    let expect = args.expect_status.clone();
     let raw_body = args.body.as_deref().map(read_body).transpose()?;
 
     let mut plans = Vec::new();
@@ -115,7 +115,7 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
             time_scale: args.time_scale,
             max_attempts: args.max_attempts,
             schedule: args.schedule.as_deref().map(parse_schedule).transpose().map_err(UsageError::new)?,
-            timeout: args.timeout.as_deref().map(|t| units::duration("--timeout", t)).transpose()?,
+            timeout: args.timeout,
         };
         if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
             return Err(UsageError::new("--time-scale must be a number above 0").into());
@@ -204,18 +204,6 @@ fn scenarios_of<'c>(
             catalogue.resolve_scenario(&query).map_err(Into::into)
         })
         .collect()
-}
-
-fn parse_header(text: &str) -> anyhow::Result<(String, String)> {
-    let (name, value) =
-        text.split_once(':').ok_or_else(|| UsageError::new(format!("-H {text:?} is not `Name: value`")))?;
-    let name = name.trim();
-    hyper::header::HeaderName::from_bytes(name.as_bytes())
-        .map_err(|_| UsageError::new(format!("-H: {name:?} is not a valid header name")))?;
-    let value = value.trim();
-    hyper::header::HeaderValue::from_str(value)
-        .map_err(|_| UsageError::new(format!("-H: the value of {name} has characters a header cannot carry")))?;
-    Ok((name.to_string(), value.to_string()))
 }
 
 fn read_body(path: &std::path::Path) -> anyhow::Result<Bytes> {

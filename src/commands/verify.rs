@@ -9,14 +9,13 @@ use crate::cli::VerifyArgs;
 use crate::error::{exit, sanitize};
 use crate::inspect::Inspector;
 use crate::output::send_view;
-use crate::units;
 
 pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
     if let Some(provider) = &args.provider {
         ctx.catalogue.provider(provider)?;
     }
-    let tolerance = units::duration("--tolerance", &args.tolerance)?.as_secs();
+    let tolerance = args.tolerance.as_secs();
     let inspector =
         Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
     let (items, listing) = capture::collect(&args.paths);
