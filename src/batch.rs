@@ -175,7 +175,9 @@ impl FixtureBatch {
         let mut plans = Vec::new();
         let mut laid = Vec::new();
         for provider in catalogue.providers() {
-            let Some(scenario) = provider.scenarios.first() else { continue };
+            let Some(scenario) = provider.scenarios.first() else {
+                continue;
+            };
             let secret = provider.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
             laid.push((format!("{}:{}", provider.name, scenario.name), Arc::new(scenario.clone()), plans.len()));
             for step in &scenario.steps {
@@ -415,7 +417,9 @@ impl JobSource for FixtureBatch {
     }
 
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
-        let Some(arrangement) = &self.arrangement else { return self.make(index) };
+        let Some(arrangement) = &self.arrangement else {
+            return self.make(index);
+        };
         let (sequence, _) = arrangement.order[index as usize];
         if !arrangement.twinned.contains(&sequence) {
             return self.make(sequence);

@@ -71,7 +71,9 @@ impl RetryPolicy {
 
     /// Sign the next attempt with a fresh timestamp, where the scheme signs one.
     pub fn renew(&self, headers: &mut crate::delivery::Headers, body: &[u8], id: &str) -> Result<(), String> {
-        let Some(resign) = &self.resign else { return Ok(()) };
+        let Some(resign) = &self.resign else {
+            return Ok(());
+        };
         let now = chrono::Utc::now().timestamp();
         scheme::resign(resign.kind, headers, body, &resign.secret, now, &resign.options, id)
             .map(|_| ())

@@ -117,7 +117,9 @@ impl Receiver {
     /// Standard Webhooks, compared only up to the shorter length (what the svix crate did).
     fn compares_prefix(&self, headers: &hookctl::delivery::Headers, body: &[u8]) -> bool {
         let key = scheme::standard::key_bytes(&self.secret).unwrap();
-        let (Some(id), Some(t)) = (headers.get("webhook-id"), headers.get("webhook-timestamp")) else { return false };
+        let (Some(id), Some(t)) = (headers.get("webhook-id"), headers.get("webhook-timestamp")) else {
+            return false;
+        };
         let expected = scheme::standard::signature(&key, id, t.parse().unwrap_or_default(), body);
         let given = headers.get("webhook-signature").unwrap_or_default();
         given.split(' ').any(|candidate| expected.starts_with(candidate))
@@ -125,7 +127,9 @@ impl Receiver {
 
     /// Stripe, with only the first `v1` candidate checked.
     fn first_signature_only(&self, headers: &hookctl::delivery::Headers, body: &[u8]) -> bool {
-        let Some(Ok(parsed)) = headers.get(stripe::HEADER).map(stripe::parse_header) else { return false };
+        let Some(Ok(parsed)) = headers.get(stripe::HEADER).map(stripe::parse_header) else {
+            return false;
+        };
         let t = parsed.timestamp.unwrap_or_default();
         parsed.v1.first() == Some(&stripe::signature(&self.secret, t, body))
     }

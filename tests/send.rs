@@ -375,10 +375,14 @@ fn insecure_accepts_a_self_signed_certificate_and_only_then() {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(stream).await else { return };
+                    let Ok(mut tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
                     let mut buffer = vec![0u8; 65536];
                     let _ = tls.read(&mut buffer).await;
                     let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;

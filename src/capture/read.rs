@@ -261,12 +261,16 @@ impl ReadAhead {
         let mut lane = self.lanes[run % count].lock().unwrap_or_else(|e| e.into_inner());
         let place = run / count;
         while lane.received <= place {
-            let Ok(next) = lane.incoming.recv() else { break };
+            let Ok(next) = lane.incoming.recv() else {
+                break;
+            };
             let at = lane.received;
             lane.runs.insert(at, next);
             lane.received += 1;
         }
-        let Some(captures) = lane.runs.get_mut(&place) else { return self.files[index].read_into(&mut Vec::new()) };
+        let Some(captures) = lane.runs.get_mut(&place) else {
+            return self.files[index].read_into(&mut Vec::new());
+        };
         let taken = captures[index % RUN].take();
         if captures.iter().all(Option::is_none) {
             lane.runs.remove(&place);
@@ -292,7 +296,13 @@ mod tests {
             })
             .collect();
         std::fs::write(&files[RUN + 1], "{ not a capture").unwrap();
-        let expected = |n: usize| if n == RUN + 1 { None } else { Some(format!("capture-{n}")) };
+        let expected = |n: usize| {
+            if n == RUN + 1 {
+                None
+            } else {
+                Some(format!("capture-{n}"))
+            }
+        };
         let files: Vec<Source> = files.into_iter().map(Source::File).collect();
         let in_order = ReadAhead::start(files.clone().into());
         for n in 0..count {

@@ -16,7 +16,9 @@ pub fn create_dir(dir: &Path) -> std::io::Result<()> {
 
 /// Remove the temporary files that a listener killed mid-write left behind; returns how many.
 pub fn clean_leftovers(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
     entries
         .filter_map(Result::ok)
         .map(|e| e.path())

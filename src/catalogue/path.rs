@@ -104,7 +104,13 @@ fn step<'a>(
     next_is_index: bool,
     depth: usize,
 ) -> Result<&'a mut Value, String> {
-    let fresh = || if next_is_index { Value::Array(Vec::new()) } else { Value::Object(Default::default()) };
+    let fresh = || {
+        if next_is_index {
+            Value::Array(Vec::new())
+        } else {
+            Value::Object(Default::default())
+        }
+    };
     match (segment, current) {
         (Segment::Key(key), Value::Object(map)) => Ok(map.entry(key.clone()).or_insert_with(fresh)),
         (Segment::Index(i), Value::Object(map)) => Ok(map.entry(i.to_string()).or_insert_with(fresh)),

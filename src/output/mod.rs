@@ -160,16 +160,24 @@ pub fn body_json(body: &[u8]) -> Value {
 /// A body for a terminal: text with control characters escaped, or a note for binary bytes.
 pub fn body_text(body: &[u8]) -> String {
     match std::str::from_utf8(body) {
-        Ok(text) => text.chars().flat_map(escape_control).collect(),
+        Ok(text) => {
+            let mut shown = String::with_capacity(text.len());
+            for c in text.chars() {
+                escape_control(c, &mut shown);
+            }
+            shown
+        }
         Err(_) => format!("[{} bytes of binary data; base64: {}]", body.len(), B64.encode(body)),
     }
 }
 
-fn escape_control(c: char) -> Vec<char> {
+/// A character as it may reach a terminal: control characters (but newline and tab) escaped.
+fn escape_control(c: char, out: &mut String) {
     if c == '\n' || c == '\t' || !c.is_control() {
-        vec![c]
+        out.push(c);
     } else {
-        format!("\\u{{{:04x}}}", c as u32).chars().collect()
+        use std::fmt::Write;
+        let _ = write!(out, "\\u{{{:04x}}}", c as u32);
     }
 }
 

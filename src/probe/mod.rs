@@ -311,7 +311,9 @@ impl Probe {
 
     /// The signatures that would be valid for what was sent, to look for in a rejection.
     fn valid_signatures(&self, genuine: &Genuine, body: &[u8], timestamp: i64) -> Vec<String> {
-        let Some(secret) = &self.config.secret else { return Vec::new() };
+        let Some(secret) = &self.config.secret else {
+            return Vec::new();
+        };
         let url = self.config.url.as_str();
         match self.signed(genuine, body, &secret.value, timestamp, url) {
             Ok(valid) => forge::signature_values(self.kind(), &valid.headers, &valid.body),

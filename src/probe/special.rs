@@ -252,7 +252,9 @@ pub(super) async fn timing_case(probe: &mut Probe, id: &'static str, fresh: &Gen
 /// The same JSON written otherwise: keys of the top level in reverse order, pretty-printed with
 /// four spaces, a trailing newline. `None` when the body is not a JSON object.
 pub(super) fn rewrite_json(body: &[u8]) -> Option<Vec<u8>> {
-    let Value::Object(fields) = serde_json::from_slice::<Value>(body).ok()? else { return None };
+    let Value::Object(fields) = serde_json::from_slice::<Value>(body).ok()? else {
+        return None;
+    };
     let reversed: serde_json::Map<String, Value> = fields.into_iter().rev().collect();
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
@@ -264,7 +266,9 @@ pub(super) fn rewrite_json(body: &[u8]) -> Option<Vec<u8>> {
 
 /// A JSON object body with a padding field that makes it about `size` bytes.
 pub(super) fn pad_json(body: &[u8], size: usize) -> Option<Vec<u8>> {
-    let Value::Object(mut fields) = serde_json::from_slice::<Value>(body).ok()? else { return None };
+    let Value::Object(mut fields) = serde_json::from_slice::<Value>(body).ok()? else {
+        return None;
+    };
     fields.insert("hookctl_padding".into(), Value::String("x".repeat(size)));
     serde_json::to_vec(&Value::Object(fields)).ok()
 }

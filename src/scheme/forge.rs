@@ -26,7 +26,9 @@ pub fn signature_headers(kind: SchemeKind) -> &'static [&'static str] {
 /// Remove the signature: its headers, or its field of the body. `false` when there is none.
 pub fn strip_signature(kind: SchemeKind, headers: &mut Headers, body: &mut Vec<u8>) -> bool {
     if let Some(in_body) = kind.in_body() {
-        let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(body) else { return false };
+        let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(body) else {
+            return false;
+        };
         fields.shift_remove(in_body.field);
         *body = php_json::encode(&Value::Object(fields));
         return true;
@@ -104,8 +106,12 @@ pub fn truncated(kind: SchemeKind, headers: &Headers, body: &[u8]) -> Vec<(Strin
     let prefix = |text: &str| text.chars().take(8).collect::<String>();
     match kind {
         SchemeKind::Stripe => {
-            let Some(value) = headers.get(stripe::HEADER) else { return Vec::new() };
-            let Ok(parsed) = stripe::parse_header(value) else { return Vec::new() };
+            let Some(value) = headers.get(stripe::HEADER) else {
+                return Vec::new();
+            };
+            let Ok(parsed) = stripe::parse_header(value) else {
+                return Vec::new();
+            };
             let t = parsed.timestamp.unwrap_or_default();
             let v1 = parsed.v1.first().cloned().unwrap_or_default();
             variants(stripe::HEADER, vec![format!("t={t},v1="), format!("t={t},v1={}", prefix(&v1)), format!("t={t}")])
@@ -144,7 +150,9 @@ pub fn truncated(kind: SchemeKind, headers: &Headers, body: &[u8]) -> Vec<(Strin
             variants(bankingcircle::TAG_HEADER, vec![String::new(), prefix(&valid)])
         }
         SchemeKind::Treezor => {
-            let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else { return Vec::new() };
+            let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+                return Vec::new();
+            };
             let valid = fields.get(treezor::SIGNATURE_FIELD).and_then(Value::as_str).unwrap_or_default().to_string();
             [String::new(), prefix(&valid)]
                 .into_iter()
@@ -190,12 +198,18 @@ pub fn downgrades(kind: SchemeKind, headers: &Headers, body: &[u8], secret: &str
     };
     match kind {
         SchemeKind::Stripe => {
-            let Some(Ok(parsed)) = headers.get(stripe::HEADER).map(stripe::parse_header) else { return Vec::new() };
-            let Some(t) = parsed.timestamp else { return Vec::new() };
+            let Some(Ok(parsed)) = headers.get(stripe::HEADER).map(stripe::parse_header) else {
+                return Vec::new();
+            };
+            let Some(t) = parsed.timestamp else {
+                return Vec::new();
+            };
             vec![with(stripe::HEADER, format!("t={t},v0={}", stripe::signature(secret, t, body)))]
         }
         SchemeKind::Standard => {
-            let Ok(key) = standard::key_bytes(secret) else { return Vec::new() };
+            let Ok(key) = standard::key_bytes(secret) else {
+                return Vec::new();
+            };
             let name = if standard::uses_svix_names(headers) { "svix-signature" } else { "webhook-signature" };
             let (Some(id), Some(t)) = (standard::delivery_id(headers), standard::signed_at(headers)) else {
                 return Vec::new();
@@ -270,7 +284,9 @@ pub fn key_variants(kind: SchemeKind, headers: &Headers) -> Vec<(String, Headers
     if kind != SchemeKind::Cryptomate {
         return Vec::new();
     }
-    let Some(key) = headers.get(cryptomate::KEY_HEADER) else { return Vec::new() };
+    let Some(key) = headers.get(cryptomate::KEY_HEADER) else {
+        return Vec::new();
+    };
     let half: String = key.chars().take(key.chars().count() / 2).collect();
     let swapped: String = key
         .chars()

@@ -133,7 +133,9 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
             bytes[at..].iter().take_while(|&&b| (0x20..0x80).contains(&b) && !matches!(b, b'"' | b'\\' | b'/')).count();
         out.extend_from_slice(&bytes[at..at + run]);
         at += run;
-        let Some(ch) = s[at..].chars().next() else { break };
+        let Some(ch) = s[at..].chars().next() else {
+            break;
+        };
         at += ch.len_utf8();
         match ch {
             '"' => out.extend_from_slice(b"\\\""),

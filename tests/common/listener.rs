@@ -58,7 +58,9 @@ impl Listener {
     pub fn next(&self) -> Value {
         match self.records.recv_timeout(PATIENCE) {
             Ok(value) => value,
-            Err(RecvTimeoutError::Timeout) => panic!("the listener printed nothing for {PATIENCE:?}"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the listener printed nothing for {PATIENCE:?}")
+            }
             Err(RecvTimeoutError::Disconnected) => panic!("the listener's output ended"),
         }
     }
