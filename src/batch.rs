@@ -34,12 +34,19 @@ pub struct Plan {
 
 impl Plan {
     /// An event signed with its provider's resolved secret, expecting the provider's success rule.
-    pub fn new(provider: &Arc<Provider>, event: &Event, secret: Option<Secret>, expect: Option<&StatusRule>) -> Self {
+    pub fn new(
+        provider: &Arc<Provider>,
+        event: &Event,
+        secret: Option<Secret>,
+        expect: Option<&StatusRule>,
+    ) -> Self {
         Plan {
             provider: provider.clone(),
             event: event.clone(),
             secret,
-            expect: expect.cloned().unwrap_or_else(|| provider.spec.success.clone()),
+            expect: expect
+                .cloned()
+                .unwrap_or_else(|| provider.spec.success.clone()),
         }
     }
 }
@@ -91,11 +98,20 @@ impl ScenarioLayout {
                 slots.extend((0..scenario.steps.len()).map(|step| (first_plan + step, run, step)));
             }
         }
-        ScenarioLayout { slots, runs, rendered: Mutex::default() }
+        ScenarioLayout {
+            slots,
+            runs,
+            rendered: Mutex::default(),
+        }
     }
 
     /// A step's overrides in its run, rendering the run's shared values at its first step.
-    fn sets(&self, run: usize, step: usize, now: DateTime<Utc>) -> Result<Vec<(Vec<Segment>, Value)>, String> {
+    fn sets(
+        &self,
+        run: usize,
+        step: usize,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(Vec<Segment>, Value)>, String> {
         let mut rendered = self.rendered.lock().unwrap_or_else(|e| e.into_inner());
         let scenario = &self.runs[run].1;
         let entry = match rendered.entry(run) {
@@ -159,8 +175,17 @@ impl Arrangement {
                 *copy = !seen.insert(*sequence);
             }
         }
-        let twinned = order.iter().filter(|(_, copy)| *copy).map(|(sequence, _)| *sequence).collect();
-        Arrangement { seed, shuffled: shuffle, order, twinned }
+        let twinned = order
+            .iter()
+            .filter(|(_, copy)| *copy)
+            .map(|(sequence, _)| *sequence)
+            .collect();
+        Arrangement {
+            seed,
+            shuffled: shuffle,
+            order,
+            twinned,
+        }
     }
 
     pub fn duplicates(&self) -> u64 {
@@ -178,10 +203,19 @@ impl FixtureBatch {
             let Some(scenario) = provider.scenarios.first() else {
                 continue;
             };
-            let secret = provider.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
-            laid.push((format!("{}:{}", provider.name, scenario.name), Arc::new(scenario.clone()), plans.len()));
+            let secret = provider.spec.test_secret.clone().map(|value| Secret {
+                value,
+                source: SecretSource::BuiltIn,
+            });
+            laid.push((
+                format!("{}:{}", provider.name, scenario.name),
+                Arc::new(scenario.clone()),
+                plans.len(),
+            ));
             for step in &scenario.steps {
-                let event = provider.event(&step.event).expect("a scenario's events were checked when it loaded");
+                let event = provider
+                    .event(&step.event)
+                    .expect("a scenario's events were checked when it loaded");
                 plans.push(Plan::new(provider, event, secret.clone(), None));
             }
         }
@@ -195,8 +229,13 @@ impl FixtureBatch {
             .providers()
             .iter()
             .flat_map(|p| {
-                let secret = p.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn });
-                p.events.iter().map(move |e| Plan::new(p, e, secret.clone(), None))
+                let secret = p.spec.test_secret.clone().map(|value| Secret {
+                    value,
+                    source: SecretSource::BuiltIn,
+                });
+                p.events
+                    .iter()
+                    .map(move |e| Plan::new(p, e, secret.clone(), None))
             })
             .collect();
         FixtureBatch {
@@ -261,16 +300,22 @@ impl FixtureBatch {
             .map(|plan| {
                 let spec = &plan.provider.spec;
                 let behaviour = &spec.delivery;
-                let (first_delay, mut schedule) =
-                    settings.schedule.clone().unwrap_or((std::time::Duration::ZERO, behaviour.schedule()));
+                let (first_delay, mut schedule) = settings
+                    .schedule
+                    .clone()
+                    .unwrap_or((std::time::Duration::ZERO, behaviour.schedule()));
                 if let Some(max) = settings.max_attempts {
                     schedule.truncate(max.saturating_sub(1) as usize);
                 }
-                let resign = plan.secret.as_ref().filter(|_| spec.scheme.has_tolerance()).map(|secret| Resign {
-                    kind: spec.scheme,
-                    secret: secret.value.clone(),
-                    options: spec.options.clone(),
-                });
+                let resign = plan
+                    .secret
+                    .as_ref()
+                    .filter(|_| spec.scheme.has_tolerance())
+                    .map(|secret| Resign {
+                        kind: spec.scheme,
+                        secret: secret.value.clone(),
+                        options: spec.options.clone(),
+                    });
                 Arc::new(RetryPolicy {
                     first_delay,
                     schedule,
@@ -304,9 +349,13 @@ impl FixtureBatch {
         match &self.scenarios {
             Some(layout) => {
                 let mut seen = std::collections::HashSet::new();
-                (0..layout.slots.len() as u64).filter(|&i| seen.insert(layout.slots[i as usize].0)).collect()
+                (0..layout.slots.len() as u64)
+                    .filter(|&i| seen.insert(layout.slots[i as usize].0))
+                    .collect()
             }
-            None => (0..self.deliveries()).step_by(self.count.max(1) as usize).collect(),
+            None => (0..self.deliveries())
+                .step_by(self.count.max(1) as usize)
+                .collect(),
         }
     }
 
@@ -315,7 +364,12 @@ impl FixtureBatch {
         let layout = self.scenarios.as_ref()?;
         let (_, run, step) = layout.slots[sequence as usize];
         let (name, scenario) = &layout.runs[run];
-        Some((name.clone(), run as u64 + 1, step as u32 + 1, scenario.steps.len() as u32))
+        Some((
+            name.clone(),
+            run as u64 + 1,
+            step as u32 + 1,
+            scenario.steps.len() as u32,
+        ))
     }
 
     /// Which plan delivery `sequence` is of.
@@ -333,8 +387,18 @@ impl FixtureBatch {
             .plans
             .iter()
             .map(|plan| {
-                let in_body = plan.provider.spec.scheme.in_body().filter(|_| plan.secret.is_some());
-                CompiledBody::compile(&plan.event, plan.provider.spec.body_format, &self.sets, in_body)
+                let in_body = plan
+                    .provider
+                    .spec
+                    .scheme
+                    .in_body()
+                    .filter(|_| plan.secret.is_some());
+                CompiledBody::compile(
+                    &plan.event,
+                    plan.provider.spec.body_format,
+                    &self.sets,
+                    in_body,
+                )
             })
             .collect();
         self
@@ -354,7 +418,13 @@ impl FixtureBatch {
                         Some(sets)
                     }
                     Err(why) => {
-                        return (plan, Err(ComposeError::Fixture { origin: layout.runs[run].1.origin.clone(), why }))
+                        return (
+                            plan,
+                            Err(ComposeError::Fixture {
+                                origin: layout.runs[run].1.origin.clone(),
+                                why,
+                            }),
+                        )
                     }
                 }
             }
@@ -372,7 +442,11 @@ impl FixtureBatch {
                 now: self.now,
                 extra_headers: &self.headers,
                 // A step's overrides change from run to run: its body is rendered each time.
-                compiled: self.compiled.get(plan_index).and_then(Option::as_ref).filter(|_| step_sets.is_none()),
+                compiled: self
+                    .compiled
+                    .get(plan_index)
+                    .and_then(Option::as_ref)
+                    .filter(|_| step_sets.is_none()),
             },
         );
         (plan, composed)
@@ -399,7 +473,11 @@ impl FixtureBatch {
         }
         match composed {
             Ok(composed) => Ok(Job {
-                meta: JobMeta { id: composed.id, signing: composed.signing, ..meta },
+                meta: JobMeta {
+                    id: composed.id,
+                    signing: composed.signing,
+                    ..meta
+                },
                 url: self.url.clone(),
                 expect: plan.expect.clone(),
                 delivery: composed.delivery,
@@ -413,7 +491,9 @@ impl FixtureBatch {
 
 impl JobSource for FixtureBatch {
     fn total(&self) -> u64 {
-        self.arrangement.as_ref().map_or(self.deliveries(), |a| a.order.len() as u64)
+        self.arrangement
+            .as_ref()
+            .map_or(self.deliveries(), |a| a.order.len() as u64)
     }
 
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
@@ -475,7 +555,15 @@ impl CaptureBatch {
     pub fn new(files: Vec<Source>, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
         let captures = ReadAhead::start(files.into());
-        CaptureBatch { captures, to, own_path, expect: None, catalogue, secrets: Vec::new(), resign: false }
+        CaptureBatch {
+            captures,
+            to,
+            own_path,
+            expect: None,
+            catalogue,
+            secrets: Vec::new(),
+            resign: false,
+        }
     }
 
     /// Use the secrets from these sources (`--secret`, environment, config, built-in).
@@ -504,8 +592,19 @@ impl CaptureBatch {
 
     /// The job for one capture, which it takes apart: body and headers go out without a copy.
     fn build(&self, origin: String, capture: Capture) -> Result<Job, Box<Outcome>> {
-        let Capture { id, delivery, provider, event, .. } = capture;
-        let Delivery { method, target, headers, body } = delivery;
+        let Capture {
+            id,
+            delivery,
+            provider,
+            event,
+            ..
+        } = capture;
+        let Delivery {
+            method,
+            target,
+            headers,
+            body,
+        } = delivery;
         let failed = |message: String| {
             let meta = JobMeta {
                 provider: provider.clone().unwrap_or_default(),
@@ -519,28 +618,45 @@ impl CaptureBatch {
         let provider_name = provider.as_deref().unwrap_or("unknown");
         let spec = self.catalogue.provider(provider_name).ok().map(|p| &p.spec);
         let mut signing = "replayed as captured".to_string();
-        let secret = self.secrets.iter().find(|(p, _)| p == provider_name).map(|(_, s)| s);
+        let secret = self
+            .secrets
+            .iter()
+            .find(|(p, _)| p == provider_name)
+            .map(|(_, s)| s);
         // A key stored as its digest goes out as the key again, when the configured one matches.
         if let Some(spec) = spec {
-            match scheme::restored_form(spec.scheme, &mut headers, secret.map(|s| s.value.as_str())) {
+            match scheme::restored_form(spec.scheme, &mut headers, secret.map(|s| s.value.as_str()))
+            {
                 Restored::Nothing => {}
                 Restored::Restored { header } => {
                     let source = secret.map(|s| s.source.to_string()).unwrap_or_default();
                     signing = format!("replayed as captured, {header} restored ({source})");
                 }
                 Restored::NoMatch { header } => {
-                    signing = format!("replayed as captured; no configured secret matches the stored {header}")
+                    signing = format!(
+                        "replayed as captured; no configured secret matches the stored {header}"
+                    )
                 }
             }
         }
         let warning = match spec {
-            Some(spec) if !self.resign => stale_warning(&origin, spec.scheme, provider_name, &headers),
+            Some(spec) if !self.resign => {
+                stale_warning(&origin, spec.scheme, provider_name, &headers)
+            }
             _ => None,
         };
         if let (Some(spec), Some(secret)) = (spec, secret.filter(|_| self.resign)) {
             let now = Utc::now().timestamp();
-            let resigned = scheme::resign(spec.scheme, &mut headers, &body, &secret.value, now, &spec.options, &id)
-                .map_err(|e| failed(e.to_string()))?;
+            let resigned = scheme::resign(
+                spec.scheme,
+                &mut headers,
+                &body,
+                &secret.value,
+                now,
+                &spec.options,
+                &id,
+            )
+            .map_err(|e| failed(e.to_string()))?;
             if let Some(signed) = resigned {
                 signing = format!("re-signed: {signed} ({})", secret.source);
             }
@@ -560,13 +676,30 @@ impl CaptureBatch {
             ..JobMeta::default()
         };
         let url = self.url_for(&target);
-        Ok(Job { meta, url, expect, delivery: Delivery { method, target, headers, body }, retry: None, delay: None })
+        Ok(Job {
+            meta,
+            url,
+            expect,
+            delivery: Delivery {
+                method,
+                target,
+                headers,
+                body,
+            },
+            retry: None,
+            delay: None,
+        })
     }
 }
 
 /// Replaying a delivery signed long ago makes the receiver see a stale timestamp: say so, and how
 /// to avoid it.
-fn stale_warning(origin: &str, kind: SchemeKind, provider: &str, headers: &Headers) -> Option<String> {
+fn stale_warning(
+    origin: &str,
+    kind: SchemeKind,
+    provider: &str,
+    headers: &Headers,
+) -> Option<String> {
     let age = Utc::now().timestamp() - scheme::signed_at(kind, headers)?;
     let tolerance = scheme::DEFAULT_TOLERANCE;
     (age > tolerance as i64).then(|| {
@@ -588,7 +721,10 @@ impl JobSource for CaptureBatch {
         match self.captures.take(index) {
             Ok(capture) => self.build(origin, capture),
             Err(why) => {
-                let meta = JobMeta { origin: Some(origin), ..JobMeta::default() };
+                let meta = JobMeta {
+                    origin: Some(origin),
+                    ..JobMeta::default()
+                };
                 Err(Box::new(Outcome::unsent(meta, Fate::Skipped(why))))
             }
         }

@@ -15,9 +15,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Send, receive, verify and replay payment-provider webhooks, signed exactly as each provider signs them.
 #[derive(Debug, Parser)]
-#[command(name = "hookctl", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Exit codes: 0 success, 1 runtime error, 2 usage error, 3 verification failed, \
-4 unexpected status, 130 interrupted.")]
+#[command(
+    name = "hookctl",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 runtime error, 2 usage error, 3 verification failed, \
+4 unexpected status, 130 interrupted."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -111,7 +118,12 @@ pub struct ProbeArgs {
     pub event: Option<String>,
 
     /// The receiver: localhost:3000/webhooks, :3000/hooks or a full URL (loopback only, unless --allow-remote)
-    #[arg(long, short = 't', value_name = "URL", required_unless_present = "list")]
+    #[arg(
+        long,
+        short = 't',
+        value_name = "URL",
+        required_unless_present = "list"
+    )]
     pub to: Option<String>,
 
     /// The provider whose deliveries to send (with no EVENT, its first event)

@@ -35,7 +35,12 @@ pub struct ClientOptions {
 impl ClientOptions {
     /// For sending deliveries (`send`, `replay`, `demo`): a connection kept per concurrent request.
     pub fn sending(timeout: Duration, insecure: bool, concurrency: usize) -> Self {
-        ClientOptions { timeout, insecure, pool_size: concurrency, keep_response_headers: false }
+        ClientOptions {
+            timeout,
+            insecure,
+            pool_size: concurrency,
+            keep_response_headers: false,
+        }
     }
 }
 
@@ -76,20 +81,36 @@ struct Origin {
 
 impl Origin {
     fn of(url: &Url) -> Result<Origin, SendError> {
-        let unusable = |detail: &str| SendError::Other { host: url.to_string(), detail: detail.to_string() };
+        let unusable = |detail: &str| SendError::Other {
+            host: url.to_string(),
+            detail: detail.to_string(),
+        };
         let tls = match url.scheme() {
             "http" => false,
             "https" => true,
-            other => return Err(unusable(&format!("the scheme {other:?} is not http or https"))),
+            other => {
+                return Err(unusable(&format!(
+                    "the scheme {other:?} is not http or https"
+                )))
+            }
         };
-        let host = url.host_str().ok_or_else(|| unusable("the URL has no host"))?;
-        let port = url.port_or_known_default().ok_or_else(|| unusable("the URL has no port"))?;
+        let host = url
+            .host_str()
+            .ok_or_else(|| unusable("the URL has no host"))?;
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| unusable("the URL has no port"))?;
         let authority = match url.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
         };
         let authority = HeaderValue::from_str(&authority).map_err(|e| unusable(&e.to_string()))?;
-        Ok(Origin { tls, host: bare_host(url).to_string(), port, authority })
+        Ok(Origin {
+            tls,
+            host: bare_host(url).to_string(),
+            port,
+            authority,
+        })
     }
 
     fn matches(&self, url: &Url) -> bool {
@@ -109,7 +130,10 @@ impl Origin {
 
 /// A URL's host as a connection wants it: IPv6 literals come bracketed in URLs.
 fn bare_host(url: &Url) -> &str {
-    url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']')
+    url.host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
 }
 
 /// Idle connections of one origin.
@@ -158,26 +182,48 @@ impl Client {
     }
 
     /// [`Client::send`], waiting at most `timeout` for the answer (a provider's own timeout).
-    pub async fn send_within(&self, url: &Url, delivery: &Delivery, timeout: Duration) -> Result<Response, SendError> {
+    pub async fn send_within(
+        &self,
+        url: &Url,
+        delivery: &Delivery,
+        timeout: Duration,
+    ) -> Result<Response, SendError> {
         let origin = self.origin(url)?;
         // The origin's label names it in errors; it is built only when one happens.
         let request = build_request(url, &origin, delivery).map_err(|e| match e {
             BuildError::Header { name, detail } => SendError::Header { name, detail },
-            BuildError::Other(detail) => SendError::Other { host: origin.label(), detail },
+            BuildError::Other(detail) => SendError::Other {
+                host: origin.label(),
+                detail,
+            },
         })?;
         let started = Instant::now();
         let exchange = self.exchange(&origin, request);
         let (response, sender) = match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result?,
-            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout }),
+            Err(_) => {
+                return Err(SendError::Timeout {
+                    host: origin.label(),
+                    timeout,
+                })
+            }
         };
         let status = response.status().as_u16();
-        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let headers = if self.keep_response_headers {
             response
                 .headers()
                 .iter()
-                .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect()
         } else {
             Vec::new()
@@ -185,12 +231,28 @@ impl Client {
         let remaining = timeout.saturating_sub(started.elapsed());
         let body = match tokio::time::timeout(remaining, response.into_body().collect()).await {
             Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(e)) => return Err(SendError::Other { host: origin.label(), detail: error_chain(&e) }),
-            Err(_) => return Err(SendError::Timeout { host: origin.label(), timeout }),
+            Ok(Err(e)) => {
+                return Err(SendError::Other {
+                    host: origin.label(),
+                    detail: error_chain(&e),
+                })
+            }
+            Err(_) => {
+                return Err(SendError::Timeout {
+                    host: origin.label(),
+                    timeout,
+                })
+            }
         };
         // Only a connection whose response was read to the end can carry the next request.
         self.give_back(&origin, sender);
-        Ok(Response { status, elapsed: started.elapsed(), location, headers, body })
+        Ok(Response {
+            status,
+            elapsed: started.elapsed(),
+            location,
+            headers,
+            body,
+        })
     }
 
     fn origin(&self, url: &Url) -> Result<Arc<Origin>, SendError> {
@@ -207,7 +269,13 @@ impl Client {
         &self,
         origin: &Origin,
         mut request: Request<Full<Bytes>>,
-    ) -> Result<(hyper::Response<hyper::body::Incoming>, SendRequest<Full<Bytes>>), SendError> {
+    ) -> Result<
+        (
+            hyper::Response<hyper::body::Incoming>,
+            SendRequest<Full<Bytes>>,
+        ),
+        SendError,
+    > {
         while let Some(mut sender) = self.take_idle(origin) {
             if sender.ready().await.is_err() {
                 continue;
@@ -217,14 +285,22 @@ impl Client {
                 Err(mut failed) => match failed.take_message() {
                     // Not written: the server closed the connection while it was idle; try another.
                     Some(unsent) => request = unsent,
-                    None => return Err(SendError::Other { host: origin.label(), detail: error_chain(failed.error()) }),
+                    None => {
+                        return Err(SendError::Other {
+                            host: origin.label(),
+                            detail: error_chain(failed.error()),
+                        })
+                    }
                 },
             }
         }
         let mut sender = self.connect(origin).await?;
         match sender.send_request(request).await {
             Ok(response) => Ok((response, sender)),
-            Err(e) => Err(SendError::Other { host: origin.label(), detail: error_chain(&e) }),
+            Err(e) => Err(SendError::Other {
+                host: origin.label(),
+                detail: error_chain(&e),
+            }),
         }
     }
 
@@ -247,7 +323,10 @@ impl Client {
         let position = match idle.iter().position(|i| i.origin == *origin) {
             Some(position) => position,
             None => {
-                idle.push(Idle { origin: origin.clone(), connections: Vec::with_capacity(self.pool_size) });
+                idle.push(Idle {
+                    origin: origin.clone(),
+                    connections: Vec::with_capacity(self.pool_size),
+                });
                 idle.len() - 1
             }
         };
@@ -262,7 +341,10 @@ impl Client {
         let host = origin.label();
         let addresses = tokio::net::lookup_host((origin.host.as_str(), origin.port))
             .await
-            .map_err(|e| SendError::Connect { host: host.clone(), detail: format!("cannot resolve: {e}") })?;
+            .map_err(|e| SendError::Connect {
+                host: host.clone(),
+                detail: format!("cannot resolve: {e}"),
+            })?;
         let mut last_error = None;
         let mut stream = None;
         for address in addresses {
@@ -279,14 +361,27 @@ impl Client {
             (None, Some(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 return Err(SendError::Refused { host })
             }
-            (None, Some(e)) => return Err(SendError::Connect { host, detail: e.to_string() }),
-            (None, None) => return Err(SendError::Connect { host, detail: "the name has no address".into() }),
+            (None, Some(e)) => {
+                return Err(SendError::Connect {
+                    host,
+                    detail: e.to_string(),
+                })
+            }
+            (None, None) => {
+                return Err(SendError::Connect {
+                    host,
+                    detail: "the name has no address".into(),
+                })
+            }
         };
         // Webhook requests are small and answered at once: do not hold them back for coalescing.
         let _ = stream.set_nodelay(true);
         if origin.tls {
-            let name = ServerName::try_from(origin.host.clone())
-                .map_err(|e| SendError::Connect { host: host.clone(), detail: e.to_string() })?;
+            let name =
+                ServerName::try_from(origin.host.clone()).map_err(|e| SendError::Connect {
+                    host: host.clone(),
+                    detail: e.to_string(),
+                })?;
             let connector = self
                 .tls
                 .get_or_init(|| {
@@ -295,11 +390,17 @@ impl Client {
                         .map_err(|e| format!("TLS set-up: {e:#}"))
                 })
                 .as_ref()
-                .map_err(|detail| SendError::Connect { host: host.clone(), detail: detail.clone() })?;
+                .map_err(|detail| SendError::Connect {
+                    host: host.clone(),
+                    detail: detail.clone(),
+                })?;
             let tls = connector
                 .connect(name, stream)
                 .await
-                .map_err(|e| SendError::Connect { host: host.clone(), detail: format!("TLS: {}", error_chain(&e)) })?;
+                .map_err(|e| SendError::Connect {
+                    host: host.clone(),
+                    detail: format!("TLS: {}", error_chain(&e)),
+                })?;
             handshake(TokioIo::new(tls), &host, self.title_case).await
         } else {
             handshake(TokioIo::new(stream), &host, self.title_case).await
@@ -307,7 +408,11 @@ impl Client {
     }
 }
 
-async fn handshake<T>(io: T, host: &str, title_case: bool) -> Result<SendRequest<Full<Bytes>>, SendError>
+async fn handshake<T>(
+    io: T,
+    host: &str,
+    title_case: bool,
+) -> Result<SendRequest<Full<Bytes>>, SendError>
 where
     T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
@@ -315,7 +420,10 @@ where
         .title_case_headers(title_case)
         .handshake(io)
         .await
-        .map_err(|e| SendError::Connect { host: host.to_string(), detail: error_chain(&e) })?;
+        .map_err(|e| SendError::Connect {
+            host: host.to_string(),
+            detail: error_chain(&e),
+        })?;
     // The connection runs on its own task until either side closes it; its error, if any, reaches
     // the request that was in flight.
     tokio::spawn(connection);
@@ -327,32 +435,46 @@ enum BuildError {
     Other(String),
 }
 
-fn build_request(url: &Url, origin: &Origin, delivery: &Delivery) -> Result<Request<Full<Bytes>>, BuildError> {
-    let method = Method::from_bytes(delivery.method.as_bytes()).map_err(|e| BuildError::Other(e.to_string()))?;
+fn build_request(
+    url: &Url,
+    origin: &Origin,
+    delivery: &Delivery,
+) -> Result<Request<Full<Bytes>>, BuildError> {
+    let method = Method::from_bytes(delivery.method.as_bytes())
+        .map_err(|e| BuildError::Other(e.to_string()))?;
     // Path and query, as a slice of the URL's own text.
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let mut request = Request::builder().method(method).uri(target);
-    let headers = request.headers_mut().expect("a request builder without an error has headers");
+    let headers = request
+        .headers_mut()
+        .expect("a request builder without an error has headers");
     headers.reserve(delivery.headers.len() + 1);
     if !delivery.headers.contains("host") {
         headers.insert(HOST, origin.authority.clone());
     }
     for (name, value) in delivery.headers.iter() {
-        let header_name = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| BuildError::Header { name: name.to_string(), detail: e.to_string() })?;
-        let header_value = HeaderValue::from_str(value)
-            .map_err(|e| BuildError::Header { name: name.to_string(), detail: e.to_string() })?;
+        let header_name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|e| BuildError::Header {
+                name: name.to_string(),
+                detail: e.to_string(),
+            })?;
+        let header_value = HeaderValue::from_str(value).map_err(|e| BuildError::Header {
+            name: name.to_string(),
+            detail: e.to_string(),
+        })?;
         headers.append(header_name, header_value);
     }
-    request.body(Full::new(delivery.body.clone())).map_err(|e| BuildError::Other(error_chain(&e)))
+    request
+        .body(Full::new(delivery.body.clone()))
+        .map_err(|e| BuildError::Other(error_chain(&e)))
 }
 
 /// Certificates checked against the system's roots, or, with `--insecure`, not at all.
 fn tls_config(insecure: bool) -> anyhow::Result<rustls::ClientConfig> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder =
-        rustls::ClientConfig::builder_with_provider(provider.clone()).with_safe_default_protocol_versions()?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
     let mut config = if insecure {
         builder
             .dangerous()
@@ -387,7 +509,12 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -396,7 +523,12 @@ impl rustls::client::danger::ServerCertVerifier for AcceptAnyCertificate {
         cert: &rustls::pki_types::CertificateDer<'_>,
         dss: &rustls::DigitallySignedStruct,
     ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {

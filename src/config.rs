@@ -35,21 +35,29 @@ impl Config {
         let path = match explicit {
             Some(path) => {
                 if !path.exists() {
-                    return Err(UsageError::new(format!("config file {} does not exist", path.display())).into());
+                    return Err(UsageError::new(format!(
+                        "config file {} does not exist",
+                        path.display()
+                    ))
+                    .into());
                 }
                 Some(path.to_path_buf())
             }
-            None => [Some(PathBuf::from(FILE_NAME)), dirs::config_dir().map(|d| d.join("hookctl").join(FILE_NAME))]
-                .into_iter()
-                .flatten()
-                .find(|p| p.is_file()),
+            None => [
+                Some(PathBuf::from(FILE_NAME)),
+                dirs::config_dir().map(|d| d.join("hookctl").join(FILE_NAME)),
+            ]
+            .into_iter()
+            .flatten()
+            .find(|p| p.is_file()),
         };
         let Some(path) = path else {
             return Ok(Config::default());
         };
-        let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let mut config: Config =
-            toml::from_str(&text).map_err(|e| UsageError::new(format!("{}: {}", path.display(), e.message())))?;
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let mut config: Config = toml::from_str(&text)
+            .map_err(|e| UsageError::new(format!("{}: {}", path.display(), e.message())))?;
         config.path = Some(path);
         Ok(config)
     }
@@ -84,7 +92,10 @@ pub struct Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Secret").field("value", &"<hidden>").field("source", &self.source).finish()
+        f.debug_struct("Secret")
+            .field("value", &"<hidden>")
+            .field("source", &self.source)
+            .finish()
     }
 }
 
@@ -95,15 +106,29 @@ pub fn builtin_secrets(catalogue: &crate::catalogue::Catalogue) -> Vec<(String, 
         .iter()
         .filter_map(|p| {
             let value = p.spec.test_secret.clone()?;
-            Some((p.name.clone(), Secret { value, source: SecretSource::BuiltIn }))
+            Some((
+                p.name.clone(),
+                Secret {
+                    value,
+                    source: SecretSource::BuiltIn,
+                },
+            ))
         })
         .collect()
 }
 
 /// The environment variable that holds one provider's secret.
 pub fn secret_env_name(provider: &str) -> String {
-    let upper: String =
-        provider.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    let upper: String = provider
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("HOOKCTL_{upper}_SECRET")
 }
 
@@ -123,18 +148,36 @@ pub fn resolve_secret_with(
         return None;
     }
     if let Some(value) = flag {
-        return Some(Secret { value: value.to_string(), source: SecretSource::Flag });
+        return Some(Secret {
+            value: value.to_string(),
+            source: SecretSource::Flag,
+        });
     }
-    for name in [secret_env_name(&provider.name), "HOOKCTL_SECRET".to_string()] {
+    for name in [
+        secret_env_name(&provider.name),
+        "HOOKCTL_SECRET".to_string(),
+    ] {
         if let Some(value) = env(&name).filter(|v| !v.is_empty()) {
-            return Some(Secret { value, source: SecretSource::Env(name) });
+            return Some(Secret {
+                value,
+                source: SecretSource::Env(name),
+            });
         }
     }
     if let Some(value) = config.secrets.get(&provider.name) {
-        let path = config.path.clone().unwrap_or_else(|| PathBuf::from(FILE_NAME));
-        return Some(Secret { value: value.clone(), source: SecretSource::ConfigFile(path) });
+        let path = config
+            .path
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(FILE_NAME));
+        return Some(Secret {
+            value: value.clone(),
+            source: SecretSource::ConfigFile(path),
+        });
     }
-    provider.spec.test_secret.clone().map(|value| Secret { value, source: SecretSource::BuiltIn })
+    provider.spec.test_secret.clone().map(|value| Secret {
+        value,
+        source: SecretSource::BuiltIn,
+    })
 }
 
 #[cfg(test)]
@@ -154,10 +197,30 @@ mod tests {
             _ => None,
         };
         let only_generic = |name: &str| (name == "HOOKCTL_SECRET").then(|| "from-env".to_string());
-        assert_eq!(resolve_secret_with(stripe, Some("flag"), &config, env).unwrap().value, "flag");
-        assert_eq!(resolve_secret_with(stripe, None, &config, env).unwrap().value, "from-provider-env");
-        assert_eq!(resolve_secret_with(stripe, None, &config, only_generic).unwrap().value, "from-env");
-        assert_eq!(resolve_secret_with(stripe, None, &config, |_| None).unwrap().value, "from-config");
+        assert_eq!(
+            resolve_secret_with(stripe, Some("flag"), &config, env)
+                .unwrap()
+                .value,
+            "flag"
+        );
+        assert_eq!(
+            resolve_secret_with(stripe, None, &config, env)
+                .unwrap()
+                .value,
+            "from-provider-env"
+        );
+        assert_eq!(
+            resolve_secret_with(stripe, None, &config, only_generic)
+                .unwrap()
+                .value,
+            "from-env"
+        );
+        assert_eq!(
+            resolve_secret_with(stripe, None, &config, |_| None)
+                .unwrap()
+                .value,
+            "from-config"
+        );
         let builtin = resolve_secret_with(stripe, None, &Config::default(), |_| None).unwrap();
         assert_eq!(builtin.source, SecretSource::BuiltIn);
         assert_eq!(Some(builtin.value), stripe.spec.test_secret.clone());

@@ -24,7 +24,10 @@ impl Headers {
 
     /// Room for `count` headers whose names and values add up to `bytes`.
     pub fn with_capacity(count: usize, bytes: usize) -> Self {
-        Headers { text: String::with_capacity(bytes), ends: Vec::with_capacity(count) }
+        Headers {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(count),
+        }
     }
 
     pub fn push(&mut self, name: impl AsRef<str>, value: impl AsRef<str>) {
@@ -58,7 +61,10 @@ impl Headers {
     /// Remove every header of a name.
     pub fn remove(&mut self, name: &str) {
         if self.contains(name) {
-            *self = self.iter().filter(|(n, _)| !n.eq_ignore_ascii_case(name)).collect();
+            *self = self
+                .iter()
+                .filter(|(n, _)| !n.eq_ignore_ascii_case(name))
+                .collect();
         }
     }
 
@@ -86,7 +92,9 @@ impl Headers {
         let starts = std::iter::once(0).chain(self.ends.iter().map(|&(_, value_end)| value_end));
         starts
             .zip(&self.ends)
-            .map(|(start, &(name_end, value_end))| (&self.text[start..name_end], &self.text[name_end..value_end]))
+            .map(|(start, &(name_end, value_end))| {
+                (&self.text[start..name_end], &self.text[name_end..value_end])
+            })
     }
 
     pub fn len(&self) -> usize {
@@ -136,7 +144,10 @@ impl<'de> serde::Deserialize<'de> for Headers {
                 f.write_str("a list of [name, value] pairs")
             }
 
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Headers, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Headers, A::Error> {
                 let mut headers = Headers::with_capacity(seq.size_hint().unwrap_or(8), 512);
                 while let Some(Pair(name, value)) = seq.next_element()? {
                     headers.push(name, value);
@@ -166,7 +177,9 @@ impl Headers {
     /// The same headers without those that describe one hop ([`HOP_BY_HOP`]), for passing a
     /// delivery on or sending it again.
     pub fn without_hop_by_hop(&self) -> Headers {
-        self.iter().filter(|(name, _)| !is_hop_by_hop(name)).collect()
+        self.iter()
+            .filter(|(name, _)| !is_hop_by_hop(name))
+            .collect()
     }
 }
 
@@ -190,22 +203,47 @@ mod tests {
 
     #[test]
     fn headers_are_stored_as_pairs_and_read_back_with_escapes() {
-        let headers: Headers = [("A", "1"), ("a", "quote \" and \\"), ("B", "")].into_iter().collect();
+        let headers: Headers = [("A", "1"), ("a", "quote \" and \\"), ("B", "")]
+            .into_iter()
+            .collect();
         let text = serde_json::to_string(&headers).unwrap();
         assert_eq!(text, r#"[["A","1"],["a","quote \" and \\"],["B",""]]"#);
         assert_eq!(serde_json::from_str::<Headers>(&text).unwrap(), headers);
         assert!(serde_json::from_str::<Headers>(r#"[["only a name"]]"#).is_err());
-        let hops: Headers = [("Host", "x"), ("X-Kept", "1"), ("transfer-encoding", "chunked")].into_iter().collect();
-        assert_eq!(hops.without_hop_by_hop().iter().collect::<Vec<_>>(), [("X-Kept", "1")]);
+        let hops: Headers = [
+            ("Host", "x"),
+            ("X-Kept", "1"),
+            ("transfer-encoding", "chunked"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            hops.without_hop_by_hop().iter().collect::<Vec<_>>(),
+            [("X-Kept", "1")]
+        );
     }
 
     #[test]
     fn headers_keep_order_and_duplicates_and_find_names_in_any_case() {
-        let headers: Headers =
-            [("Content-Type", "a/b"), ("X-Dup", "1"), ("x-dup", "2"), ("Empty", "")].into_iter().collect();
+        let headers: Headers = [
+            ("Content-Type", "a/b"),
+            ("X-Dup", "1"),
+            ("x-dup", "2"),
+            ("Empty", ""),
+        ]
+        .into_iter()
+        .collect();
         assert_eq!(headers.len(), 4);
         let pairs: Vec<(&str, &str)> = headers.iter().collect();
-        assert_eq!(pairs, [("Content-Type", "a/b"), ("X-Dup", "1"), ("x-dup", "2"), ("Empty", "")]);
+        assert_eq!(
+            pairs,
+            [
+                ("Content-Type", "a/b"),
+                ("X-Dup", "1"),
+                ("x-dup", "2"),
+                ("Empty", "")
+            ]
+        );
         assert_eq!(headers.get("content-type"), Some("a/b"));
         assert_eq!(headers.get("X-DUP"), Some("1"));
         assert_eq!(headers.get("empty"), Some(""));
@@ -218,13 +256,20 @@ mod tests {
 
     #[test]
     fn set_replaces_the_first_of_a_name_and_drops_the_rest() {
-        let mut headers: Headers = [("A", "1"), ("B", "2"), ("a", "3"), ("C", "4")].into_iter().collect();
+        let mut headers: Headers = [("A", "1"), ("B", "2"), ("a", "3"), ("C", "4")]
+            .into_iter()
+            .collect();
         headers.set("a", "new");
-        assert_eq!(headers.iter().collect::<Vec<_>>(), [("A", "new"), ("B", "2"), ("C", "4")]);
+        assert_eq!(
+            headers.iter().collect::<Vec<_>>(),
+            [("A", "new"), ("B", "2"), ("C", "4")]
+        );
         headers.set("D", "5");
         assert_eq!(headers.iter().last(), Some(("D", "5")));
         // The same headers compare equal however they were built.
-        let direct: Headers = [("A", "new"), ("B", "2"), ("C", "4"), ("D", "5")].into_iter().collect();
+        let direct: Headers = [("A", "new"), ("B", "2"), ("C", "4"), ("D", "5")]
+            .into_iter()
+            .collect();
         assert_eq!(headers, direct);
         assert!(Headers::new().is_empty());
     }

@@ -156,7 +156,10 @@ pub async fn run(
     // The reporter runs as a task on the runtime's workers, so handing it an outcome does not wake
     // a thread of its own for every request.
     let reporter = tokio::spawn(async move {
-        let mut summary = Summary { planned: total, ..Summary::default() };
+        let mut summary = Summary {
+            planned: total,
+            ..Summary::default()
+        };
         loop {
             tokio::select! {
                 event = received.recv() => {
@@ -213,7 +216,12 @@ struct Pending {
 async fn send(shared: &Shared, job: &Job, timeout: Option<Duration>) -> Fate {
     let _permit = shared.gate.acquire().await;
     let sent = match timeout {
-        Some(timeout) => shared.client.send_within(&job.url, &job.delivery, timeout).await,
+        Some(timeout) => {
+            shared
+                .client
+                .send_within(&job.url, &job.delivery, timeout)
+                .await
+        }
         None => shared.client.send(&job.url, &job.delivery).await,
     };
     match sent {
@@ -222,10 +230,32 @@ async fn send(shared: &Shared, job: &Job, timeout: Option<Duration>) -> Fate {
     }
 }
 
-fn finish(shared: &Shared, job: Job, fate: Fate, attempts: Vec<Attempt>, stopped: Option<String>) -> Outcome {
-    let Job { meta, url, expect, delivery, .. } = job;
-    let meta = JobMeta { url: Some(url), expect: Some(expect), ..meta };
-    Outcome { meta, fate, request: shared.keep_requests.then_some(delivery), attempts, stopped }
+fn finish(
+    shared: &Shared,
+    job: Job,
+    fate: Fate,
+    attempts: Vec<Attempt>,
+    stopped: Option<String>,
+) -> Outcome {
+    let Job {
+        meta,
+        url,
+        expect,
+        delivery,
+        ..
+    } = job;
+    let meta = JobMeta {
+        url: Some(url),
+        expect: Some(expect),
+        ..meta
+    };
+    Outcome {
+        meta,
+        fate,
+        request: shared.keep_requests.then_some(delivery),
+        attempts,
+        stopped,
+    }
 }
 
 async fn perform(shared: &Shared, index: u64) -> Step {
@@ -244,7 +274,12 @@ async fn perform(shared: &Shared, index: u64) -> Step {
         tokio::time::sleep(policy.scaled(policy.first_delay)).await;
     }
     let fate = send(shared, &job, policy.timeout).await;
-    let pending = Pending { job, policy, attempts: Vec::new(), fate };
+    let pending = Pending {
+        job,
+        policy,
+        attempts: Vec::new(),
+        fate,
+    };
     next_step(shared, pending, Duration::ZERO).await
 }
 
@@ -254,16 +289,37 @@ async fn next_step(shared: &Shared, mut pending: Pending, at: Duration) -> Step 
     let number = pending.attempts.len() as u32 + 1;
     let stopped = pending.fate.response().and_then(|r| policy.stopped_by(r));
     let done = pending.fate.is_delivered() || stopped.is_some() || shared.halt.stopped();
-    let next = if done { None } else { policy.wait_before(number + 1) };
+    let next = if done {
+        None
+    } else {
+        policy.wait_before(number + 1)
+    };
     let result = match &pending.fate {
         Fate::Delivered(r) | Fate::Unexpected(r) => Ok((r.status, r.elapsed)),
         Fate::Failed(why) | Fate::Skipped(why) => Err(why.clone()),
     };
-    let attempt = Attempt { number, of: policy.attempts(), result, at, next };
-    let _ = shared.events.send(Event::Attempt(Box::new((pending.job.meta.clone(), attempt.clone())))).await;
+    let attempt = Attempt {
+        number,
+        of: policy.attempts(),
+        result,
+        at,
+        next,
+    };
+    let _ = shared
+        .events
+        .send(Event::Attempt(Box::new((
+            pending.job.meta.clone(),
+            attempt.clone(),
+        ))))
+        .await;
     pending.attempts.push(attempt);
     if next.is_none() {
-        let Pending { job, attempts, fate, .. } = pending;
+        let Pending {
+            job,
+            attempts,
+            fate,
+            ..
+        } = pending;
         return Step::Done(finish(shared, job, fate, attempts, stopped));
     }
     Step::Retry(Box::new(pending))
@@ -283,17 +339,26 @@ async fn retry(shared: Arc<Shared>, mut pending: Box<Pending>) {
             }
         }
         if shared.halt.stopped() {
-            let Pending { job, attempts, fate, .. } = *pending;
+            let Pending {
+                job,
+                attempts,
+                fate,
+                ..
+            } = *pending;
             let outcome = finish(&shared, job, fate, attempts, Some("interrupted".into()));
             let _ = shared.events.send(Event::Done(outcome)).await;
             return;
         }
         let id = pending.job.meta.id.clone();
         let job = &mut pending.job;
-        pending.fate = match pending.policy.renew(&mut job.delivery.headers, &job.delivery.body, &id) {
-            Ok(()) => send(&shared, job, pending.policy.timeout).await,
-            Err(why) => Fate::Failed(format!("cannot sign the retry: {why}")),
-        };
+        pending.fate =
+            match pending
+                .policy
+                .renew(&mut job.delivery.headers, &job.delivery.body, &id)
+            {
+                Ok(()) => send(&shared, job, pending.policy.timeout).await,
+                Err(why) => Fate::Failed(format!("cannot sign the retry: {why}")),
+            };
         match next_step(&shared, *pending, at).await {
             Step::Done(outcome) => {
                 let _ = shared.events.send(Event::Done(outcome)).await;

@@ -59,7 +59,15 @@ pub fn sanitize(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().all(shown_raw) {
         return std::borrow::Cow::Borrowed(text);
     }
-    text.chars().map(|c| if shown_raw(c) { c } else { char::REPLACEMENT_CHARACTER }).collect()
+    text.chars()
+        .map(|c| {
+            if shown_raw(c) {
+                c
+            } else {
+                char::REPLACEMENT_CHARACTER
+            }
+        })
+        .collect()
 }
 
 /// An error and its causes on one line, each cause once (many errors repeat their source's text).

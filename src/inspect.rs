@@ -37,7 +37,10 @@ impl Inspection {
     /// The catalogue's spelling of the event, when the provider has it: safe for file names,
     /// where the event as the delivery states it is request data.
     pub fn known_event(&self) -> Option<&str> {
-        self.provider.as_deref()?.event(self.event.as_deref()?).map(|e| e.name.as_str())
+        self.provider
+            .as_deref()?
+            .event(self.event.as_deref()?)
+            .map(|e| e.name.as_str())
     }
 
     pub fn is_invalid(&self) -> bool {
@@ -67,7 +70,10 @@ impl Inspection {
         };
         match (&self.secret_source, verdict) {
             (Some(SecretSource::BuiltIn), Verdict::Valid { .. } | Verdict::Invalid { .. }) => {
-                format!("{} (checked with the built-in test secret)", verdict.detail())
+                format!(
+                    "{} (checked with the built-in test secret)",
+                    verdict.detail()
+                )
             }
             _ => verdict.detail().to_string(),
         }
@@ -97,12 +103,26 @@ impl Inspector {
             .filter(|p| forced.as_deref().is_none_or(|f| f == p.name))
             .filter_map(|p| resolve_secret(p, flag_secret, config).map(|s| (p.name.clone(), s)))
             .collect();
-        Inspector { catalogue, forced, secrets, tolerance }
+        Inspector {
+            catalogue,
+            forced,
+            secrets,
+            tolerance,
+        }
     }
 
     /// An inspector with exactly these secrets, by provider.
-    pub fn with_secrets(catalogue: Catalogue, secrets: Vec<(String, Secret)>, tolerance: u64) -> Self {
-        Inspector { catalogue, forced: None, secrets: secrets.into_iter().collect(), tolerance }
+    pub fn with_secrets(
+        catalogue: Catalogue,
+        secrets: Vec<(String, Secret)>,
+        tolerance: u64,
+    ) -> Self {
+        Inspector {
+            catalogue,
+            forced: None,
+            secrets: secrets.into_iter().collect(),
+            tolerance,
+        }
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -128,8 +148,21 @@ impl Inspector {
             .catalogue
             .providers()
             .iter()
-            .filter(|p| p.spec.detect.headers.iter().any(|h| delivery.headers.contains(h)))
-            .max_by_key(|p| p.spec.detect.headers.iter().filter(|h| delivery.headers.contains(h)).count());
+            .filter(|p| {
+                p.spec
+                    .detect
+                    .headers
+                    .iter()
+                    .any(|h| delivery.headers.contains(h))
+            })
+            .max_by_key(|p| {
+                p.spec
+                    .detect
+                    .headers
+                    .iter()
+                    .filter(|h| delivery.headers.contains(h))
+                    .count()
+            });
         if by_header.is_some() {
             return by_header;
         }
@@ -148,17 +181,32 @@ impl Inspector {
     }
 
     /// [`Inspector::inspect`], with the provider already known (from a capture).
-    pub fn inspect_as(&self, delivery: &Delivery, url: &str, now: i64, hint: Option<&str>) -> Inspection {
+    pub fn inspect_as(
+        &self,
+        delivery: &Delivery,
+        url: &str,
+        now: i64,
+        hint: Option<&str>,
+    ) -> Inspection {
         // Only the top level is read: enough to recognise the provider and find the event name.
         let top = TopLevel::parse(&delivery.body);
         let Some(provider) = self.identify(delivery, top.as_ref(), hint) else {
-            return Inspection { provider: None, event: None, verdict: None, secret_source: None, plaintext: None };
+            return Inspection {
+                provider: None,
+                event: None,
+                verdict: None,
+                secret_source: None,
+                plaintext: None,
+            };
         };
         let secret = self.secrets.get(&provider.name);
         let builtin = provider.spec.test_secret.as_deref();
         let others: Vec<OtherSecret<'_>> = match (secret, builtin) {
             (Some(s), Some(b)) if s.source != SecretSource::BuiltIn => {
-                vec![OtherSecret { label: "the built-in test secret", value: b }]
+                vec![OtherSecret {
+                    label: "the built-in test secret",
+                    value: b,
+                }]
             }
             _ => Vec::new(),
         };
@@ -171,12 +219,19 @@ impl Inspector {
             top_level: top.as_ref(),
             options: &provider.spec.options,
         };
-        let verification =
-            scheme::verify_explained(provider.spec.scheme, &request, secret.map(|s| s.value.as_str()), &others);
+        let verification = scheme::verify_explained(
+            provider.spec.scheme,
+            &request,
+            secret.map(|s| s.value.as_str()),
+            &others,
+        );
         let event = match (&provider.spec.event_header, &provider.spec.event_path) {
             (Some(header), _) => delivery.headers.get(header).map(str::to_string),
             (None, Some(event_path)) => match (&verification.plaintext, &top) {
-                (None, Some(top)) if !event_path.contains(['.', '[']) && provider.spec.older_event_paths.is_empty() => {
+                (None, Some(top))
+                    if !event_path.contains(['.', '['])
+                        && provider.spec.older_event_paths.is_empty() =>
+                {
                     top.text(event_path)
                 }
                 // A nested path, or a decrypted body: parse the whole of it.
@@ -205,9 +260,18 @@ impl Inspector {
     pub fn inspect_capture(&self, capture: &crate::capture::Capture) -> Inspection {
         let delivery = &capture.delivery;
         let url = capture.url.clone().unwrap_or_else(|| {
-            format!("http://{}{}", delivery.headers.get("host").unwrap_or("localhost"), delivery.target)
+            format!(
+                "http://{}{}",
+                delivery.headers.get("host").unwrap_or("localhost"),
+                delivery.target
+            )
         });
-        self.inspect_as(delivery, &url, capture.received_at.timestamp(), capture.provider.as_deref())
+        self.inspect_as(
+            delivery,
+            &url,
+            capture.received_at.timestamp(),
+            capture.provider.as_deref(),
+        )
     }
 }
 
@@ -218,10 +282,22 @@ mod tests {
 
     fn banking_circle(plaintext: &str) -> Option<String> {
         let catalogue = Catalogue::embedded().unwrap();
-        let key = catalogue.provider("bankingcircle").unwrap().spec.test_secret.clone().unwrap();
+        let key = catalogue
+            .provider("bankingcircle")
+            .unwrap()
+            .spec
+            .test_secret
+            .clone()
+            .unwrap();
         let options = SchemeOptions::default();
-        let request =
-            SignRequest { secret: &key, body: plaintext.as_bytes(), url: "", id: "", timestamp: 0, options: &options };
+        let request = SignRequest {
+            secret: &key,
+            body: plaintext.as_bytes(),
+            url: "",
+            id: "",
+            timestamp: 0,
+            options: &options,
+        };
         let signed = crate::scheme::sign(SchemeKind::Bankingcircle, &request).unwrap();
         let delivery = Delivery {
             method: "POST".into(),
@@ -230,8 +306,12 @@ mod tests {
             body: signed.body.into(),
         };
         let secrets = crate::config::builtin_secrets(&catalogue);
-        let inspection = Inspector::with_secrets(catalogue, secrets, 300).inspect(&delivery, "http://x/", 0);
-        assert!(inspection.verdict.as_ref().is_some_and(Verdict::is_valid), "{inspection:?}");
+        let inspection =
+            Inspector::with_secrets(catalogue, secrets, 300).inspect(&delivery, "http://x/", 0);
+        assert!(
+            inspection.verdict.as_ref().is_some_and(Verdict::is_valid),
+            "{inspection:?}"
+        );
         inspection.event
     }
 

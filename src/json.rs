@@ -24,7 +24,11 @@ impl<'a> TopLevel<'a> {
 
     /// The raw value of a field; the last one when a name repeats, as JSON parsers do.
     pub fn get(&self, name: &str) -> Option<&'a RawValue> {
-        self.fields.iter().rev().find(|(key, _)| key == name).map(|(_, value)| *value)
+        self.fields
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| *value)
     }
 
     pub fn contains(&self, name: &str) -> bool {

@@ -103,7 +103,13 @@ pub struct Outcome {
 impl Outcome {
     /// A job that could not be made, or whose source could not be read.
     pub fn unsent(meta: JobMeta, fate: Fate) -> Outcome {
-        Outcome { meta, fate, request: None, attempts: Vec::new(), stopped: None }
+        Outcome {
+            meta,
+            fate,
+            request: None,
+            attempts: Vec::new(),
+            stopped: None,
+        }
     }
 
     /// How long the attempts took in the provider's time, first to last.

@@ -58,10 +58,7 @@ pub enum Report {
         why: String,
     },
     /// A connection that ended in an error before a request could be handled.
-    ConnectionError {
-        peer: SocketAddr,
-        error: String,
-    },
+    ConnectionError { peer: SocketAddr, error: String },
 }
 
 /// What the app behind `--forward-to` did.
@@ -159,17 +156,32 @@ impl Receiver {
             Some(capture::Sink::Journal(journal)) => Some(journal.counts.clone()),
             _ => None,
         };
-        let shared = Arc::new(Shared { config, inspector, on_report, writer });
+        let shared = Arc::new(Shared {
+            config,
+            inspector,
+            on_report,
+            writer,
+        });
         let handler: server::Handler = Arc::new(move |received| {
             let shared = shared.clone();
             Box::pin(async move { handle(&shared, received).await })
         });
         let stop = Arc::new(Notify::new());
         let stop_signal = stop.clone();
-        let server = tokio::spawn(server::serve(listener, server_config, handler, connection_errors, async move {
-            stop_signal.notified().await
-        }));
-        Ok(Receiver { address, stop, server, counts, repaired })
+        let server = tokio::spawn(server::serve(
+            listener,
+            server_config,
+            handler,
+            connection_errors,
+            async move { stop_signal.notified().await },
+        ));
+        Ok(Receiver {
+            address,
+            stop,
+            server,
+            counts,
+            repaired,
+        })
     }
 
     /// [`Receiver::start`], with the reports queued on a channel (which closes once the receiver
@@ -184,7 +196,10 @@ impl Receiver {
         let on_report: OnReport = Arc::new(move |report| {
             let _ = reports.send(report);
         });
-        Ok((Receiver::start(listener, server_config, config, inspector, on_report)?, queue))
+        Ok((
+            Receiver::start(listener, server_config, config, inspector, on_report)?,
+            queue,
+        ))
     }
 
     /// Stop accepting; in-flight deliveries finish and still report.
@@ -197,7 +212,11 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
     let config = &shared.config;
     let rejected = |received: Received, status: u16, why: String| {
         let answer = Answer::text(status, format!("hookctl: {why}\n"));
-        (shared.on_report)(Report::Rejected { received: Box::new(received), status, why });
+        (shared.on_report)(Report::Rejected {
+            received: Box::new(received),
+            status,
+            why,
+        });
         answer
     };
     match &received.problem {
@@ -206,7 +225,10 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
             return rejected(received, 431, why);
         }
         Some(ReadProblem::TooLarge { limit }) => {
-            let why = format!("body over the {} limit (--max-body)", units::human_size(*limit));
+            let why = format!(
+                "body over the {} limit (--max-body)",
+                units::human_size(*limit)
+            );
             return rejected(received, 413, why);
         }
         Some(ReadProblem::Timeout(after)) => {
@@ -220,7 +242,10 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
         None => {}
     }
     if received.delivery.method != "POST" {
-        let why = format!("{} is not a webhook delivery; providers POST", received.delivery.method);
+        let why = format!(
+            "{} is not a webhook delivery; providers POST",
+            received.delivery.method
+        );
         let mut answer = rejected(received, 405, why);
         answer.headers.push(("allow".into(), "POST".into()));
         return answer;
@@ -234,40 +259,62 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
 
     let url = match &config.public_url {
         Some(public) => public.clone(),
-        None => format!("http://{}{}", received.host.as_deref().unwrap_or("localhost"), received.delivery.target),
+        None => format!(
+            "http://{}{}",
+            received.host.as_deref().unwrap_or("localhost"),
+            received.delivery.target
+        ),
     };
-    let mut inspection = shared.inspector.inspect(&received.delivery, &url, received.received_at.timestamp());
+    let mut inspection =
+        shared
+            .inspector
+            .inspect(&received.delivery, &url, received.received_at.timestamp());
     let provider = inspection.provider.clone();
 
     let mut replied = None;
     let mut forwarded = None;
     let mut answer = if config.reject_invalid && inspection.is_invalid() {
         let status = provider.as_ref().map_or(401, |p| p.spec.reject_status);
-        Answer::text(status, format!("signature verification failed: {}\n", inspection.detail()))
+        Answer::text(
+            status,
+            format!("signature verification failed: {}\n", inspection.detail()),
+        )
     } else if let Some((forward_url, client)) = &config.forward {
         let (answer, record) = forward(client, forward_url, &received.delivery).await;
         forwarded = Some(record);
         answer
     } else {
-        let mut answer = Answer { status: config.status, headers: Vec::new(), body: Bytes::new() };
+        let mut answer = Answer {
+            status: config.status,
+            headers: Vec::new(),
+            body: Bytes::new(),
+        };
         // An event that needs an answer of its own gets it from the provider's reply table,
         // unless the body was given.
-        let reply =
-            provider.as_ref().zip(inspection.event.as_deref()).and_then(|(p, e)| Some((p, p.spec.replies.get(e)?)));
+        let reply = provider
+            .as_ref()
+            .zip(inspection.event.as_deref())
+            .and_then(|(p, e)| Some((p, p.spec.replies.get(e)?)));
         match (&config.response_body, reply) {
             (Some(body), _) => answer.body = body.clone(),
             (None, Some((provider, reply))) => {
                 answer.body = Bytes::from(reply.body(config.decision).to_string());
-                answer.headers.push(("content-type".to_string(), reply.content_type.clone()));
+                answer
+                    .headers
+                    .push(("content-type".to_string(), reply.content_type.clone()));
                 replied = Some(Replied {
                     what: reply.what.clone(),
                     decision: config.decision,
-                    deadline: reply.deadline_ms.map(|ms| (Duration::from_millis(ms), provider.spec.title.clone())),
+                    deadline: reply
+                        .deadline_ms
+                        .map(|ms| (Duration::from_millis(ms), provider.spec.title.clone())),
                 });
             }
             (None, None) => {}
         }
-        answer.headers.extend(config.response_headers.iter().cloned());
+        answer
+            .headers
+            .extend(config.response_headers.iter().cloned());
         answer
     };
     // From here on the headers are in the form they are stored and shown in (a header that is a
@@ -278,7 +325,9 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
     if let Some(delay) = config.delay {
         tokio::time::sleep(delay).await;
     }
-    let elapsed = (chrono::Utc::now() - received.received_at).to_std().unwrap_or_default();
+    let elapsed = (chrono::Utc::now() - received.received_at)
+        .to_std()
+        .unwrap_or_default();
 
     // Redacted before saving only when asked to be (the capture's body then no longer verifies).
     if config.redact == Redact::ShownAndSaved {
@@ -298,7 +347,10 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
             let result = save(writer, &mut received, &inspection, handled).await;
             if let Err(error) = &result {
                 // Never answer "delivered" for what was not saved.
-                answer = Answer::text(500, format!("hookctl: the delivery could not be saved: {error}\n"));
+                answer = Answer::text(
+                    500,
+                    format!("hookctl: the delivery could not be saved: {error}\n"),
+                );
             }
             Some(result)
         }
@@ -332,20 +384,37 @@ fn redact_delivery(received: &mut Received, inspection: &mut Inspection) {
 }
 
 async fn forward(client: &Client, url: &Url, delivery: &Delivery) -> (Answer, Forwarded) {
-    let outgoing = Delivery { headers: delivery.headers.without_hop_by_hop(), ..delivery.clone() };
+    let outgoing = Delivery {
+        headers: delivery.headers.without_hop_by_hop(),
+        ..delivery.clone()
+    };
     match client.send(url, &outgoing).await {
         Ok(response) => {
-            let headers = response.headers.iter().filter(|(name, _)| !is_hop_by_hop(name)).cloned().collect();
-            let answer = Answer { status: response.status, headers, body: response.body.clone() };
-            let record =
-                Forwarded { url: url.to_string(), result: Ok((response.status, response.elapsed, response.body)) };
+            let headers = response
+                .headers
+                .iter()
+                .filter(|(name, _)| !is_hop_by_hop(name))
+                .cloned()
+                .collect();
+            let answer = Answer {
+                status: response.status,
+                headers,
+                body: response.body.clone(),
+            };
+            let record = Forwarded {
+                url: url.to_string(),
+                result: Ok((response.status, response.elapsed, response.body)),
+            };
             (answer, record)
         }
         Err(error) => {
             let text = error.to_string();
             (
                 Answer::text(502, format!("hookctl: the app did not answer: {text}\n")),
-                Forwarded { url: url.to_string(), result: Err(text) },
+                Forwarded {
+                    url: url.to_string(),
+                    result: Err(text),
+                },
             )
         }
     }

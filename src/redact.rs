@@ -70,7 +70,10 @@ fn mask_ibans(text: &str) -> String {
             && chars[i + 2].is_ascii_digit()
             && chars[i + 3].is_ascii_digit();
         if starts {
-            let len = 4 + chars[i + 4..].iter().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit()).count();
+            let len = 4 + chars[i + 4..]
+                .iter()
+                .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+                .count();
             let boundary = i + len == chars.len() || !chars[i + len].is_ascii_alphanumeric();
             if boundary && (15..=34).contains(&len) {
                 out.extend(&chars[i..i + 4]);
@@ -97,8 +100,12 @@ fn mask_emails(text: &str) -> String {
         if local(chars[i]) && (i == 0 || !local(chars[i - 1])) {
             let local_len = chars[i..].iter().take_while(|c| local(**c)).count();
             let at = i + local_len;
-            let domain_len = chars.get(at + 1..).map_or(0, |rest| rest.iter().take_while(|c| domain(**c)).count());
-            let has_dot = chars.get(at + 1..at + 1 + domain_len).is_some_and(|d| d.contains(&'.'));
+            let domain_len = chars
+                .get(at + 1..)
+                .map_or(0, |rest| rest.iter().take_while(|c| domain(**c)).count());
+            let has_dot = chars
+                .get(at + 1..at + 1 + domain_len)
+                .is_some_and(|d| d.contains(&'.'));
             if chars.get(at) == Some(&'@') && domain_len > 2 && has_dot {
                 out.push(chars[i]);
                 out.push_str("***");
@@ -122,12 +129,28 @@ mod tests {
 
     #[test]
     fn masks_cards_ibans_and_emails_and_nothing_else() {
-        assert_eq!(redact("card 4242424242424242 ok"), "card ************4242 ok");
-        assert_eq!(redact("{\"pan\":\"5454545454545454\"}"), "{\"pan\":\"************5454\"}");
-        assert_eq!(redact("id 17954607198028"), "id 17954607198028", "fails Luhn: not a card");
+        assert_eq!(
+            redact("card 4242424242424242 ok"),
+            "card ************4242 ok"
+        );
+        assert_eq!(
+            redact("{\"pan\":\"5454545454545454\"}"),
+            "{\"pan\":\"************5454\"}"
+        );
+        assert_eq!(
+            redact("id 17954607198028"),
+            "id 17954607198028",
+            "fails Luhn: not a card"
+        );
         assert_eq!(redact("DE89370400440532013000"), "DE89**************3000");
-        assert_eq!(redact("\"iban\":\"FR7630006000011234567890189\""), "\"iban\":\"FR76*******************0189\"");
-        assert_eq!(redact("mail jane.doe+x@example.com."), "mail j***@example.com.");
+        assert_eq!(
+            redact("\"iban\":\"FR7630006000011234567890189\""),
+            "\"iban\":\"FR76*******************0189\""
+        );
+        assert_eq!(
+            redact("mail jane.doe+x@example.com."),
+            "mail j***@example.com."
+        );
         assert_eq!(redact("no@tld and a@b"), "no@tld and a@b");
         assert_eq!(redact("Café 😀 1234"), "Café 😀 1234");
     }

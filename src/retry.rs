@@ -64,20 +64,34 @@ impl RetryPolicy {
             .headers
             .iter()
             .any(|(name, value)| {
-                name.eq_ignore_ascii_case(&header.name) && value.trim().eq_ignore_ascii_case(&header.value)
+                name.eq_ignore_ascii_case(&header.name)
+                    && value.trim().eq_ignore_ascii_case(&header.value)
             })
             .then(|| format!("{}: {} stops retries", header.name, header.value))
     }
 
     /// Sign the next attempt with a fresh timestamp, where the scheme signs one.
-    pub fn renew(&self, headers: &mut crate::delivery::Headers, body: &[u8], id: &str) -> Result<(), String> {
+    pub fn renew(
+        &self,
+        headers: &mut crate::delivery::Headers,
+        body: &[u8],
+        id: &str,
+    ) -> Result<(), String> {
         let Some(resign) = &self.resign else {
             return Ok(());
         };
         let now = chrono::Utc::now().timestamp();
-        scheme::resign(resign.kind, headers, body, &resign.secret, now, &resign.options, id)
-            .map(|_| ())
-            .map_err(|e| e.to_string())
+        scheme::resign(
+            resign.kind,
+            headers,
+            body,
+            &resign.secret,
+            now,
+            &resign.options,
+            id,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -85,7 +99,9 @@ impl RetryPolicy {
 pub fn parse_schedule(text: &str) -> Result<(Duration, Vec<Duration>), String> {
     let waits = text
         .split(',')
-        .map(|part| crate::catalogue::behaviour::parse_wait(part).map_err(|e| format!("--schedule: {e}")))
+        .map(|part| {
+            crate::catalogue::behaviour::parse_wait(part).map_err(|e| format!("--schedule: {e}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     match waits.split_first() {
         Some((first, rest)) => Ok((*first, rest.to_vec())),
@@ -105,12 +121,18 @@ mod tests {
             time_scale: 3600.0,
             timeout: None,
             stop_statuses: vec![410],
-            stop_header: Some(StopHeader { name: "webhook-delivery".into(), value: "abort-message".into() }),
+            stop_header: Some(StopHeader {
+                name: "webhook-delivery".into(),
+                value: "abort-message".into(),
+            }),
             resign: None,
         };
         assert_eq!(policy.attempts(), 3);
         assert_eq!(policy.wait_before(1), None);
-        assert_eq!(policy.wait_before(3), Some((Duration::from_secs(3600), Duration::from_secs(1))));
+        assert_eq!(
+            policy.wait_before(3),
+            Some((Duration::from_secs(3600), Duration::from_secs(1)))
+        );
         assert_eq!(policy.wait_before(4), None);
         let answer = |status, headers: Vec<(String, String)>| Response {
             status,
@@ -122,10 +144,16 @@ mod tests {
         assert!(policy.stopped_by(&answer(500, vec![])).is_none());
         assert!(policy.stopped_by(&answer(410, vec![])).is_some());
         let abort = vec![("Webhook-Delivery".to_string(), "abort-message".to_string())];
-        assert!(policy.stopped_by(&answer(500, abort)).unwrap().contains("abort-message"));
+        assert!(policy
+            .stopped_by(&answer(500, abort))
+            .unwrap()
+            .contains("abort-message"));
         assert_eq!(
             parse_schedule("0, 5s,1m").unwrap(),
-            (Duration::ZERO, vec![Duration::from_secs(5), Duration::from_secs(60)])
+            (
+                Duration::ZERO,
+                vec![Duration::from_secs(5), Duration::from_secs(60)]
+            )
         );
         assert!(parse_schedule("0,soon").is_err());
     }

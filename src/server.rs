@@ -87,7 +87,8 @@ impl Answer {
     }
 }
 
-pub type Handler = Arc<dyn Fn(Received) -> Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync>;
+pub type Handler =
+    Arc<dyn Fn(Received) -> Pin<Box<dyn Future<Output = Answer> + Send>> + Send + Sync>;
 
 /// Told of every connection that ended in an error: bytes that are not HTTP, headers too large or
 /// too slow, a client that hung up mid-request.
@@ -105,7 +106,11 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let sequence = Arc::new(AtomicU64::new(0));
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().keep_alive(true).timer(TokioTimer::new()).header_read_timeout(config.read_timeout);
+    builder
+        .http1()
+        .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.read_timeout);
     builder.http2().timer(TokioTimer::new());
     tokio::pin!(shutdown);
     loop {
@@ -146,15 +151,31 @@ pub async fn serve(
     let _ = tokio::time::timeout(config.drain_timeout, graceful.shutdown()).await;
 }
 
-async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64, config: &ServerConfig) -> Received {
+async fn read(
+    request: Request<Incoming>,
+    peer: SocketAddr,
+    sequence: &AtomicU64,
+    config: &ServerConfig,
+) -> Received {
     let sequence = sequence.fetch_add(1, Ordering::Relaxed) + 1;
     let received_at = Utc::now();
     let (parts, body) = request.into_parts();
     // As on the wire: "name: value\r\n" for each.
-    let header_bytes: usize = parts.headers.iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum();
+    let header_bytes: usize = parts
+        .headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
     let headers = copy_headers(&parts.headers);
-    let host = headers.get("host").map(str::to_string).or_else(|| parts.uri.authority().map(|a| a.to_string()));
-    let target = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let host = headers
+        .get("host")
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()));
+    let target = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     let http_version = match parts.version {
         hyper::Version::HTTP_09 => "HTTP/0.9",
         hyper::Version::HTTP_10 => "HTTP/1.0",
@@ -162,20 +183,43 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         hyper::Version::HTTP_3 => "HTTP/3",
         _ => "HTTP/1.1",
     };
-    let declared: Option<u64> = headers.get("content-length").and_then(|v| v.trim().parse().ok());
+    let declared: Option<u64> = headers
+        .get("content-length")
+        .and_then(|v| v.trim().parse().ok());
     let (body, problem) = if header_bytes > MAX_HEADER_BYTES {
-        (Bytes::new(), Some(ReadProblem::HeadersTooLarge { limit: MAX_HEADER_BYTES }))
+        (
+            Bytes::new(),
+            Some(ReadProblem::HeadersTooLarge {
+                limit: MAX_HEADER_BYTES,
+            }),
+        )
     } else if declared.is_some_and(|length| length > config.max_body as u64) {
         // Refuse before reading: the declared size is enough.
-        (Bytes::new(), Some(ReadProblem::TooLarge { limit: config.max_body }))
+        (
+            Bytes::new(),
+            Some(ReadProblem::TooLarge {
+                limit: config.max_body,
+            }),
+        )
     } else {
-        match tokio::time::timeout(config.read_timeout, Limited::new(body, config.max_body).collect()).await {
+        match tokio::time::timeout(
+            config.read_timeout,
+            Limited::new(body, config.max_body).collect(),
+        )
+        .await
+        {
             Ok(Ok(collected)) => (collected.to_bytes(), None),
-            Ok(Err(error)) if error.is::<LengthLimitError>() => {
-                (Bytes::new(), Some(ReadProblem::TooLarge { limit: config.max_body }))
-            }
+            Ok(Err(error)) if error.is::<LengthLimitError>() => (
+                Bytes::new(),
+                Some(ReadProblem::TooLarge {
+                    limit: config.max_body,
+                }),
+            ),
             Ok(Err(error)) => (Bytes::new(), Some(ReadProblem::Broken(error.to_string()))),
-            Err(_) => (Bytes::new(), Some(ReadProblem::Timeout(config.read_timeout))),
+            Err(_) => (
+                Bytes::new(),
+                Some(ReadProblem::Timeout(config.read_timeout)),
+            ),
         }
     };
     Received {
@@ -184,7 +228,12 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
         peer,
         http_version,
         host,
-        delivery: Delivery { method: parts.method.to_string(), target, headers, body },
+        delivery: Delivery {
+            method: parts.method.to_string(),
+            target,
+            headers,
+            body,
+        },
         problem,
     }
 }
@@ -192,7 +241,10 @@ async fn read(request: Request<Incoming>, peer: SocketAddr, sequence: &AtomicU64
 /// A request's headers as the pipeline keeps them: sized once, so that however many there are
 /// the copy costs two allocations. A value that is not UTF-8 is kept lossily.
 pub fn copy_headers(map: &hyper::HeaderMap) -> Headers {
-    let bytes = map.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    let bytes = map
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
     let mut headers = Headers::with_capacity(map.len(), bytes);
     for (name, value) in map {
         // Checked first as a whole: `from_utf8_lossy` walks every value in chunks, valid or not.
@@ -206,12 +258,14 @@ pub fn copy_headers(map: &hyper::HeaderMap) -> Headers {
 
 fn respond(answer: Answer) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(answer.body));
-    *response.status_mut() = hyper::StatusCode::from_u16(answer.status).unwrap_or(hyper::StatusCode::OK);
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(answer.status).unwrap_or(hyper::StatusCode::OK);
     let headers = response.headers_mut();
     for (name, value) in answer.headers {
-        if let (Ok(name), Ok(value)) =
-            (hyper::header::HeaderName::from_bytes(name.as_bytes()), hyper::header::HeaderValue::from_str(&value))
-        {
+        if let (Ok(name), Ok(value)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            hyper::header::HeaderValue::from_str(&value),
+        ) {
             headers.append(name, value);
         }
     }

@@ -31,13 +31,21 @@ pub fn parse(text: &str) -> Result<Url, String> {
             Some(bracket) => authority[bracket..].contains(':'),
             None => authority.contains(':'),
         };
-        let port = if has_port { String::new() } else { format!(":{DEFAULT_PORT}") };
+        let port = if has_port {
+            String::new()
+        } else {
+            format!(":{DEFAULT_PORT}")
+        };
         format!("http://{authority}{port}{path}")
     };
     let url = Url::parse(&full).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
     match url.scheme() {
         "http" | "https" => {}
-        other => return Err(format!("{text:?}: only http and https can be sent to, not {other}")),
+        other => {
+            return Err(format!(
+                "{text:?}: only http and https can be sent to, not {other}"
+            ))
+        }
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(format!("{text:?} has no host"));
@@ -60,7 +68,10 @@ mod tests {
             ("example.com/hooks?x=1", "http://example.com:8080/hooks?x=1"),
             ("[::1]", "http://[::1]:8080/"),
             ("[::1]:9000/a", "http://[::1]:9000/a"),
-            ("https://example.com/webhooks", "https://example.com/webhooks"),
+            (
+                "https://example.com/webhooks",
+                "https://example.com/webhooks",
+            ),
             ("http://localhost:8080/", "http://localhost:8080/"),
         ] {
             assert_eq!(parse(input).unwrap().as_str(), expected, "for {input}");

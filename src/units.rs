@@ -10,13 +10,19 @@ use crate::error::UsageError;
 pub fn duration(option: &str, text: &str) -> Result<Duration, UsageError> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
-        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(Duration::from_secs_f64(seconds)),
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
         _ => humantime::parse_duration(text).map_err(|e| e.to_string()),
     };
     match parsed {
         Ok(d) if !d.is_zero() => Ok(d),
-        Ok(_) => Err(UsageError::new(format!("{option}: the duration must be more than zero"))),
-        Err(e) => Err(UsageError::new(format!("{option}: {text:?} is not a duration like 500ms, 10s or 1m ({e})"))),
+        Ok(_) => Err(UsageError::new(format!(
+            "{option}: the duration must be more than zero"
+        ))),
+        Err(e) => Err(UsageError::new(format!(
+            "{option}: {text:?} is not a duration like 500ms, 10s or 1m ({e})"
+        ))),
     }
 }
 
@@ -26,15 +32,21 @@ pub fn timestamp(option: &str, text: &str) -> Result<DateTime<Utc>, UsageError> 
         return DateTime::from_timestamp(seconds, 0)
             .ok_or_else(|| UsageError::new(format!("{option}: {text} is out of range")));
     }
-    DateTime::parse_from_rfc3339(text.trim()).map(|t| t.with_timezone(&Utc)).map_err(|_| {
-        UsageError::new(format!("{option}: {text:?} is neither Unix seconds nor RFC 3339 (2024-03-01T09:15:27Z)"))
-    })
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            UsageError::new(format!(
+                "{option}: {text:?} is neither Unix seconds nor RFC 3339 (2024-03-01T09:15:27Z)"
+            ))
+        })
 }
 
 /// A size in bytes: `1048576`, `512KB`, `16MiB`, `50MB`, `1GiB` (KB/MB/GB are powers of 1000).
 pub fn size(option: &str, text: &str) -> Result<usize, UsageError> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let multiplier: f64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
@@ -44,11 +56,17 @@ pub fn size(option: &str, text: &str) -> Result<usize, UsageError> {
         "mib" => 1024.0 * 1024.0,
         "g" | "gb" => 1e9,
         "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(UsageError::new(format!("{option}: {text:?} is not a size like 16MiB, 50MB or 1048576"))),
+        _ => {
+            return Err(UsageError::new(format!(
+                "{option}: {text:?} is not a size like 16MiB, 50MB or 1048576"
+            )))
+        }
     };
     match number.parse::<f64>() {
         Ok(n) if n > 0.0 && (n * multiplier) < usize::MAX as f64 => Ok((n * multiplier) as usize),
-        _ => Err(UsageError::new(format!("{option}: {text:?} is not a size like 16MiB, 50MB or 1048576"))),
+        _ => Err(UsageError::new(format!(
+            "{option}: {text:?} is not a size like 16MiB, 50MB or 1048576"
+        ))),
     }
 }
 
@@ -59,7 +77,10 @@ pub mod values {
     use chrono::{DateTime, Utc};
 
     fn plain(error: crate::error::UsageError) -> String {
-        error.0.split_once(": ").map_or(error.0.clone(), |(_, why)| why.to_string())
+        error
+            .0
+            .split_once(": ")
+            .map_or(error.0.clone(), |(_, why)| why.to_string())
     }
 
     pub fn duration(text: &str) -> Result<Duration, String> {
@@ -80,9 +101,12 @@ pub mod values {
 
     /// `Name: value`, a name and value that a header can carry.
     pub fn header(text: &str) -> Result<(String, String), String> {
-        let (name, value) = text.split_once(':').ok_or_else(|| format!("{text:?} is not `Name: value`"))?;
+        let (name, value) = text
+            .split_once(':')
+            .ok_or_else(|| format!("{text:?} is not `Name: value`"))?;
         let (name, value) = (name.trim(), value.trim());
-        hyper::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("{name:?} is not a header name"))?;
+        hyper::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| format!("{name:?} is not a header name"))?;
         hyper::header::HeaderValue::from_str(value)
             .map_err(|_| format!("the value of {name} has characters a header cannot carry"))?;
         Ok((name.to_string(), value.to_string()))
@@ -131,8 +155,14 @@ impl Filter {
                 .map_err(|e| format!("{pattern:?} is not a glob: {e}"))
         };
         Ok(match text.split_once(':') {
-            Some((provider, event)) => Filter { pair: Some((glob(provider)?, glob(event)?)), either: None },
-            None => Filter { pair: None, either: Some(glob(text)?) },
+            Some((provider, event)) => Filter {
+                pair: Some((glob(provider)?, glob(event)?)),
+                either: None,
+            },
+            None => Filter {
+                pair: None,
+                either: Some(glob(text)?),
+            },
         })
     }
 
@@ -175,7 +205,15 @@ mod tests {
 
     #[test]
     fn padded_numbers_are_written_as_the_formatter_pads_them() {
-        for (value, width) in [(0, 2), (7, 2), (42, 2), (999, 3), (5, 6), (1_234_567, 6), (12, 0)] {
+        for (value, width) in [
+            (0, 2),
+            (7, 2),
+            (42, 2),
+            (999, 3),
+            (5, 6),
+            (1_234_567, 6),
+            (12, 0),
+        ] {
             let mut out = String::new();
             push_padded(&mut out, value, width);
             assert_eq!(out, format!("{value:0width$}"));
@@ -200,8 +238,14 @@ mod tests {
         assert_eq!(duration("x", "1m").unwrap(), Duration::from_secs(60));
         assert!(duration("x", "0s").is_err());
         assert!(duration("x", "soon").is_err());
-        assert_eq!(timestamp("x", "1700000000").unwrap().timestamp(), 1_700_000_000);
-        assert_eq!(timestamp("x", "2024-03-01T09:15:27Z").unwrap().timestamp(), 1_709_284_527);
+        assert_eq!(
+            timestamp("x", "1700000000").unwrap().timestamp(),
+            1_700_000_000
+        );
+        assert_eq!(
+            timestamp("x", "2024-03-01T09:15:27Z").unwrap().timestamp(),
+            1_709_284_527
+        );
         assert!(timestamp("x", "yesterday").is_err());
     }
 

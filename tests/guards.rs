@@ -57,12 +57,29 @@ fn allocations_during<T>(work: impl FnOnce() -> T) -> (T, u64) {
 }
 
 fn treezor_secret(catalogue: &Catalogue) -> Secret {
-    let value = catalogue.provider("treezor").unwrap().spec.test_secret.clone().unwrap();
-    Secret { value, source: SecretSource::BuiltIn }
+    let value = catalogue
+        .provider("treezor")
+        .unwrap()
+        .spec
+        .test_secret
+        .clone()
+        .unwrap();
+    Secret {
+        value,
+        source: SecretSource::BuiltIn,
+    }
 }
 
-fn options<'a>(url: &'a Url, secret: &'a Secret, compiled: Option<&'a CompiledBody>) -> ComposeOptions<'a> {
-    ComposeOptions { secret: Some(secret), compiled, ..ComposeOptions::new(url) }
+fn options<'a>(
+    url: &'a Url,
+    secret: &'a Secret,
+    compiled: Option<&'a CompiledBody>,
+) -> ComposeOptions<'a> {
+    ComposeOptions {
+        secret: Some(secret),
+        compiled,
+        ..ComposeOptions::new(url)
+    }
 }
 
 #[test]
@@ -72,17 +89,27 @@ fn inspecting_a_signed_treezor_delivery_reads_its_body_once_and_builds_no_tree()
     let provider = catalogue.provider("treezor").unwrap();
     let event = provider.event("payin.update").unwrap();
     let url = Url::parse("http://127.0.0.1:8080/").unwrap();
-    let delivery = compose(provider, event, &options(&url, &secret, None)).unwrap().delivery;
-    let inspector = Inspector::with_secrets(catalogue.clone(), vec![("treezor".into(), secret)], 300);
+    let delivery = compose(provider, event, &options(&url, &secret, None))
+        .unwrap()
+        .delivery;
+    let inspector =
+        Inspector::with_secrets(catalogue.clone(), vec![("treezor".into(), secret)], 300);
     let now = chrono::Utc::now().timestamp();
     inspector.inspect(&delivery, url.as_str(), now);
 
-    let (inspection, allocations) = allocations_during(|| inspector.inspect(&delivery, url.as_str(), now));
-    assert!(inspection.verdict.as_ref().is_some_and(|v| v.is_valid()), "{inspection:?}");
+    let (inspection, allocations) =
+        allocations_during(|| inspector.inspect(&delivery, url.as_str(), now));
+    assert!(
+        inspection.verdict.as_ref().is_some_and(|v| v.is_valid()),
+        "{inspection:?}"
+    );
     // Seven to nine as written (a signature with escaped `/` takes more): the top level's field
     // list, the signature's text and bytes, the event name and the result. A parsed tree of this
     // 1.4 kB body alone would take over a hundred.
-    assert!(allocations <= 10, "inspecting took {allocations} allocations");
+    assert!(
+        allocations <= 10,
+        "inspecting took {allocations} allocations"
+    );
 }
 
 #[test]
@@ -92,19 +119,29 @@ fn a_compiled_body_is_filled_without_building_a_tree() {
     let provider = catalogue.provider("treezor").unwrap();
     let event = provider.event("payin.update").unwrap();
     let url = Url::parse("http://127.0.0.1:8080/").unwrap();
-    let compiled =
-        CompiledBody::compile(event, provider.spec.body_format, &[], provider.spec.scheme.in_body()).unwrap();
+    let compiled = CompiledBody::compile(
+        event,
+        provider.spec.body_format,
+        &[],
+        provider.spec.scheme.in_body(),
+    )
+    .unwrap();
     compose(provider, event, &options(&url, &secret, Some(&compiled))).unwrap();
 
-    let (rendered, tree) = allocations_during(|| compose(provider, event, &options(&url, &secret, None)).unwrap());
-    let (filled, slots) =
-        allocations_during(|| compose(provider, event, &options(&url, &secret, Some(&compiled))).unwrap());
+    let (rendered, tree) =
+        allocations_during(|| compose(provider, event, &options(&url, &secret, None)).unwrap());
+    let (filled, slots) = allocations_during(|| {
+        compose(provider, event, &options(&url, &secret, Some(&compiled))).unwrap()
+    });
     assert!(
         filled.signing == rendered.signing && filled.signing.contains("object_payload_signature"),
         "{}",
         filled.signing
     );
-    assert!(slots * 3 <= tree, "filling took {slots} allocations against {tree} for rendering");
+    assert!(
+        slots * 3 <= tree,
+        "filling took {slots} allocations against {tree} for rendering"
+    );
     // About 30 as written (fresh values, headers, the delivery), against about 110.
     assert!(slots <= 32, "filling took {slots} allocations");
 }
@@ -122,10 +159,16 @@ fn a_deliverys_headers_cost_two_allocations_however_many_there_are() {
     assert_eq!(headers.len(), 40);
     assert_eq!(headers.get("X-HEADER-39"), Some("value 39"));
     // A string per name and per value would be 80.
-    assert!(allocations <= 2, "copying 40 headers took {allocations} allocations");
+    assert!(
+        allocations <= 2,
+        "copying 40 headers took {allocations} allocations"
+    );
     // A value that is not UTF-8 is still kept, lossily.
     map.append("x-binary", HeaderValue::from_bytes(b"\xff\xfe").unwrap());
-    assert_eq!(hookctl::server::copy_headers(&map).get("x-binary"), Some("\u{fffd}\u{fffd}"));
+    assert_eq!(
+        hookctl::server::copy_headers(&map).get("x-binary"),
+        Some("\u{fffd}\u{fffd}")
+    );
 }
 
 /// Capture writing never holds up the listener: with every capture writer stalled inside the
@@ -142,14 +185,19 @@ fn a_stalled_capture_write_holds_up_only_its_own_delivery() {
 
     use nix::fcntl::AT_FDCWD;
     use nix::poll::{poll, PollFd, PollFlags};
-    use nix::sys::fanotify::{EventFFlags, Fanotify, FanotifyResponse, InitFlags, MarkFlags, MaskFlags, Response};
+    use nix::sys::fanotify::{
+        EventFFlags, Fanotify, FanotifyResponse, InitFlags, MarkFlags, MaskFlags, Response,
+    };
 
     use crate::common::listener::{raw_exchange, Listener};
 
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::start(&["--save", dir.path().to_str().unwrap()]);
-    let fanotify = Fanotify::init(InitFlags::FAN_CLASS_CONTENT | InitFlags::FAN_CLOEXEC, EventFFlags::O_RDONLY)
-        .expect("fanotify is available (root on Linux)");
+    let fanotify = Fanotify::init(
+        InitFlags::FAN_CLASS_CONTENT | InitFlags::FAN_CLOEXEC,
+        EventFFlags::O_RDONLY,
+    )
+    .expect("fanotify is available (root on Linux)");
     // From here on, every open in the capture folder waits for this test's answer.
     fanotify
         .mark(
@@ -176,27 +224,42 @@ fn a_stalled_capture_write_holds_up_only_its_own_delivery() {
     while held.len() < 2 {
         let mut ready = [PollFd::new(fanotify.as_fd(), PollFlags::POLLIN)];
         let waited = poll(&mut ready, 30_000u16).unwrap();
-        assert!(waited > 0, "no capture write reached the folder within 30 s");
+        assert!(
+            waited > 0,
+            "no capture write reached the folder within 30 s"
+        );
         held.extend(fanotify.read_events().unwrap());
     }
 
-    let answer = raw_exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", Duration::from_secs(10));
+    let answer = raw_exchange(
+        port,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        Duration::from_secs(10),
+    );
     let answered = answer.contains(" 405 ");
 
     // Let everything through before asserting, so that a failure does not leave the listener stuck.
     for event in &held {
         if let Some(fd) = event.fd() {
-            fanotify.write_response(FanotifyResponse::new(fd, Response::FAN_ALLOW)).unwrap();
+            fanotify
+                .write_response(FanotifyResponse::new(fd, Response::FAN_ALLOW))
+                .unwrap();
         }
     }
     drop(held);
     drop(fanotify);
-    assert!(answered, "a request was not answered while capture writes were stalled: {answer:?}");
+    assert!(
+        answered,
+        "a request was not answered while capture writes were stalled: {answer:?}"
+    );
     for post in posts {
         let answer = post.join().unwrap();
         assert!(answer.contains(" 200 "), "{answer:?}");
     }
     listener.take("delivery", 4);
-    let saved = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).count();
+    let saved = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .count();
     assert_eq!(saved, 4, "every answered delivery is saved");
 }

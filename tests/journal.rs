@@ -6,7 +6,11 @@ use crate::common::server::TestServer;
 use crate::common::{hookctl, records, run};
 
 fn lines(path: &std::path::Path) -> Vec<String> {
-    std::fs::read_to_string(path).unwrap().lines().map(str::to_string).collect()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
 }
 
 fn verify(paths: &[&std::path::Path]) -> (i32, Vec<serde_json::Value>, String) {
@@ -22,30 +26,65 @@ fn concurrent_deliveries_become_whole_lines_that_verify() {
     let journal = dir.path().join("nested").join("captures.jsonl");
     let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "30"]);
     let (out, _, stderr) = run(hookctl()
-        .args(["send", "stripe:charge.succeeded", "github:push", "treezor:payin.update"])
-        .args(["--count", "10", "--concurrency", "8", "--to", &listener.to("/")]));
+        .args([
+            "send",
+            "stripe:charge.succeeded",
+            "github:push",
+            "treezor:payin.update",
+        ])
+        .args([
+            "--count",
+            "10",
+            "--concurrency",
+            "8",
+            "--to",
+            &listener.to("/"),
+        ]));
     assert!(out.status.success(), "{stderr}");
     let (status, records) = listener.wait();
     assert!(status.success());
     let summary = records.iter().find(|r| r["type"] == "summary").unwrap();
     assert_eq!(summary["data"]["journal"]["lines"], 30);
-    assert_eq!(summary["data"]["journal"]["syncs"], 0, "no sync without --sync");
-    let saved: Vec<&str> =
-        records.iter().filter(|r| r["type"] == "delivery").map(|r| r["data"]["capture"].as_str().unwrap()).collect();
-    assert!(saved.iter().all(|s| s.starts_with(journal.to_str().unwrap())), "{saved:?}");
+    assert_eq!(
+        summary["data"]["journal"]["syncs"], 0,
+        "no sync without --sync"
+    );
+    let saved: Vec<&str> = records
+        .iter()
+        .filter(|r| r["type"] == "delivery")
+        .map(|r| r["data"]["capture"].as_str().unwrap())
+        .collect();
+    assert!(
+        saved
+            .iter()
+            .all(|s| s.starts_with(journal.to_str().unwrap())),
+        "{saved:?}"
+    );
     let written = lines(&journal);
     assert_eq!(written.len(), 30, "one whole line a delivery");
-    assert!(written.iter().all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok()));
+    assert!(written
+        .iter()
+        .all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok()));
     let (code, verified, stderr) = verify(&[&journal]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(
-        verified.iter().filter(|r| r["type"] == "verification" && r["data"]["verdict"]["status"] == "valid").count(),
+        verified
+            .iter()
+            .filter(|r| r["type"] == "verification" && r["data"]["verdict"]["status"] == "valid")
+            .count(),
         30
     );
     // A folder for --save without .jsonl: a file a delivery, as before.
     let folder = dir.path().join("folder");
     let listener = Listener::start(&["--save", folder.to_str().unwrap(), "--count", "2"]);
-    run(hookctl().args(["send", "github:push", "--count", "2", "--to", &listener.to("/")]));
+    run(hookctl().args([
+        "send",
+        "github:push",
+        "--count",
+        "2",
+        "--to",
+        &listener.to("/"),
+    ]));
     listener.wait();
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2);
 }
@@ -54,10 +93,26 @@ fn concurrent_deliveries_become_whole_lines_that_verify() {
 fn with_sync_every_group_of_lines_is_synced_before_it_is_answered() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("synced.jsonl");
-    let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--sync", "--count", "12"]);
-    run(hookctl().args(["send", "github:push", "--count", "12", "--concurrency", "4", "--to", &listener.to("/")]));
+    let listener = Listener::start(&[
+        "--save",
+        journal.to_str().unwrap(),
+        "--sync",
+        "--count",
+        "12",
+    ]);
+    run(hookctl().args([
+        "send",
+        "github:push",
+        "--count",
+        "12",
+        "--concurrency",
+        "4",
+        "--to",
+        &listener.to("/"),
+    ]));
     let (_, records) = listener.wait();
-    let journal_counts = &records.iter().find(|r| r["type"] == "summary").unwrap()["data"]["journal"];
+    let journal_counts =
+        &records.iter().find(|r| r["type"] == "summary").unwrap()["data"]["journal"];
     assert_eq!(journal_counts["lines"], 12);
     let groups = journal_counts["groups"].as_u64().unwrap();
     assert!((1..=12).contains(&groups), "{journal_counts}");
@@ -76,7 +131,14 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_cut_by_the_next_listener() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("torn.jsonl");
     let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "2"]);
-    run(hookctl().args(["send", "stripe:charge.succeeded", "--count", "2", "--to", &listener.to("/")]));
+    run(hookctl().args([
+        "send",
+        "stripe:charge.succeeded",
+        "--count",
+        "2",
+        "--to",
+        &listener.to("/"),
+    ]));
     listener.wait();
     let mut text = std::fs::read(&journal).unwrap();
     let whole = text.len();
@@ -85,16 +147,32 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_cut_by_the_next_listener() {
 
     let (code, verified, stderr) = verify(&[&journal]);
     assert_eq!(code, 0, "a torn line is not an error: {stderr}");
-    let warning = verified.iter().find(|r| r["type"] == "warning").expect("a warning record");
+    let warning = verified
+        .iter()
+        .find(|r| r["type"] == "warning")
+        .expect("a warning record");
     let message = warning["data"]["message"].as_str().unwrap();
-    assert!(message.contains("torn.jsonl") && message.contains(&format!("byte {whole}")), "{message}");
-    assert_eq!(verified.iter().filter(|r| r["type"] == "verification").count(), 2);
+    assert!(
+        message.contains("torn.jsonl") && message.contains(&format!("byte {whole}")),
+        "{message}"
+    );
+    assert_eq!(
+        verified
+            .iter()
+            .filter(|r| r["type"] == "verification")
+            .count(),
+        2
+    );
 
     let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "1"]);
     run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
     listener.wait();
     let written = lines(&journal);
-    assert_eq!(written.len(), 3, "the torn line is gone, the new one follows the whole ones");
+    assert_eq!(
+        written.len(),
+        3,
+        "the torn line is gone, the new one follows the whole ones"
+    );
     assert!(!written.iter().any(|l| l.contains("cut sh")));
     let (_, verified, _) = verify(&[&journal]);
     assert!(verified.iter().all(|r| r["type"] != "warning"));
@@ -104,34 +182,63 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_cut_by_the_next_listener() {
 fn replay_and_verify_read_a_folder_of_files_and_journals() {
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--count", "2"]);
-    run(hookctl().args(["send", "github:push", "--count", "2", "--to", &listener.to("/")]));
+    run(hookctl().args([
+        "send",
+        "github:push",
+        "--count",
+        "2",
+        "--to",
+        &listener.to("/"),
+    ]));
     listener.wait();
     let journal = dir.path().join("zz.jsonl");
     let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "3"]);
-    run(hookctl().args(["send", "treezor:payin.update", "--count", "3", "--to", &listener.to("/")]));
+    run(hookctl().args([
+        "send",
+        "treezor:payin.update",
+        "--count",
+        "3",
+        "--to",
+        &listener.to("/"),
+    ]));
     listener.wait();
 
     let (code, verified, stderr) = verify(&[dir.path()]);
     assert_eq!(code, 0, "{stderr}");
-    let files: Vec<&str> =
-        verified.iter().filter(|r| r["type"] == "verification").map(|r| r["data"]["file"].as_str().unwrap()).collect();
+    let files: Vec<&str> = verified
+        .iter()
+        .filter(|r| r["type"] == "verification")
+        .map(|r| r["data"]["file"].as_str().unwrap())
+        .collect();
     assert_eq!(files.len(), 5, "{files:?}");
     assert!(
-        files[..2].iter().all(|f| f.ends_with(".json")) && files[2..].iter().all(|f| f.contains("zz.jsonl:")),
+        files[..2].iter().all(|f| f.ends_with(".json"))
+            && files[2..].iter().all(|f| f.contains("zz.jsonl:")),
         "{files:?}"
     );
 
     let server = TestServer::start(200);
-    let (out, stdout, stderr) =
-        run(hookctl().args(["replay", dir.path().to_str().unwrap(), "--to", &server.url("/"), "--json"]));
+    let (out, stdout, stderr) = run(hookctl().args([
+        "replay",
+        dir.path().to_str().unwrap(),
+        "--to",
+        &server.url("/"),
+        "--json",
+    ]));
     assert!(out.status.success(), "{stderr}");
     assert_eq!(server.requests().len(), 5);
     let summary = records(&stdout).pop().unwrap();
     assert_eq!(summary["data"]["delivered"], 5);
     // The journal alone, filtered like a folder.
     let server = TestServer::start(200);
-    let (out, _, stderr) =
-        run(hookctl().args(["replay", journal.to_str().unwrap(), "--filter", "treezor:*", "--to", &server.url("/")]));
+    let (out, _, stderr) = run(hookctl().args([
+        "replay",
+        journal.to_str().unwrap(),
+        "--filter",
+        "treezor:*",
+        "--to",
+        &server.url("/"),
+    ]));
     assert!(out.status.success(), "{stderr}");
     assert_eq!(server.requests().len(), 3);
 }

@@ -12,7 +12,10 @@ use crate::common::server::TestServer;
 use crate::common::{hookctl, records, run};
 
 fn stored_body(value: &serde_json::Value) -> Vec<u8> {
-    serde_json::from_value::<capture::StoredBody>(value.clone()).unwrap().to_bytes().unwrap()
+    serde_json::from_value::<capture::StoredBody>(value.clone())
+        .unwrap()
+        .to_bytes()
+        .unwrap()
 }
 
 /// Send every event of every provider to a listener and check what it made of each.
@@ -28,19 +31,37 @@ fn every_event_round_trips(listener: &Listener, dir: &std::path::Path, send_args
     let sent: HashMap<String, Vec<u8>> = records(&stdout)
         .into_iter()
         .filter(|r| r["type"] == "delivery")
-        .map(|r| (r["data"]["id"].as_str().unwrap().to_string(), stored_body(&r["data"]["request"]["body"])))
+        .map(|r| {
+            (
+                r["data"]["id"].as_str().unwrap().to_string(),
+                stored_body(&r["data"]["request"]["body"]),
+            )
+        })
         .collect();
     assert_eq!(sent.len(), total);
 
     let deliveries = listener.take("delivery", total);
     let mut bodies: Vec<&Vec<u8>> = sent.values().collect();
     for delivery in &deliveries {
-        let provider = delivery["provider"].as_str().unwrap_or_else(|| panic!("not recognised: {delivery}"));
+        let provider = delivery["provider"]
+            .as_str()
+            .unwrap_or_else(|| panic!("not recognised: {delivery}"));
         let spec = &catalogue.provider(provider).unwrap().spec;
         let event = delivery["event"].as_str().unwrap();
-        assert!(catalogue.provider(provider).unwrap().event(event).is_some(), "{provider}:{event}");
-        let expected_status = if spec.test_secret.is_some() { "valid" } else { "unsigned" };
-        assert_eq!(delivery["verdict"]["status"], expected_status, "{provider}:{event}: {}", delivery["verdict"]);
+        assert!(
+            catalogue.provider(provider).unwrap().event(event).is_some(),
+            "{provider}:{event}"
+        );
+        let expected_status = if spec.test_secret.is_some() {
+            "valid"
+        } else {
+            "unsigned"
+        };
+        assert_eq!(
+            delivery["verdict"]["status"], expected_status,
+            "{provider}:{event}: {}",
+            delivery["verdict"]
+        );
 
         let received = stored_body(&delivery["body"]);
         let position = bodies
@@ -51,7 +72,11 @@ fn every_event_round_trips(listener: &Listener, dir: &std::path::Path, send_args
         let path = delivery["capture"].as_str().expect("a capture was written");
         assert!(path.starts_with(dir.to_str().unwrap()));
         let stored = capture::read(std::path::Path::new(path)).unwrap();
-        assert_eq!(&stored.delivery.body[..], &received[..], "{provider}:{event}: the capture holds the exact bytes");
+        assert_eq!(
+            &stored.delivery.body[..],
+            &received[..],
+            "{provider}:{event}: the capture holds the exact bytes"
+        );
         assert_eq!(stored.provider.as_deref(), Some(provider));
         assert_eq!(stored.response.unwrap().status, 200);
     }
@@ -69,7 +94,10 @@ fn every_provider_is_verified_with_explicit_secrets() {
     let secrets = [
         ("HOOKCTL_MOBILEPAY_SECRET", "mp-key"),
         ("HOOKCTL_TREEZOR_SECRET", "tz-secret"),
-        ("HOOKCTL_BANKINGCIRCLE_SECRET", "ZYXWVUTSRQPONMLKJIHGFEDCBA543210"),
+        (
+            "HOOKCTL_BANKINGCIRCLE_SECRET",
+            "ZYXWVUTSRQPONMLKJIHGFEDCBA543210",
+        ),
         ("HOOKCTL_CRYPTOMATE_SECRET", "cm-key"),
         ("HOOKCTL_STANDARD_SECRET", "whsec_c2VjcmV0LWtleS1ieXRlcw=="),
         ("HOOKCTL_STRIPE_SECRET", "whsec_mine"),
@@ -89,24 +117,47 @@ fn every_provider_is_verified_with_explicit_secrets() {
     assert!(out.status.success(), "{stderr}");
     for delivery in listener.take("delivery", total) {
         let status = delivery["verdict"]["status"].as_str().unwrap();
-        assert!(status == "valid" || (status == "unsigned" && delivery["provider"] == "mipise"), "{delivery}");
-        assert!(!delivery["verdict"]["detail"].as_str().unwrap().contains("built-in"), "{delivery}");
+        assert!(
+            status == "valid" || (status == "unsigned" && delivery["provider"] == "mipise"),
+            "{delivery}"
+        );
+        assert!(
+            !delivery["verdict"]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("built-in"),
+            "{delivery}"
+        );
     }
 }
 
 #[test]
 fn wrong_secrets_and_tampered_bodies_are_invalid_and_count_exits_3() {
-    let listener = Listener::start(&["--secret", "whsec_mine", "--provider", "stripe", "--count", "2"]);
+    let listener = Listener::start(&[
+        "--secret",
+        "whsec_mine",
+        "--provider",
+        "stripe",
+        "--count",
+        "2",
+    ]);
     // Signed with the built-in test secret, which the listener knows is not the one in use.
-    let (out, _, _) = run(hookctl().args(["send", "stripe:charge.succeeded", "--to", &listener.to("/")]));
-    assert!(out.status.success(), "without --reject-invalid the listener answers 200");
+    let (out, _, _) =
+        run(hookctl().args(["send", "stripe:charge.succeeded", "--to", &listener.to("/")]));
+    assert!(
+        out.status.success(),
+        "without --reject-invalid the listener answers 200"
+    );
     let first = &listener.take("delivery", 1)[0];
     assert_eq!(first["verdict"]["status"], "invalid");
     assert_eq!(first["verdict"]["reason"], "wrong_secret", "{first}");
 
     // A body changed after signing: the signature of one body on another.
-    let signed =
-        hookctl::scheme::stripe::header_value("whsec_mine", chrono::Utc::now().timestamp(), b"{\"amount\":100}");
+    let signed = hookctl::scheme::stripe::header_value(
+        "whsec_mine",
+        chrono::Utc::now().timestamp(),
+        b"{\"amount\":100}",
+    );
     let body = "{\"amount\":999}";
     let request = format!(
         "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nStripe-Signature: {signed}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -115,8 +166,15 @@ fn wrong_secrets_and_tampered_bodies_are_invalid_and_count_exits_3() {
     let answer = raw_exchange(listener.port, request.as_bytes(), Duration::from_secs(30));
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let (status, rest) = listener.wait();
-    assert_eq!(status.code(), Some(3), "a failed verification ends with exit 3");
-    let second = rest.iter().find(|r| r["type"] == "delivery").expect("the second delivery");
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "a failed verification ends with exit 3"
+    );
+    let second = rest
+        .iter()
+        .find(|r| r["type"] == "delivery")
+        .expect("the second delivery");
     assert_eq!(second["data"]["verdict"]["reason"], "mismatch", "{second}");
     let summary = rest.iter().find(|r| r["type"] == "summary").unwrap();
     assert_eq!(summary["data"]["invalid"], 2);
@@ -128,19 +186,35 @@ fn reject_invalid_answers_with_the_providers_failure_status() {
     let (out, stdout, _) = run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
     assert_eq!(out.status.code(), Some(4), "{stdout}");
     assert!(stdout.contains("401"), "{stdout}");
-    let (out, stdout, _) = run(hookctl().args(["send", "treezor:payin.update", "--to", &listener.to("/")]));
+    let (out, stdout, _) =
+        run(hookctl().args(["send", "treezor:payin.update", "--to", &listener.to("/")]));
     assert_eq!(out.status.code(), Some(4));
     assert!(stdout.contains("500"), "Treezor asks for a 5xx: {stdout}");
-    let (out, _, _) =
-        run(hookctl().args(["send", "github:push", "--to", &listener.to("/"), "--secret", "not-the-one"]));
-    assert!(out.status.success(), "a valid delivery is still answered 200");
+    let (out, _, _) = run(hookctl().args([
+        "send",
+        "github:push",
+        "--to",
+        &listener.to("/"),
+        "--secret",
+        "not-the-one",
+    ]));
+    assert!(
+        out.status.success(),
+        "a valid delivery is still answered 200"
+    );
 }
 
 #[test]
 fn count_timeout_and_expect_drive_ci_runs() {
     // --expect exits as soon as everything expected has come.
-    let listener =
-        Listener::start(&["--expect", "payin.update", "--expect", "stripe:charge.succeeded", "--timeout", "60s"]);
+    let listener = Listener::start(&[
+        "--expect",
+        "payin.update",
+        "--expect",
+        "stripe:charge.succeeded",
+        "--timeout",
+        "60s",
+    ]);
     for event in ["treezor:payin.update", "stripe:charge.succeeded"] {
         let (out, _, _) = run(hookctl().args(["send", event, "--to", &listener.to("/")]));
         assert!(out.status.success());
@@ -150,7 +224,14 @@ fn count_timeout_and_expect_drive_ci_runs() {
     assert_eq!(rest.last().unwrap()["type"], "summary");
 
     // Too few deliveries before the timeout: an error, and the summary says what never came.
-    let listener = Listener::start(&["--count", "2", "--expect", "github:release", "--timeout", "1s"]);
+    let listener = Listener::start(&[
+        "--count",
+        "2",
+        "--expect",
+        "github:release",
+        "--timeout",
+        "1s",
+    ]);
     let (out, _, _) = run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
     assert!(out.status.success());
     let (status, rest) = listener.wait();
@@ -160,9 +241,20 @@ fn count_timeout_and_expect_drive_ci_runs() {
     assert_eq!(summary["missing"], serde_json::json!(["github:release"]));
 
     // A typo is refused at once, with a suggestion, rather than waited out.
-    let (out, _, stderr) = run(hookctl().args(["listen", "--port", "0", "--expect", "payin.updat", "--timeout", "1h"]));
+    let (out, _, stderr) = run(hookctl().args([
+        "listen",
+        "--port",
+        "0",
+        "--expect",
+        "payin.updat",
+        "--timeout",
+        "1h",
+    ]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("did you mean treezor:payin.update"), "{stderr}");
+    assert!(
+        stderr.contains("did you mean treezor:payin.update"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -182,32 +274,59 @@ fn forward_to_passes_bytes_and_answers_through() {
     assert!(out.status.success(), "{stdout}{stderr}");
     let sent = &records(&stdout)[0]["data"];
     assert_eq!(sent["status"], 201, "the app's status reaches the sender");
-    assert_eq!(sent["response_body"]["text"], "{\"ok\":true}", "and its body");
+    assert_eq!(
+        sent["response_body"]["text"], "{\"ok\":true}",
+        "and its body"
+    );
     let at_app = &app.requests()[0];
     assert_eq!(at_app.path, "/app/webhooks");
-    assert_eq!(&at_app.body[..], &stored_body(&sent["request"]["body"])[..], "bytes unchanged");
+    assert_eq!(
+        &at_app.body[..],
+        &stored_body(&sent["request"]["body"])[..],
+        "bytes unchanged"
+    );
     for pair in sent["request"]["headers"].as_array().unwrap() {
         let (name, value) = (pair[0].as_str().unwrap(), pair[1].as_str().unwrap());
-        assert_eq!(at_app.header(name), Some(value), "header {name} passed on unchanged");
+        assert_eq!(
+            at_app.header(name),
+            Some(value),
+            "header {name} passed on unchanged"
+        );
     }
     let delivery = &listener.take("delivery", 1)[0];
     assert_eq!(delivery["forwarded"]["status"], 201);
     assert_eq!(delivery["response"]["status"], 201);
 
     // An app that is not there: the sender gets 502 and the listener says so.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let listener = Listener::start(&["--forward-to", &format!("127.0.0.1:{port}/")]);
     let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
     assert_eq!(out.status.code(), Some(4));
     assert!(stdout.contains("502"), "{stdout}");
     let delivery = &listener.take("delivery", 1)[0];
-    assert!(delivery["forwarded"]["error"].as_str().unwrap().contains("refused"), "{delivery}");
+    assert!(
+        delivery["forwarded"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{delivery}"
+    );
 }
 
 #[test]
 fn a_thousand_concurrent_deliveries_are_all_saved() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--quiet", "--count", "1000"]);
+    let listener = Listener::start(&[
+        "--save",
+        dir.path().to_str().unwrap(),
+        "--quiet",
+        "--count",
+        "1000",
+    ]);
     let (out, stdout, stderr) = run(hookctl().args([
         "send",
         "payin.update",
@@ -222,7 +341,11 @@ fn a_thousand_concurrent_deliveries_are_all_saved() {
     assert!(out.status.success(), "{stdout}{stderr}");
     let (status, _) = listener.wait();
     assert_eq!(status.code(), Some(0));
-    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     assert_eq!(files.len(), 1000);
     for file in files {
         let capture = capture::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -233,8 +356,14 @@ fn a_thousand_concurrent_deliveries_are_all_saved() {
 #[test]
 fn bad_input_gets_an_answer_and_the_listener_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let listener =
-        Listener::start(&["--save", dir.path().to_str().unwrap(), "--max-body", "1KiB", "--read-timeout", "1s"]);
+    let listener = Listener::start(&[
+        "--save",
+        dir.path().to_str().unwrap(),
+        "--max-body",
+        "1KiB",
+        "--read-timeout",
+        "1s",
+    ]);
     let post = |body: &[u8], extra: &str| {
         let mut request = format!(
             "POST /hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n",
@@ -247,8 +376,19 @@ fn bad_input_gets_an_answer_and_the_listener_keeps_serving() {
     let cases: Vec<(&str, String, &str)> = vec![
         ("invalid JSON", post(b"{not json", ""), "delivery"),
         ("empty body", post(b"", ""), "delivery"),
-        ("non-UTF-8", post(&[0xff, 0xfe, 0x00, 0x1b], "Content-Type: application/octet-stream\r\n"), "delivery"),
-        ("unknown provider", post(b"{\"hello\":\"world\"}", ""), "delivery"),
+        (
+            "non-UTF-8",
+            post(
+                &[0xff, 0xfe, 0x00, 0x1b],
+                "Content-Type: application/octet-stream\r\n",
+            ),
+            "delivery",
+        ),
+        (
+            "unknown provider",
+            post(b"{\"hello\":\"world\"}", ""),
+            "delivery",
+        ),
         ("over the limit", post(&[b'x'; 4096], ""), "rejected"),
         (
             "GET",
@@ -270,24 +410,42 @@ fn bad_input_gets_an_answer_and_the_listener_keeps_serving() {
         ),
     ];
     for (what, answer, kind) in &cases {
-        assert!(answer.starts_with("HTTP/1.1 "), "{what}: no answer: {answer:?}");
+        assert!(
+            answer.starts_with("HTTP/1.1 "),
+            "{what}: no answer: {answer:?}"
+        );
         let record = listener.next();
         assert_eq!(record["type"], *kind, "{what}: {record}");
-        let status =
-            if *kind == "delivery" { &record["data"]["response"]["status"] } else { &record["data"]["status"] };
-        assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{what}: {answer}");
+        let status = if *kind == "delivery" {
+            &record["data"]["response"]["status"]
+        } else {
+            &record["data"]["status"]
+        };
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{what}: {answer}"
+        );
     }
     assert!(cases[4].1.starts_with("HTTP/1.1 413"));
     assert!(cases[5].1.starts_with("HTTP/1.1 405"));
     assert!(cases[6].1.starts_with("HTTP/1.1 408"));
     // The non-UTF-8 body is saved exactly, as base64.
-    let saved: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    let saved: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     assert_eq!(saved.len(), 4, "every delivery, valid or not, is saved");
-    assert!(saved.iter().any(|p| capture::read(p).unwrap().delivery.body[..] == [0xff, 0xfe, 0x00, 0x1b]));
+    assert!(saved
+        .iter()
+        .any(|p| capture::read(p).unwrap().delivery.body[..] == [0xff, 0xfe, 0x00, 0x1b]));
 
     let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/hooks")]));
     assert!(out.status.success(), "still serving");
-    assert_eq!(listener.take("delivery", 1)[0]["verdict"]["status"], "valid");
+    assert_eq!(
+        listener.take("delivery", 1)[0]["verdict"]["status"],
+        "valid"
+    );
 }
 
 #[test]
@@ -310,7 +468,10 @@ fn ctrl_c_stops_with_130_and_http2_is_served() {
     // HTTP/2 without TLS (prior knowledge): the connection preface gets a SETTINGS frame back.
     let preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
     let answer = raw_exchange(listener.port, preface, Duration::from_millis(500));
-    assert!(answer.len() >= 9 && answer.as_bytes()[3] == 0x04, "a SETTINGS frame: {answer:?}");
+    assert!(
+        answer.len() >= 9 && answer.as_bytes()[3] == 0x04,
+        "a SETTINGS frame: {answer:?}"
+    );
     let (status, rest) = listener.interrupt();
     assert_eq!(status.code(), Some(130));
     assert_eq!(rest.last().unwrap()["type"], "summary");
@@ -319,11 +480,18 @@ fn ctrl_c_stops_with_130_and_http2_is_served() {
 #[test]
 fn hostile_input_is_answered_shown_and_survived() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--read-timeout", "2s"]);
+    let listener = Listener::start(&[
+        "--save",
+        dir.path().to_str().unwrap(),
+        "--read-timeout",
+        "2s",
+    ]);
     let post = |body: &[u8], extra: &str| {
-        let mut request =
-            format!("POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n", body.len())
-                .into_bytes();
+        let mut request = format!(
+            "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}Content-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
         request.extend_from_slice(body);
         raw_exchange(listener.port, &request, Duration::from_secs(30))
     };
@@ -335,7 +503,12 @@ fn hostile_input_is_answered_shown_and_survived() {
     let long = Duration::from_secs(30);
     type Exchange<'a> = Box<dyn Fn() -> String + 'a>;
     let cases: Vec<(&str, Exchange, &str, &str)> = vec![
-        ("100,000 nested brackets", Box::new(|| post(nested.as_bytes(), "")), "200", "delivery"),
+        (
+            "100,000 nested brackets",
+            Box::new(|| post(nested.as_bytes(), "")),
+            "200",
+            "delivery",
+        ),
         (
             "huge numbers",
             Box::new(|| {
@@ -344,15 +517,35 @@ fn hostile_input_is_answered_shown_and_survived() {
             "200",
             "delivery",
         ),
-        ("NUL bytes", Box::new(|| post(b"{\"a\":\"\x00\"}\x00\x00", "")), "200", "delivery"),
         (
-            "gzip-encoded body",
-            Box::new(|| post(&[0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad], "Content-Encoding: gzip\r\n")),
+            "NUL bytes",
+            Box::new(|| post(b"{\"a\":\"\x00\"}\x00\x00", "")),
             "200",
             "delivery",
         ),
-        ("10,000 headers", Box::new(|| post(b"{}", &many_headers)), "431", "connection_error"),
-        ("an oversized header", Box::new(|| post(b"{}", &big_header)), "431", "rejected"),
+        (
+            "gzip-encoded body",
+            Box::new(|| {
+                post(
+                    &[0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad],
+                    "Content-Encoding: gzip\r\n",
+                )
+            }),
+            "200",
+            "delivery",
+        ),
+        (
+            "10,000 headers",
+            Box::new(|| post(b"{}", &many_headers)),
+            "431",
+            "connection_error",
+        ),
+        (
+            "an oversized header",
+            Box::new(|| post(b"{}", &big_header)),
+            "431",
+            "rejected",
+        ),
         (
             "bytes that are not HTTP",
             Box::new(|| raw_exchange(listener.port, b"\x16\x03\x01\x02\x00hello\r\n\r\n", long)),
@@ -361,7 +554,13 @@ fn hostile_input_is_answered_shown_and_survived() {
         ),
         (
             "HTTP/1.0",
-            Box::new(|| raw_exchange(listener.port, b"POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}", long)),
+            Box::new(|| {
+                raw_exchange(
+                    listener.port,
+                    b"POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\n{}",
+                    long,
+                )
+            }),
             "200",
             "delivery",
         ),
@@ -381,7 +580,10 @@ fn hostile_input_is_answered_shown_and_survived() {
     // One at a time: a connection error is reported when its connection ends.
     for (what, exchange, status, kind) in &cases {
         let answer = exchange();
-        assert!(answer.contains(&format!(" {status} ")), "{what}: {answer:?}");
+        assert!(
+            answer.contains(&format!(" {status} ")),
+            "{what}: {answer:?}"
+        );
         let record = listener.next();
         assert_eq!(record["type"], *kind, "{what}: {record}");
     }
@@ -389,10 +591,15 @@ fn hostile_input_is_answered_shown_and_survived() {
     {
         use std::io::Write;
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", listener.port)).unwrap();
-        stream.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":").unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"a\":")
+            .unwrap();
     }
     let record = listener.next();
-    assert!(record["type"] == "rejected" || record["type"] == "connection_error", "{record}");
+    assert!(
+        record["type"] == "rejected" || record["type"] == "connection_error",
+        "{record}"
+    );
     // The gzip body is saved exactly as it came (as base64), not decompressed.
     let saved: Vec<capture::Capture> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -400,7 +607,9 @@ fn hostile_input_is_answered_shown_and_survived() {
         .map(|e| capture::read(&e.path()).unwrap())
         .collect();
     assert_eq!(saved.len(), 6, "one capture per delivery");
-    assert!(saved.iter().any(|c| c.delivery.body[..] == [0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad]));
+    assert!(saved
+        .iter()
+        .any(|c| c.delivery.body[..] == [0x1f, 0x8b, 0x08, 0x00, 0xde, 0xad]));
     let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
     assert!(out.status.success(), "still serving");
 }
@@ -430,13 +639,23 @@ fn sigterm_under_load_answers_and_saves_what_is_in_flight() {
     let (status, _) = listener.signal("-TERM");
     assert_eq!(status.code(), Some(130));
     let out = sender.wait_with_output().unwrap();
-    let summary = records(&String::from_utf8_lossy(&out.stdout)).pop().unwrap();
+    let summary = records(&String::from_utf8_lossy(&out.stdout))
+        .pop()
+        .unwrap();
     let delivered = summary["data"]["delivered"].as_u64().unwrap();
-    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).map(|e| e.path()).collect();
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
     for file in &files {
         capture::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     }
-    assert_eq!(files.len() as u64, delivered, "every delivery answered 200 was saved, and nothing else");
+    assert_eq!(
+        files.len() as u64,
+        delivered,
+        "every delivery answered 200 was saved, and nothing else"
+    );
 }
 
 #[test]
@@ -444,7 +663,17 @@ fn sigkill_mid_load_leaves_only_complete_captures() {
     let dir = tempfile::tempdir().unwrap();
     let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--quiet"]);
     let mut sender = hookctl()
-        .args(["send", "payin.update", "--to", &listener.to("/"), "--count", "5000", "--concurrency", "16", "--quiet"])
+        .args([
+            "send",
+            "payin.update",
+            "--to",
+            &listener.to("/"),
+            "--count",
+            "5000",
+            "--concurrency",
+            "16",
+            "--quiet",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -456,14 +685,26 @@ fn sigkill_mid_load_leaves_only_complete_captures() {
     // Every capture that has its final name is whole; partial writes are hidden temporary files.
     let (good, bad) = capture::collect(&[dir.path().to_path_buf()]);
     assert!(good.len() >= 200, "{}", good.len());
-    assert!(bad.unreadable.is_empty(), "{:?}", bad.unreadable.iter().map(|b| &b.why).collect::<Vec<_>>());
+    assert!(
+        bad.unreadable.is_empty(),
+        "{:?}",
+        bad.unreadable.iter().map(|b| &b.why).collect::<Vec<_>>()
+    );
     // verify reads the folder without complaint; a new listener clears any leftovers.
     let (out, _, stderr) = run(hookctl().args(["verify", dir.path().to_str().unwrap(), "--quiet"]));
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    std::fs::write(dir.path().join(".20000101T000000.000000Z-000001-x-y.json.tmp"), "{\"partial").unwrap();
+    std::fs::write(
+        dir.path()
+            .join(".20000101T000000.000000Z-000001-x-y.json.tmp"),
+        "{\"partial",
+    )
+    .unwrap();
     let again = Listener::start(&["--save", dir.path().to_str().unwrap()]);
     drop(again);
-    assert!(!dir.path().join(".20000101T000000.000000Z-000001-x-y.json.tmp").exists());
+    assert!(!dir
+        .path()
+        .join(".20000101T000000.000000Z-000001-x-y.json.tmp")
+        .exists());
 }
 
 #[test]
@@ -485,20 +726,43 @@ fn redact_masks_cards_ibans_and_emails_in_what_is_shown_and_when_asked_saved() {
     let listener = Listener::start(&["--redact", "--save", shown_only.path().to_str().unwrap()]);
     send(&listener);
     let shown = listener.take("delivery", 1)[0].to_string();
-    for secret in ["jane@example.com", "4242424242424242", "DE89370400440532013000"] {
+    for secret in [
+        "jane@example.com",
+        "4242424242424242",
+        "DE89370400440532013000",
+    ] {
         assert!(!shown.contains(secret), "{secret} shown: {shown}");
     }
-    assert!(shown.contains("************4242") && shown.contains("j***@example.com"), "{shown}");
+    assert!(
+        shown.contains("************4242") && shown.contains("j***@example.com"),
+        "{shown}"
+    );
     let (out, _, _) = run(hookctl().args(["verify", shown_only.path().to_str().unwrap()]));
-    assert_eq!(out.status.code(), Some(0), "the capture keeps the exact body and verifies");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the capture keeps the exact body and verifies"
+    );
 
     let saved_too = tempfile::tempdir().unwrap();
-    let listener = Listener::start(&["--redact-saved", "--save", saved_too.path().to_str().unwrap()]);
+    let listener = Listener::start(&[
+        "--redact-saved",
+        "--save",
+        saved_too.path().to_str().unwrap(),
+    ]);
     send(&listener);
     listener.take("delivery", 1);
-    let file = std::fs::read_dir(saved_too.path()).unwrap().next().unwrap().unwrap().path();
+    let file = std::fs::read_dir(saved_too.path())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let stored = std::fs::read_to_string(file).unwrap();
-    assert!(!stored.contains("jane@example.com") && !stored.contains("4242424242424242"), "{stored}");
+    assert!(
+        !stored.contains("jane@example.com") && !stored.contains("4242424242424242"),
+        "{stored}"
+    );
 }
 
 #[test]
@@ -515,7 +779,13 @@ fn answers_are_configurable_and_other_paths_are_refused() {
         "--delay",
         "50ms",
     ]);
-    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/hooks"), "--json"]));
+    let (out, stdout, _) = run(hookctl().args([
+        "send",
+        "github:ping",
+        "--to",
+        &listener.to("/hooks"),
+        "--json",
+    ]));
     assert!(out.status.success(), "{stdout}");
     let sent = &records(&stdout)[0]["data"];
     assert_eq!(sent["status"], 202);
@@ -537,23 +807,43 @@ fn answers_are_configurable_and_other_paths_are_refused() {
         b"POST /hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
         Duration::from_secs(30),
     );
-    assert!(answer.contains("x-receiver: hookctl") && answer.ends_with("thanks"), "{answer}");
+    assert!(
+        answer.contains("x-receiver: hookctl") && answer.ends_with("thanks"),
+        "{answer}"
+    );
 }
 
 #[test]
 fn cryptomate_authorisations_are_approved_or_declined_as_told() {
     for (decision, code) in [("approve", "00"), ("decline", "05")] {
         let listener = Listener::start(&["--authorization", decision]);
-        let (out, stdout, _) =
-            run(hookctl().args(["send", "cryptomate:AUTHORIZATION", "--to", &listener.to("/"), "--json"]));
+        let (out, stdout, _) = run(hookctl().args([
+            "send",
+            "cryptomate:AUTHORIZATION",
+            "--to",
+            &listener.to("/"),
+            "--json",
+        ]));
         assert!(out.status.success());
         let sent = &records(&stdout)[0]["data"];
-        assert_eq!(sent["response_body"]["text"], format!("{{\"response_code\":\"{code}\"}}"));
+        assert_eq!(
+            sent["response_body"]["text"],
+            format!("{{\"response_code\":\"{code}\"}}")
+        );
         let delivery = &listener.take("delivery", 1)[0];
         let remark = delivery["remark"].as_str().unwrap();
-        assert!(remark.contains("CryptoMate's 1,200 ms") && remark.contains("answered in"), "{remark}");
+        assert!(
+            remark.contains("CryptoMate's 1,200 ms") && remark.contains("answered in"),
+            "{remark}"
+        );
         // Other CryptoMate events get the plain answer.
-        let (_, stdout, _) = run(hookctl().args(["send", "cryptomate:DEPOSIT", "--to", &listener.to("/"), "--json"]));
+        let (_, stdout, _) = run(hookctl().args([
+            "send",
+            "cryptomate:DEPOSIT",
+            "--to",
+            &listener.to("/"),
+            "--json",
+        ]));
         assert_eq!(records(&stdout)[0]["data"]["response_body"]["text"], "");
     }
 }
@@ -585,15 +875,28 @@ fn a_full_disk_is_answered_500_and_reported_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let _disk = TinyDisk::mount(dir.path()).expect("a tmpfs can be mounted (root)");
     let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--quiet"]);
-    let (_, stdout, _) =
-        run(hookctl().args(["send", "payin.update", "--to", &listener.to("/"), "--count", "60", "--json"]));
+    let (_, stdout, _) = run(hookctl().args([
+        "send",
+        "payin.update",
+        "--to",
+        &listener.to("/"),
+        "--count",
+        "60",
+        "--json",
+    ]));
     let summary = &records(&stdout).pop().unwrap()["data"];
     let delivered = summary["delivered"].as_u64().unwrap();
     let refused = summary["unexpected_status"].as_u64().unwrap();
     assert_eq!(delivered + refused, 60, "{summary}");
-    assert!(refused > 0 && delivered > 0, "the disk filled part-way: {summary}");
+    assert!(
+        refused > 0 && delivered > 0,
+        "the disk filled part-way: {summary}"
+    );
     let deliveries = listener.take("delivery", 60);
-    let unsaved: Vec<_> = deliveries.iter().filter(|d| d["capture_error"].is_string()).collect();
+    let unsaved: Vec<_> = deliveries
+        .iter()
+        .filter(|d| d["capture_error"].is_string())
+        .collect();
     assert_eq!(unsaved.len() as u64, refused, "every refusal is reported");
     assert!(unsaved.iter().all(|d| d["response"]["status"] == 500));
     let files = std::fs::read_dir(dir.path())
@@ -611,7 +914,11 @@ fn a_full_disk_is_answered_500_and_reported_and_nothing_is_lost() {
 fn a_client_that_stalls_in_its_headers_is_timed_out_and_reported() {
     let listener = Listener::start(&["--read-timeout", "1s"]);
     // Part of a request line, then nothing: the header read timeout closes the connection.
-    let answer = raw_exchange(listener.port, b"POST / HTTP/1.1\r\nHo", Duration::from_secs(30));
+    let answer = raw_exchange(
+        listener.port,
+        b"POST / HTTP/1.1\r\nHo",
+        Duration::from_secs(30),
+    );
     assert!(!answer.contains(" 200 "), "{answer}");
     let record = listener.next();
     assert_eq!(record["type"], "connection_error", "{record}");
@@ -625,7 +932,13 @@ fn captures_are_private_to_the_user_and_secrets_are_never_printed() {
     use std::os::unix::fs::PermissionsExt;
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("captures");
-    let listener = Listener::start(&["--save", dir.to_str().unwrap(), "--secret", "whsec_do-not-print-me", "-v"]);
+    let listener = Listener::start(&[
+        "--save",
+        dir.to_str().unwrap(),
+        "--secret",
+        "whsec_do-not-print-me",
+        "-v",
+    ]);
     let (out, stdout, stderr) = run(hookctl().args([
         "send",
         "stripe:charge.succeeded",
@@ -636,18 +949,43 @@ fn captures_are_private_to_the_user_and_secrets_are_never_printed() {
         "-v",
     ]));
     assert!(out.status.success());
-    assert!(!stdout.contains("do-not-print-me") && !stderr.contains("do-not-print-me"), "send never prints the secret");
+    assert!(
+        !stdout.contains("do-not-print-me") && !stderr.contains("do-not-print-me"),
+        "send never prints the secret"
+    );
     // Not even CryptoMate's key, which travels as a header: a dry run says it is there, not what it is.
-    let (_, stdout, _) =
-        run(hookctl().args(["send", "cryptomate:DEPOSIT", "--dry-run", "--secret", "do-not-print-me"]));
-    assert!(stdout.contains("X-Webhook-Key: <the secret") && !stdout.contains("do-not-print-me"), "{stdout}");
+    let (_, stdout, _) = run(hookctl().args([
+        "send",
+        "cryptomate:DEPOSIT",
+        "--dry-run",
+        "--secret",
+        "do-not-print-me",
+    ]));
+    assert!(
+        stdout.contains("X-Webhook-Key: <the secret") && !stdout.contains("do-not-print-me"),
+        "{stdout}"
+    );
     let delivery = listener.take("delivery", 1)[0].to_string();
-    assert!(!delivery.contains("do-not-print-me"), "listen never prints it");
-    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(
+        !delivery.contains("do-not-print-me"),
+        "listen never prints it"
+    );
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(!std::fs::read_to_string(&path).unwrap().contains("do-not-print-me"), "nor saves it");
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(
+            !std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("do-not-print-me"),
+            "nor saves it"
+        );
     }
 }
 
@@ -656,10 +994,25 @@ fn captures_are_private_to_the_user_and_secrets_are_never_printed() {
 #[test]
 fn deliveries_share_keep_alive_connections() {
     let listener = Listener::start(&["--quiet"]);
-    let (out, _, _) =
-        run(hookctl().args(["send", "github:ping", "--to", &listener.to("/"), "--count", "100", "--concurrency", "2"]));
+    let (out, _, _) = run(hookctl().args([
+        "send",
+        "github:ping",
+        "--to",
+        &listener.to("/"),
+        "--count",
+        "100",
+        "--concurrency",
+        "2",
+    ]));
     assert!(out.status.success());
-    let peers: std::collections::HashSet<String> =
-        listener.take("delivery", 100).iter().map(|d| d["peer"].as_str().unwrap().to_string()).collect();
-    assert!(peers.len() <= 4, "100 deliveries came over {} connections", peers.len());
+    let peers: std::collections::HashSet<String> = listener
+        .take("delivery", 100)
+        .iter()
+        .map(|d| d["peer"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        peers.len() <= 4,
+        "100 deliveries came over {} connections",
+        peers.len()
+    );
 }

@@ -108,12 +108,23 @@ proptest! {
 
 #[test]
 fn transcoding_refuses_what_php_would_collapse_or_reject() {
-    assert_eq!(php_json::transcode(br#"{"a":1,"a":2}"#), None, "a repeated key goes through a parsed value");
+    assert_eq!(
+        php_json::transcode(br#"{"a":1,"a":2}"#),
+        None,
+        "a repeated key goes through a parsed value"
+    );
     assert_eq!(php_json::transcode(br#"{"a":1,}"#), None);
-    assert_eq!(php_json::transcode(b"\"\\ud800\""), None, "a lone surrogate");
+    assert_eq!(
+        php_json::transcode(b"\"\\ud800\""),
+        None,
+        "a lone surrogate"
+    );
     assert_eq!(php_json::transcode(b"01"), None);
     assert_eq!(php_json::transcode(&[b'['; 200]), None, "too deep");
-    assert_eq!(php_json::transcode(br#" { "x" : [ 1.0 , "a/b" ] } "#).unwrap(), br#"{"x":[1,"a\/b"]}"#);
+    assert_eq!(
+        php_json::transcode(br#" { "x" : [ 1.0 , "a/b" ] } "#).unwrap(),
+        br#"{"x":[1,"a\/b"]}"#
+    );
 }
 
 #[test]
@@ -128,7 +139,10 @@ fn real_php_agrees() {
         let value: Value = serde_json::from_str(sample).unwrap();
         let ours = String::from_utf8(php_json::encode(&value)).unwrap();
         let output = std::process::Command::new("php")
-            .args(["-r", "echo json_encode(json_decode(stream_get_contents(STDIN)));"])
+            .args([
+                "-r",
+                "echo json_encode(json_decode(stream_get_contents(STDIN)));",
+            ])
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
@@ -138,7 +152,11 @@ fn real_php_agrees() {
                 child.wait_with_output()
             })
             .unwrap();
-        assert_eq!(ours, String::from_utf8(output.stdout).unwrap(), "for {sample}");
+        assert_eq!(
+            ours,
+            String::from_utf8(output.stdout).unwrap(),
+            "for {sample}"
+        );
     }
 }
 
@@ -150,13 +168,28 @@ fn php_awkward_value(rng: &mut impl rand::Rng) -> serde_json::Value {
         0 => "-0.0".to_string(),
         1 => ["-0", "0.0", "10.0", "-1.50"][rng.random_range(0..4)].to_string(),
         2 => format!("{}e{}", rng.random_range(1..999), rng.random_range(-30..30)),
-        3 => format!("{}.{}E+{}", rng.random_range(1..9), rng.random_range(0..99), rng.random_range(0..300)),
+        3 => format!(
+            "{}.{}E+{}",
+            rng.random_range(1..9),
+            rng.random_range(0..99),
+            rng.random_range(0..300)
+        ),
         4 => format!("{}", f64::from_bits(rng.random::<u64>() >> 2)),
         5 => (0..rng.random_range(19..40))
-            .map(|i| if i == 0 { '9' } else { char::from(b'0' + rng.random_range(0..10)) })
+            .map(|i| {
+                if i == 0 {
+                    '9'
+                } else {
+                    char::from(b'0' + rng.random_range(0..10))
+                }
+            })
             .collect(),
-        6 => ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "9007199254740993"]
-            [rng.random_range(0..4)]
+        6 => [
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+            "9007199254740993",
+        ][rng.random_range(0..4)]
         .to_string(),
         7 => rng.random::<i64>().to_string(),
         8 => {
@@ -165,10 +198,13 @@ fn php_awkward_value(rng: &mut impl rand::Rng) -> serde_json::Value {
                 .collect();
             serde_json::to_string(&text).unwrap()
         }
-        9 => serde_json::to_string(["a/b", "\\/", "\u{7f}", "\u{2028}é", "\u{1}\t\"", "<>&'"][rng.random_range(0..6)])
-            .unwrap(),
+        9 => serde_json::to_string(
+            ["a/b", "\\/", "\u{7f}", "\u{2028}é", "\u{1}\t\"", "<>&'"][rng.random_range(0..6)],
+        )
+        .unwrap(),
         10 => "[-0.0,{\"x\":1e400,\"y\":[]},{}]".replace("1e400", "1e300"),
-        _ => "{\"nested\":{\"f\":0.30000000000000004,\"big\":123456789012345678901234567890}}".to_string(),
+        _ => "{\"nested\":{\"f\":0.30000000000000004,\"big\":123456789012345678901234567890}}"
+            .to_string(),
     };
     serde_json::from_str(&token).unwrap_or_else(|e| panic!("{token}: {e}"))
 }
@@ -186,18 +222,39 @@ fn a_php_receiver_accepts_treezor_deliveries_with_awkward_values() {
 
     let catalogue = Catalogue::embedded().unwrap();
     let (provider, event) = catalogue.resolve("treezor:payin.update", None).unwrap();
-    let secret = Secret { value: "hookctl-php-differential".into(), source: SecretSource::Flag };
+    let secret = Secret {
+        value: "hookctl-php-differential".into(),
+        source: SecretSource::Flag,
+    };
     let url = url::Url::parse("http://localhost:8080/").unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(12);
     let mut bodies = Vec::new();
     for case in 0..120 {
-        let paths = ["object_payload.payins.0.amount", "object_payload.payins.0.extra", "object_payload.added"];
-        let sets: Vec<_> = paths.iter().map(|p| (path::parse(p).unwrap(), php_awkward_value(&mut rng))).collect();
-        let compiled = CompiledBody::compile(event, provider.spec.body_format, &sets, provider.spec.scheme.in_body());
-        let options =
-            |compiled| ComposeOptions { secret: Some(&secret), sets: &sets, compiled, ..ComposeOptions::new(&url) };
+        let paths = [
+            "object_payload.payins.0.amount",
+            "object_payload.payins.0.extra",
+            "object_payload.added",
+        ];
+        let sets: Vec<_> = paths
+            .iter()
+            .map(|p| (path::parse(p).unwrap(), php_awkward_value(&mut rng)))
+            .collect();
+        let compiled = CompiledBody::compile(
+            event,
+            provider.spec.body_format,
+            &sets,
+            provider.spec.scheme.in_body(),
+        );
+        let options = |compiled| ComposeOptions {
+            secret: Some(&secret),
+            sets: &sets,
+            compiled,
+            ..ComposeOptions::new(&url)
+        };
         for compiled in [None, compiled.as_ref()] {
-            let delivery = compose(provider, event, &options(compiled)).unwrap().delivery;
+            let delivery = compose(provider, event, &options(compiled))
+                .unwrap()
+                .delivery;
             let text = String::from_utf8(delivery.body.to_vec()).unwrap();
             assert!(!text.contains('\n'), "case {case}: one body a line");
             bodies.push(text);
@@ -222,7 +279,8 @@ fn a_php_receiver_accepts_treezor_deliveries_with_awkward_values() {
             // way would otherwise stop both.
             let mut input = child.stdin.take().unwrap();
             let lines: String = bodies.iter().map(|body| format!("{body}\n")).collect();
-            let writer = std::thread::spawn(move || std::io::Write::write_all(&mut input, lines.as_bytes()));
+            let writer =
+                std::thread::spawn(move || std::io::Write::write_all(&mut input, lines.as_bytes()));
             let output = child.wait_with_output();
             writer.join().expect("the writer thread ends")?;
             output

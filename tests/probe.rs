@@ -60,7 +60,11 @@ impl Receiver {
         }
         let headers = request.headers();
         let url = match self.flaw {
-            Flaw::BuildsUrlFromHost => format!("http://{}{}", request.header("host").unwrap_or(""), request.path),
+            Flaw::BuildsUrlFromHost => format!(
+                "http://{}{}",
+                request.header("host").unwrap_or(""),
+                request.path
+            ),
             _ => self.url.lock().unwrap().clone(),
         };
         let reserialised;
@@ -71,7 +75,11 @@ impl Receiver {
         } else {
             &request.body
         };
-        let tolerance = if self.flaw == Flaw::IgnoresTimestamp { u64::MAX / 2 } else { 300 };
+        let tolerance = if self.flaw == Flaw::IgnoresTimestamp {
+            u64::MAX / 2
+        } else {
+            300
+        };
         let options = SchemeOptions::default();
         let check = |secret: &str| {
             let request = VerifyRequest {
@@ -90,12 +98,15 @@ impl Receiver {
         let genuine = match self.flaw {
             Flaw::AcceptsAnything => true,
             Flaw::AcceptsEmptyKey => verdict.is_valid() || check("").verdict.is_valid(),
-            Flaw::IgnoresChecksum => verdict.is_valid() || verdict.reason() == Some(Invalid::BodyChanged),
+            Flaw::IgnoresChecksum => {
+                verdict.is_valid() || verdict.reason() == Some(Invalid::BodyChanged)
+            }
             Flaw::ComparesPrefix => self.compares_prefix(&headers, body),
             Flaw::ChecksFirstSignatureOnly => self.first_signature_only(&headers, body),
             Flaw::AcceptsKeyPrefix => {
                 let given = headers.get("X-Webhook-Key").unwrap_or_default();
-                !given.is_empty() && (self.secret.starts_with(given) || self.secret.eq_ignore_ascii_case(given))
+                !given.is_empty()
+                    && (self.secret.starts_with(given) || self.secret.eq_ignore_ascii_case(given))
             }
             _ => verdict.is_valid() || self.kind == SchemeKind::None,
         };
@@ -104,12 +115,17 @@ impl Receiver {
             if self.flaw == Flaw::LeaksExpectedSignature {
                 if let Some(Ok(parsed)) = headers.get(stripe::HEADER).map(stripe::parse_header) {
                     let t = parsed.timestamp.unwrap_or_default();
-                    why = format!("signature mismatch: expected {}", stripe::signature(&self.secret, t, body));
+                    why = format!(
+                        "signature mismatch: expected {}",
+                        stripe::signature(&self.secret, t, body)
+                    );
                 }
             }
             return (self.reject, Bytes::from(why));
         }
-        let plaintext = verification.plaintext.unwrap_or_else(|| request.body.to_vec());
+        let plaintext = verification
+            .plaintext
+            .unwrap_or_else(|| request.body.to_vec());
         self.process(request, &plaintext);
         (200, Bytes::from_static(b"ok"))
     }
@@ -117,12 +133,15 @@ impl Receiver {
     /// Standard Webhooks, compared only up to the shorter length (what the svix crate did).
     fn compares_prefix(&self, headers: &hookctl::delivery::Headers, body: &[u8]) -> bool {
         let key = scheme::standard::key_bytes(&self.secret).unwrap();
-        let (Some(id), Some(t)) = (headers.get("webhook-id"), headers.get("webhook-timestamp")) else {
+        let (Some(id), Some(t)) = (headers.get("webhook-id"), headers.get("webhook-timestamp"))
+        else {
             return false;
         };
         let expected = scheme::standard::signature(&key, id, t.parse().unwrap_or_default(), body);
         let given = headers.get("webhook-signature").unwrap_or_default();
-        given.split(' ').any(|candidate| expected.starts_with(candidate))
+        given
+            .split(' ')
+            .any(|candidate| expected.starts_with(candidate))
     }
 
     /// Stripe, with only the first `v1` candidate checked.
@@ -142,9 +161,15 @@ impl Receiver {
             SchemeKind::Standard => request.header("webhook-id").map(str::to_string),
             SchemeKind::Github => request.header("x-github-delivery").map(str::to_string),
             _ => {
-                let id = ["id", "webhook_id", "operation_id", "eventId", "notificationId"]
-                    .iter()
-                    .find_map(|k| value[k].as_str());
+                let id = [
+                    "id",
+                    "webhook_id",
+                    "operation_id",
+                    "eventId",
+                    "notificationId",
+                ]
+                .iter()
+                .find_map(|k| value[k].as_str());
                 id.or_else(|| value[0]["notificationId"].as_str())
                     .or_else(|| value["notifications"][0]["eventId"].as_str())
                     .map(str::to_string)
@@ -153,7 +178,9 @@ impl Receiver {
         let Some(id) = id else { return };
         // Treezor signs only object_payload: a sound receiver keys on what is signed.
         let key = match (self.kind, self.flaw) {
-            (SchemeKind::Treezor, flaw) if flaw != Flaw::TrustsEnvelope => value["object_payload"].to_string(),
+            (SchemeKind::Treezor, flaw) if flaw != Flaw::TrustsEnvelope => {
+                value["object_payload"].to_string()
+            }
             _ => id.clone(),
         };
         let mut processed = self.processed.lock().unwrap();
@@ -163,7 +190,10 @@ impl Receiver {
         }
         *count += 1;
         let path = self.counts.join(&id);
-        let before: u64 = std::fs::read_to_string(&path).ok().and_then(|t| t.parse().ok()).unwrap_or(0);
+        let before: u64 = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
         std::fs::write(path, (before + 1).to_string()).unwrap();
     }
 }
@@ -188,35 +218,74 @@ fn receiver(kind: SchemeKind, secret: &str, reject: u16, flaw: Flaw) -> Target {
     let answering = receiver.clone();
     let server = TestServer::with_handler(Arc::new(move |request| answering.answer(request)));
     *receiver.url.lock().unwrap() = server.url("/webhooks");
-    Target { server, receiver, _counts: counts }
+    Target {
+        server,
+        receiver,
+        _counts: counts,
+    }
 }
 
 /// The oracle: how many times the receiver processed $HOOKCTL_DELIVERY_ID.
 fn oracle(counts: &Path) -> String {
-    format!("cat '{}'/\"$HOOKCTL_DELIVERY_ID\" 2>/dev/null || echo 0", counts.display())
+    format!(
+        "cat '{}'/\"$HOOKCTL_DELIVERY_ID\" 2>/dev/null || echo 0",
+        counts.display()
+    )
 }
 
 /// Run the probe and return its exit code and its cases by id.
-fn probe(event: &str, secret: &str, url: &str, extra: &[&str]) -> (i32, HashMap<String, Value>, String) {
+fn probe(
+    event: &str,
+    secret: &str,
+    url: &str,
+    extra: &[&str],
+) -> (i32, HashMap<String, Value>, String) {
     let mut command = hookctl();
-    command.args(["probe", event, "--to", url, "--secret", secret, "--json", "--timeout", "5s"]).args(extra);
+    command
+        .args([
+            "probe",
+            event,
+            "--to",
+            url,
+            "--secret",
+            secret,
+            "--json",
+            "--timeout",
+            "5s",
+        ])
+        .args(extra);
     let (out, stdout, stderr) = run(&mut command);
     let cases = records(&stdout)
         .into_iter()
         .filter(|r| r["type"] == "probe_case")
-        .map(|r| (r["data"]["case"].as_str().unwrap().to_string(), r["data"].clone()))
+        .map(|r| {
+            (
+                r["data"]["case"].as_str().unwrap().to_string(),
+                r["data"].clone(),
+            )
+        })
         .collect();
-    (out.status.code().unwrap_or(-1), cases, format!("{stdout}{stderr}"))
+    (
+        out.status.code().unwrap_or(-1),
+        cases,
+        format!("{stdout}{stderr}"),
+    )
 }
 
 fn grade(cases: &HashMap<String, Value>, id: &str) -> String {
-    cases.get(id).map(|c| c["grade"].as_str().unwrap().to_string()).unwrap_or_else(|| "missing".into())
+    cases
+        .get(id)
+        .map(|c| c["grade"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| "missing".into())
 }
 
 fn assert_clean(code: i32, cases: &HashMap<String, Value>, output: &str) {
     assert!(cases.len() >= 24, "every case reported: {output}");
     for (id, case) in cases {
-        assert!(!["FAIL", "INTEROP"].contains(&case["grade"].as_str().unwrap()), "{id}: {case}\n{output}");
+        assert!(
+            !["FAIL", "INTEROP"].contains(&case["grade"].as_str().unwrap()),
+            "{id}: {case}\n{output}"
+        );
     }
     assert_eq!(code, 0, "{output}");
 }
@@ -224,21 +293,65 @@ fn assert_clean(code: i32, cases: &HashMap<String, Value>, output: &str) {
 #[test]
 fn sound_receivers_of_every_scheme_come_out_clean() {
     let providers = [
-        ("stripe:charge.succeeded", SchemeKind::Stripe, "whsec_probe_secret_of_the_receiver", 400),
-        ("standard:invoice.paid", SchemeKind::Standard, STANDARD_SECRET, 401),
-        ("github:push", SchemeKind::Github, "probe-secret-of-the-receiver", 401),
-        ("treezor:payin.update", SchemeKind::Treezor, "probe-secret-of-the-receiver", 500),
-        ("mobilepay:payment.reserved", SchemeKind::Mobilepay, "probe-secret-of-the-receiver", 401),
-        ("bankingcircle:IncomingPaymentProcessed", SchemeKind::Bankingcircle, BANKING_CIRCLE_KEY, 401),
-        ("cryptomate:DEPOSIT", SchemeKind::Cryptomate, "probe-secret-of-the-receiver", 401),
+        (
+            "stripe:charge.succeeded",
+            SchemeKind::Stripe,
+            "whsec_probe_secret_of_the_receiver",
+            400,
+        ),
+        (
+            "standard:invoice.paid",
+            SchemeKind::Standard,
+            STANDARD_SECRET,
+            401,
+        ),
+        (
+            "github:push",
+            SchemeKind::Github,
+            "probe-secret-of-the-receiver",
+            401,
+        ),
+        (
+            "treezor:payin.update",
+            SchemeKind::Treezor,
+            "probe-secret-of-the-receiver",
+            500,
+        ),
+        (
+            "mobilepay:payment.reserved",
+            SchemeKind::Mobilepay,
+            "probe-secret-of-the-receiver",
+            401,
+        ),
+        (
+            "bankingcircle:IncomingPaymentProcessed",
+            SchemeKind::Bankingcircle,
+            BANKING_CIRCLE_KEY,
+            401,
+        ),
+        (
+            "cryptomate:DEPOSIT",
+            SchemeKind::Cryptomate,
+            "probe-secret-of-the-receiver",
+            401,
+        ),
     ];
     for (event, kind, secret, reject) in providers {
         let target = receiver(kind, secret, reject, Flaw::None);
         let oracle = oracle(&target.receiver.counts);
-        let (code, cases, output) = probe(event, secret, &target.server.url("/webhooks"), &["--oracle", &oracle]);
+        let (code, cases, output) = probe(
+            event,
+            secret,
+            &target.server.url("/webhooks"),
+            &["--oracle", &oracle],
+        );
         assert_clean(code, &cases, &output);
         assert_eq!(grade(&cases, "genuine"), "PASS", "{event}");
-        assert_eq!(grade(&cases, "replayed-delivery"), "PASS", "{event}: {output}");
+        assert_eq!(
+            grade(&cases, "replayed-delivery"),
+            "PASS",
+            "{event}: {output}"
+        );
         assert_eq!(grade(&cases, "signature-leak"), "PASS", "{event}");
         if kind.has_tolerance() {
             assert_eq!(grade(&cases, "stale-timestamp"), "PASS", "{event}");
@@ -252,11 +365,26 @@ fn sound_receivers_of_every_scheme_come_out_clean() {
 fn an_unsigned_provider_is_probed_for_what_applies() {
     let target = receiver(SchemeKind::None, "", 401, Flaw::None);
     let mut command = hookctl();
-    command.args(["probe", "--provider", "mipise", "--to", &target.server.url("/"), "--json"]);
+    command.args([
+        "probe",
+        "--provider",
+        "mipise",
+        "--to",
+        &target.server.url("/"),
+        "--json",
+    ]);
     let (out, stdout, stderr) = run(&mut command);
     assert!(out.status.success(), "{stdout}{stderr}");
-    let cases: Vec<Value> = records(&stdout).into_iter().filter(|r| r["type"] == "probe_case").collect();
-    let grade_of = |id: &str| cases.iter().find(|c| c["data"]["case"] == id).map(|c| c["data"]["grade"].clone());
+    let cases: Vec<Value> = records(&stdout)
+        .into_iter()
+        .filter(|r| r["type"] == "probe_case")
+        .collect();
+    let grade_of = |id: &str| {
+        cases
+            .iter()
+            .find(|c| c["data"]["case"] == id)
+            .map(|c| c["data"]["grade"].clone())
+    };
     assert_eq!(grade_of("genuine"), Some("PASS".into()));
     assert_eq!(grade_of("missing-signature"), Some("N/A".into()));
     assert_eq!(grade_of("wrong-method"), Some("PASS".into()));
@@ -275,7 +403,14 @@ fn each_planted_flaw_is_found_on_its_case() {
             "missing-signature",
             "FAIL",
         ),
-        ("stripe:charge.succeeded", SchemeKind::Stripe, stripe_secret, Flaw::AcceptsAnything, "wrong-secret", "FAIL"),
+        (
+            "stripe:charge.succeeded",
+            SchemeKind::Stripe,
+            stripe_secret,
+            Flaw::AcceptsAnything,
+            "wrong-secret",
+            "FAIL",
+        ),
         (
             "stripe:charge.succeeded",
             SchemeKind::Stripe,
@@ -292,7 +427,14 @@ fn each_planted_flaw_is_found_on_its_case() {
             "truncated-signature",
             "FAIL",
         ),
-        ("stripe:charge.succeeded", SchemeKind::Stripe, stripe_secret, Flaw::AcceptsEmptyKey, "empty-secret", "FAIL"),
+        (
+            "stripe:charge.succeeded",
+            SchemeKind::Stripe,
+            stripe_secret,
+            Flaw::AcceptsEmptyKey,
+            "empty-secret",
+            "FAIL",
+        ),
         (
             "stripe:charge.succeeded",
             SchemeKind::Stripe,
@@ -333,7 +475,14 @@ fn each_planted_flaw_is_found_on_its_case() {
             "bankingcircle-wrong-checksum",
             "FAIL",
         ),
-        ("cryptomate:DEPOSIT", SchemeKind::Cryptomate, plain, Flaw::AcceptsKeyPrefix, "cryptomate-key-prefix", "FAIL"),
+        (
+            "cryptomate:DEPOSIT",
+            SchemeKind::Cryptomate,
+            plain,
+            Flaw::AcceptsKeyPrefix,
+            "cryptomate-key-prefix",
+            "FAIL",
+        ),
         (
             "standard:invoice.paid",
             SchemeKind::Standard,
@@ -342,52 +491,111 @@ fn each_planted_flaw_is_found_on_its_case() {
             "replayed-delivery",
             "FAIL",
         ),
-        ("treezor:payin.update", SchemeKind::Treezor, plain, Flaw::TrustsEnvelope, "treezor-unsigned-envelope", "FAIL"),
+        (
+            "treezor:payin.update",
+            SchemeKind::Treezor,
+            plain,
+            Flaw::TrustsEnvelope,
+            "treezor-unsigned-envelope",
+            "FAIL",
+        ),
     ];
     for (event, kind, secret, flaw, case, expected) in flaws {
         let target = receiver(kind, secret, 401, flaw);
         let oracle = oracle(&target.receiver.counts);
-        let (code, cases, output) = probe(event, secret, &target.server.url("/webhooks"), &["--oracle", &oracle]);
+        let (code, cases, output) = probe(
+            event,
+            secret,
+            &target.server.url("/webhooks"),
+            &["--oracle", &oracle],
+        );
         assert_eq!(
             grade(&cases, case),
             expected,
             "{flaw:?} on {case}: {}\n{output}",
             cases.get(case).unwrap_or(&Value::Null)
         );
-        assert!(cases[case]["advice"].is_string(), "{flaw:?}: a finding comes with advice");
-        let expected_code = if cases.values().any(|c| c["grade"] == "FAIL") { 5 } else { 4 };
+        assert!(
+            cases[case]["advice"].is_string(),
+            "{flaw:?}: a finding comes with advice"
+        );
+        let expected_code = if cases.values().any(|c| c["grade"] == "FAIL") {
+            5
+        } else {
+            4
+        };
         assert_eq!(code, expected_code, "{flaw:?}: {output}");
     }
 }
 
 #[test]
 fn a_receiver_that_rejects_the_genuine_delivery_stops_the_probe_with_a_hint() {
-    let target = receiver(SchemeKind::Github, "the-receivers-own-secret", 401, Flaw::None);
-    let (code, cases, output) = probe("github:push", "some-other-secret", &target.server.url("/"), &[]);
+    let target = receiver(
+        SchemeKind::Github,
+        "the-receivers-own-secret",
+        401,
+        Flaw::None,
+    );
+    let (code, cases, output) = probe(
+        "github:push",
+        "some-other-secret",
+        &target.server.url("/"),
+        &[],
+    );
     assert_eq!(code, 4, "{output}");
     assert_eq!(cases.len(), 1, "nothing after the control: {output}");
     let genuine = &cases["genuine"];
     assert_eq!(genuine["grade"], "INTEROP");
     assert_eq!(genuine["status"], 401);
-    assert!(genuine["advice"].as_str().unwrap().contains("secret"), "{genuine}");
+    assert!(
+        genuine["advice"].as_str().unwrap().contains("secret"),
+        "{genuine}"
+    );
 }
 
 #[test]
 fn probes_refuse_the_built_in_secret_and_other_machines() {
     let mut command = hookctl();
-    command.args(["probe", "stripe:charge.succeeded", "--to", "http://127.0.0.1:9/"]);
+    command.args([
+        "probe",
+        "stripe:charge.succeeded",
+        "--to",
+        "http://127.0.0.1:9/",
+    ]);
     let (out, _, stderr) = run(&mut command);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("built-in test secret proves nothing"), "{stderr}");
+    assert!(
+        stderr.contains("built-in test secret proves nothing"),
+        "{stderr}"
+    );
 
     let mut command = hookctl();
-    command.args(["probe", "stripe:charge.succeeded", "--to", "http://192.0.2.1/", "--secret", "whsec_x"]);
+    command.args([
+        "probe",
+        "stripe:charge.succeeded",
+        "--to",
+        "http://192.0.2.1/",
+        "--secret",
+        "whsec_x",
+    ]);
     let (out, _, stderr) = run(&mut command);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr.contains("not a loopback address") && stderr.contains("--allow-remote"), "{stderr}");
+    assert!(
+        stderr.contains("not a loopback address") && stderr.contains("--allow-remote"),
+        "{stderr}"
+    );
 
     let mut command = hookctl();
-    command.args(["probe", "github:push", "--to", "http://127.0.0.1:9/", "--secret", "s", "--only", "tampered-bdy"]);
+    command.args([
+        "probe",
+        "github:push",
+        "--to",
+        "http://127.0.0.1:9/",
+        "--secret",
+        "s",
+        "--only",
+        "tampered-bdy",
+    ]);
     let (out, _, stderr) = run(&mut command);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr.contains("did you mean tampered-body"), "{stderr}");
@@ -395,36 +603,74 @@ fn probes_refuse_the_built_in_secret_and_other_machines() {
 
 #[test]
 fn only_skip_strict_and_junit_shape_the_run() {
-    let target = receiver(SchemeKind::Stripe, "whsec_probe_secret_of_the_receiver", 400, Flaw::AcceptsAnything);
+    let target = receiver(
+        SchemeKind::Stripe,
+        "whsec_probe_secret_of_the_receiver",
+        400,
+        Flaw::AcceptsAnything,
+    );
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("probe.xml");
     let url = target.server.url("/");
-    let extra = ["--only", "wrong-secret", "--only", "header-case", "--junit", junit.to_str().unwrap()];
-    let (code, cases, output) = probe("stripe:charge.succeeded", "whsec_probe_secret_of_the_receiver", &url, &extra);
+    let extra = [
+        "--only",
+        "wrong-secret",
+        "--only",
+        "header-case",
+        "--junit",
+        junit.to_str().unwrap(),
+    ];
+    let (code, cases, output) = probe(
+        "stripe:charge.succeeded",
+        "whsec_probe_secret_of_the_receiver",
+        &url,
+        &extra,
+    );
     let mut ids: Vec<&String> = cases.keys().collect();
     ids.sort();
     assert_eq!(ids, ["genuine", "header-case", "wrong-secret"], "{output}");
     assert_eq!(code, 5);
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("<testcase classname=\"probe.authenticity\" name=\"wrong-secret\""), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"probe.authenticity\" name=\"wrong-secret\""),
+        "{xml}"
+    );
     assert_eq!(xml.matches("<failure").count(), 1, "{xml}");
 
     // A WARN fails only with --strict: Stripe's libraries accept future timestamps too.
-    let lenient = receiver(SchemeKind::Stripe, "whsec_probe_secret_of_the_receiver", 400, Flaw::IgnoresTimestamp);
+    let lenient = receiver(
+        SchemeKind::Stripe,
+        "whsec_probe_secret_of_the_receiver",
+        400,
+        Flaw::IgnoresTimestamp,
+    );
     let url = lenient.server.url("/");
     let only = ["--only", "future-timestamp"];
-    let (code, cases, output) = probe("stripe:charge.succeeded", "whsec_probe_secret_of_the_receiver", &url, &only);
+    let (code, cases, output) = probe(
+        "stripe:charge.succeeded",
+        "whsec_probe_secret_of_the_receiver",
+        &url,
+        &only,
+    );
     assert_eq!(grade(&cases, "future-timestamp"), "WARN", "{output}");
     assert_eq!(code, 0);
     let strict = ["--only", "future-timestamp", "--strict"];
-    let (code, _, _) = probe("stripe:charge.succeeded", "whsec_probe_secret_of_the_receiver", &url, &strict);
+    let (code, _, _) = probe(
+        "stripe:charge.succeeded",
+        "whsec_probe_secret_of_the_receiver",
+        &url,
+        &strict,
+    );
     assert_eq!(code, 5);
 }
 
 #[test]
 fn hookctl_listen_with_reject_invalid_comes_out_clean() {
     for (event, secret) in [
-        ("stripe:charge.succeeded", "whsec_probe_secret_of_the_listener"),
+        (
+            "stripe:charge.succeeded",
+            "whsec_probe_secret_of_the_listener",
+        ),
         ("standard:invoice.paid", STANDARD_SECRET),
         ("github:push", "probe-secret-of-the-listener"),
         ("treezor:payin.update", "probe-secret-of-the-listener"),
@@ -434,7 +680,14 @@ fn hookctl_listen_with_reject_invalid_comes_out_clean() {
         // A receiver for one provider: a delivery it cannot recognise as that provider's is not
         // let through as an unknown provider's.
         let provider = event.split(':').next().unwrap();
-        let listener = Listener::start(&["--reject-invalid", "--provider", provider, "--secret", secret, "--quiet"]);
+        let listener = Listener::start(&[
+            "--reject-invalid",
+            "--provider",
+            provider,
+            "--secret",
+            secret,
+            "--quiet",
+        ]);
         let (code, cases, output) = probe(event, secret, &listener.to("/webhooks"), &[]);
         assert_clean(code, &cases, &output);
     }

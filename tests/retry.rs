@@ -33,7 +33,11 @@ fn webhook_id(request: &Recorded) -> String {
 
 fn body_id(request: &Recorded) -> String {
     let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-    ["id", "notificationId", "webhook_id"].iter().find_map(|k| body[k].as_str()).unwrap_or_default().to_string()
+    ["id", "notificationId", "webhook_id"]
+        .iter()
+        .find_map(|k| body[k].as_str())
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn any_id(_: &Recorded) -> String {
@@ -42,7 +46,11 @@ fn any_id(_: &Recorded) -> String {
 
 fn send(args: &[&str]) -> (i32, Vec<Value>, String) {
     let (out, stdout, stderr) = run(hookctl().arg("send").args(args).arg("--json"));
-    (out.status.code().unwrap_or(-1), records(&stdout), format!("{stdout}{stderr}"))
+    (
+        out.status.code().unwrap_or(-1),
+        records(&stdout),
+        format!("{stdout}{stderr}"),
+    )
 }
 
 fn verifies(kind: SchemeKind, secret: &str, request: &Recorded) -> bool {
@@ -65,38 +73,71 @@ fn a_delivery_failed_k_times_is_attempted_k_plus_one_times_with_one_id_each_atte
     let secret = "whsec_cmV0cnktc2VjcmV0LW9mLXRoZS10ZXN0";
     let server = failing(2, 503, webhook_id);
     let to = server.url("/");
-    let (code, records, output) =
-        send(&["standard:invoice.paid", "--to", &to, "--secret", secret, "--retry", "--time-scale", "1e9"]);
+    let (code, records, output) = send(&[
+        "standard:invoice.paid",
+        "--to",
+        &to,
+        "--secret",
+        secret,
+        "--retry",
+        "--time-scale",
+        "1e9",
+    ]);
     assert_eq!(code, 0, "{output}");
     let requests = server.requests();
     assert_eq!(requests.len(), 3, "{output}");
     let ids: Vec<String> = requests.iter().map(webhook_id).collect();
     assert!(ids.iter().all(|id| *id == ids[0]), "one id: {ids:?}");
-    let timestamps: Vec<i64> =
-        requests.iter().map(|r| r.header("webhook-timestamp").unwrap().parse().unwrap()).collect();
-    assert!(timestamps.windows(2).all(|pair| pair[0] <= pair[1]), "{timestamps:?}");
+    let timestamps: Vec<i64> = requests
+        .iter()
+        .map(|r| r.header("webhook-timestamp").unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        timestamps.windows(2).all(|pair| pair[0] <= pair[1]),
+        "{timestamps:?}"
+    );
     for request in &requests {
-        assert!(verifies(SchemeKind::Standard, secret, request), "every attempt verifies");
+        assert!(
+            verifies(SchemeKind::Standard, secret, request),
+            "every attempt verifies"
+        );
     }
     let attempts: Vec<&Value> = records.iter().filter(|r| r["type"] == "attempt").collect();
     assert_eq!(attempts.len(), 3);
     assert_eq!(attempts[0]["data"]["status"], 503);
-    assert_eq!(attempts[0]["data"]["next_wait_ms"], 5000.0, "the spec's first wait: 5 s");
+    assert_eq!(
+        attempts[0]["data"]["next_wait_ms"], 5000.0,
+        "the spec's first wait: 5 s"
+    );
     assert_eq!(attempts[2]["data"]["status"], 200);
     assert!(attempts[2]["data"]["next_wait_ms"].is_null());
     let delivery = records.iter().find(|r| r["type"] == "delivery").unwrap();
     assert_eq!(delivery["data"]["delivered"], true);
     assert_eq!(delivery["data"]["attempts"], 3);
-    assert_eq!(delivery["data"]["provider_time_ms"], 305_000.0, "5 s, then 5 min, of the provider's time");
+    assert_eq!(
+        delivery["data"]["provider_time_ms"], 305_000.0,
+        "5 s, then 5 min, of the provider's time"
+    );
 
     // Stripe renews its t= too; GitHub, which never retries, is attempted once.
     let server = failing(1, 500, body_id);
     let to = server.url("/");
-    let (code, _, output) =
-        send(&["stripe:charge.succeeded", "--to", &to, "--secret", "whsec_s", "--retry", "--time-scale", "1e9"]);
+    let (code, _, output) = send(&[
+        "stripe:charge.succeeded",
+        "--to",
+        &to,
+        "--secret",
+        "whsec_s",
+        "--retry",
+        "--time-scale",
+        "1e9",
+    ]);
     assert_eq!(code, 0, "{output}");
     assert_eq!(server.requests().len(), 2);
-    assert!(server.requests().iter().all(|r| verifies(SchemeKind::Stripe, "whsec_s", r)));
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| verifies(SchemeKind::Stripe, "whsec_s", r)));
     let server = failing(1, 500, any_id);
     let (code, _, output) = send(&["github:push", "--to", &server.url("/"), "--retry"]);
     assert_eq!(code, 4, "{output}");
@@ -114,7 +155,14 @@ fn a_receiver_that_always_fails_sees_the_whole_schedule() {
         ("mipise:pay_in_successful", 1),
     ] {
         let server = failing(usize::MAX, 500, any_id);
-        let (code, records, output) = send(&[event, "--to", &server.url("/"), "--retry", "--time-scale", "1e12"]);
+        let (code, records, output) = send(&[
+            event,
+            "--to",
+            &server.url("/"),
+            "--retry",
+            "--time-scale",
+            "1e12",
+        ]);
         assert_eq!(code, 4, "{event}: {output}");
         assert_eq!(server.requests().len(), attempts, "{event}");
         let delivery = records.iter().find(|r| r["type"] == "delivery").unwrap();
@@ -122,7 +170,10 @@ fn a_receiver_that_always_fails_sees_the_whole_schedule() {
         // The same delivery each time, where the scheme signs no timestamp.
         if !event.starts_with("standard") && !event.starts_with("bankingcircle") {
             let requests = server.requests();
-            assert!(requests.windows(2).all(|pair| pair[0].body == pair[1].body), "{event}: the same bytes again");
+            assert!(
+                requests.windows(2).all(|pair| pair[0].body == pair[1].body),
+                "{event}: the same bytes again"
+            );
         }
     }
     // --max-attempts caps it, --schedule replaces it.
@@ -139,8 +190,16 @@ fn a_receiver_that_always_fails_sees_the_whole_schedule() {
     ]);
     assert_eq!(server.requests().len(), 3);
     let server = failing(usize::MAX, 500, any_id);
-    let (_, records, _) =
-        send(&["github:push", "--to", &server.url("/"), "--retry", "--schedule", "0,1h,2h", "--time-scale", "1e9"]);
+    let (_, records, _) = send(&[
+        "github:push",
+        "--to",
+        &server.url("/"),
+        "--retry",
+        "--schedule",
+        "0,1h,2h",
+        "--time-scale",
+        "1e9",
+    ]);
     assert_eq!(server.requests().len(), 3);
     let delivery = records.iter().find(|r| r["type"] == "delivery").unwrap();
     assert_eq!(delivery["data"]["provider_time_ms"], 3.0 * 3_600_000.0);
@@ -149,22 +208,52 @@ fn a_receiver_that_always_fails_sees_the_whole_schedule() {
 #[test]
 fn a_410_or_an_abort_header_stops_a_standard_webhooks_run() {
     let server = failing(usize::MAX, 410, any_id);
-    let (code, records, output) =
-        send(&["standard:invoice.paid", "--to", &server.url("/"), "--retry", "--time-scale", "1e9"]);
+    let (code, records, output) = send(&[
+        "standard:invoice.paid",
+        "--to",
+        &server.url("/"),
+        "--retry",
+        "--time-scale",
+        "1e9",
+    ]);
     assert_eq!(code, 4, "{output}");
     assert_eq!(server.requests().len(), 1);
     let delivery = records.iter().find(|r| r["type"] == "delivery").unwrap();
     assert_eq!(delivery["data"]["stopped"], "410 stops retries");
 
     let abort = vec![("webhook-delivery".to_string(), "abort-message".to_string())];
-    let aborting = TestServer::answering(Arc::new(move |_| (500, abort.clone(), Bytes::from_static(b"no"))));
-    let (_, records, _) =
-        send(&["standard:invoice.paid", "--to", &aborting.url("/"), "--retry", "--time-scale", "1e9"]);
-    assert_eq!(aborting.requests().len(), 1, "Svix's abort-message answer stops it");
+    let aborting = TestServer::answering(Arc::new(move |_| {
+        (500, abort.clone(), Bytes::from_static(b"no"))
+    }));
+    let (_, records, _) = send(&[
+        "standard:invoice.paid",
+        "--to",
+        &aborting.url("/"),
+        "--retry",
+        "--time-scale",
+        "1e9",
+    ]);
+    assert_eq!(
+        aborting.requests().len(),
+        1,
+        "Svix's abort-message answer stops it"
+    );
     let delivery = records.iter().find(|r| r["type"] == "delivery").unwrap();
-    assert!(delivery["data"]["stopped"].as_str().unwrap().contains("abort-message"));
+    assert!(delivery["data"]["stopped"]
+        .as_str()
+        .unwrap()
+        .contains("abort-message"));
     let plain = TestServer::with_handler(Arc::new(|_| (500, Bytes::from_static(b"no"))));
-    send(&["standard:invoice.paid", "--to", &plain.url("/"), "--retry", "--max-attempts", "2", "--time-scale", "1e9"]);
+    send(&[
+        "standard:invoice.paid",
+        "--to",
+        &plain.url("/"),
+        "--retry",
+        "--max-attempts",
+        "2",
+        "--time-scale",
+        "1e9",
+    ]);
     assert_eq!(plain.requests().len(), 2, "without it, retried");
 }
 
@@ -184,11 +273,25 @@ fn retries_of_one_delivery_do_not_hold_up_the_others() {
         }
     }));
     let to = server.url("/");
-    let args = ["github:push", "--to", &to, "--count", "3", "--retry", "--schedule", "0,10s", "--time-scale", "10"];
+    let args = [
+        "github:push",
+        "--to",
+        &to,
+        "--count",
+        "3",
+        "--retry",
+        "--schedule",
+        "0,10s",
+        "--time-scale",
+        "10",
+    ];
     let (code, _, output) = send(&args);
     assert_eq!(code, 0, "{output}");
-    let ids: Vec<String> =
-        server.requests().iter().map(|r| r.header("x-github-delivery").unwrap().to_string()).collect();
+    let ids: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| r.header("x-github-delivery").unwrap().to_string())
+        .collect();
     assert_eq!(ids.len(), 4, "{output}");
     assert_eq!(ids[3], ids[0], "the retry goes last: {ids:?}");
     assert!(ids[1] != ids[0] && ids[2] != ids[0]);
@@ -212,7 +315,8 @@ fn duplicates_and_shuffling_are_reproducible_with_a_seed() {
         ];
         let (code, records, output) = send(&args);
         assert_eq!(code, 0, "{output}");
-        let arrangement = records.iter().find(|r| r["type"] == "arrangement").unwrap()["data"].clone();
+        let arrangement =
+            records.iter().find(|r| r["type"] == "arrangement").unwrap()["data"].clone();
         (arrangement, server.requests())
     };
     let (first, requests) = arrangement("42");
@@ -232,10 +336,18 @@ fn duplicates_and_shuffling_are_reproducible_with_a_seed() {
     assert_eq!(twice.len(), duplicates);
     for pair in twice {
         assert_eq!(pair[0].body, pair[1].body);
-        assert_eq!(pair[0].header("stripe-signature"), pair[1].header("stripe-signature"));
+        assert_eq!(
+            pair[0].header("stripe-signature"),
+            pair[1].header("stripe-signature")
+        );
     }
     // Not sent in the order they were made: the Stripe ids' order differs from the plain order.
-    let order: Vec<u64> = first["order"].as_array().unwrap().iter().map(|s| s["delivery"].as_u64().unwrap()).collect();
+    let order: Vec<u64> = first["order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["delivery"].as_u64().unwrap())
+        .collect();
     let mut sorted = order.clone();
     sorted.sort();
     assert_ne!(order, sorted, "shuffled");

@@ -32,26 +32,51 @@ fn every_event_of_every_provider_arrives_signed() {
     let catalogue = Catalogue::embedded().unwrap();
     for provider in catalogue.providers() {
         let url = server.url(&format!("/{}?source=hookctl", provider.name));
-        let (out, stdout, stderr) =
-            run(hookctl().args(["send", "--all", "--provider", &provider.name, "--to", &url, "--json"]));
+        let (out, stdout, stderr) = run(hookctl().args([
+            "send",
+            "--all",
+            "--provider",
+            &provider.name,
+            "--to",
+            &url,
+            "--json",
+        ]));
         assert!(out.status.success(), "{}: {stderr}", provider.name);
         let summary = records(&stdout).pop().unwrap();
         assert_eq!(summary["type"], "summary");
         assert_eq!(summary["data"]["delivered"], provider.events.len());
     }
     let requests = server.requests();
-    assert_eq!(requests.len(), catalogue.providers().iter().map(|p| p.events.len()).sum::<usize>());
+    assert_eq!(
+        requests.len(),
+        catalogue
+            .providers()
+            .iter()
+            .map(|p| p.events.len())
+            .sum::<usize>()
+    );
     for provider in catalogue.providers() {
         let spec = &provider.spec;
         let url = server.url(&format!("/{}?source=hookctl", provider.name));
-        let mine: Vec<&Recorded> =
-            requests.iter().filter(|r| r.path == format!("/{}?source=hookctl", provider.name)).collect();
+        let mine: Vec<&Recorded> = requests
+            .iter()
+            .filter(|r| r.path == format!("/{}?source=hookctl", provider.name))
+            .collect();
         let mut seen = HashSet::new();
         for request in mine {
             assert_eq!(request.method, "POST");
-            assert_eq!(request.header("content-type"), Some(spec.content_type.as_str()), "{}", provider.name);
+            assert_eq!(
+                request.header("content-type"),
+                Some(spec.content_type.as_str()),
+                "{}",
+                provider.name
+            );
             for (name, _) in provider.header_templates() {
-                assert!(request.header(name).is_some(), "{}: header {name} missing", provider.name);
+                assert!(
+                    request.header(name).is_some(),
+                    "{}: header {name} missing",
+                    provider.name
+                );
             }
             let expected_header = match spec.scheme {
                 SchemeKind::Github => Some("X-Hub-Signature-256"),
@@ -63,15 +88,31 @@ fn every_event_of_every_provider_arrives_signed() {
                 SchemeKind::Treezor | SchemeKind::None => None,
             };
             if let Some(name) = expected_header {
-                assert!(request.header(name).is_some(), "{}: {name} missing", provider.name);
+                assert!(
+                    request.header(name).is_some(),
+                    "{}: {name} missing",
+                    provider.name
+                );
             }
-            let verification = verify(&provider.name, request, &url, spec.test_secret.as_deref().unwrap_or(""));
+            let verification = verify(
+                &provider.name,
+                request,
+                &url,
+                spec.test_secret.as_deref().unwrap_or(""),
+            );
             if spec.scheme == SchemeKind::None {
                 assert_eq!(verification.verdict, scheme::Verdict::Unsigned);
             } else {
-                assert!(verification.verdict.is_valid(), "{}: {:?}", provider.name, verification.verdict);
+                assert!(
+                    verification.verdict.is_valid(),
+                    "{}: {:?}",
+                    provider.name,
+                    verification.verdict
+                );
             }
-            let json = verification.plaintext.unwrap_or_else(|| request.body.to_vec());
+            let json = verification
+                .plaintext
+                .unwrap_or_else(|| request.body.to_vec());
             let body: serde_json::Value = serde_json::from_slice(&json).unwrap();
             let event = match (&spec.event_path, &spec.event_header) {
                 (Some(p), _) => path::get_text(&body, p).unwrap(),
@@ -95,15 +136,31 @@ fn an_explicit_secret_signs_and_verifies() {
         ("mobilepay:payment.reserved", "my-mobilepay-key"),
         ("bankingcircle:Reversed", "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"),
     ] {
-        let (out, _, stderr) = run(hookctl().args(["send", event, "--to", &url, "--secret", secret]));
+        let (out, _, stderr) =
+            run(hookctl().args(["send", event, "--to", &url, "--secret", secret]));
         assert!(out.status.success(), "{event}: {stderr}");
-        assert!(!stderr.contains("built-in test secret"), "{event}: no built-in note with an explicit secret");
+        assert!(
+            !stderr.contains("built-in test secret"),
+            "{event}: no built-in note with an explicit secret"
+        );
         let request = server.requests().pop().unwrap();
         let provider = event.split(':').next().unwrap();
-        assert!(verify(provider, &request, &url, secret).verdict.is_valid(), "{event}");
-        let builtin = Catalogue::embedded().unwrap().provider(provider).unwrap().spec.test_secret.clone().unwrap();
         assert!(
-            verify(provider, &request, &url, &builtin).verdict.is_invalid(),
+            verify(provider, &request, &url, secret).verdict.is_valid(),
+            "{event}"
+        );
+        let builtin = Catalogue::embedded()
+            .unwrap()
+            .provider(provider)
+            .unwrap()
+            .spec
+            .test_secret
+            .clone()
+            .unwrap();
+        assert!(
+            verify(provider, &request, &url, &builtin)
+                .verdict
+                .is_invalid(),
             "{event}: not signed with the built-in secret"
         );
     }
@@ -113,18 +170,28 @@ fn an_explicit_secret_signs_and_verifies() {
 fn secrets_come_from_the_environment_and_the_config_file() {
     let server = TestServer::start(200);
     let url = server.url("/");
-    let (out, _, stderr) =
-        run(hookctl().args(["send", "github:ping", "--to", &url]).env("HOOKCTL_GITHUB_SECRET", "from-env"));
+    let (out, _, stderr) = run(hookctl()
+        .args(["send", "github:ping", "--to", &url])
+        .env("HOOKCTL_GITHUB_SECRET", "from-env"));
     assert!(out.status.success(), "{stderr}");
-    assert!(verify("github", &server.requests()[0], &url, "from-env").verdict.is_valid());
+    assert!(verify("github", &server.requests()[0], &url, "from-env")
+        .verdict
+        .is_valid());
 
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hookctl.toml"), format!("to = \"{url}\"\n\n[secrets]\ngithub = \"from-config\"\n"))
-        .unwrap();
-    let (out, _, stderr) = run(hookctl().args(["send", "github:ping"]).current_dir(dir.path()));
+    std::fs::write(
+        dir.path().join("hookctl.toml"),
+        format!("to = \"{url}\"\n\n[secrets]\ngithub = \"from-config\"\n"),
+    )
+    .unwrap();
+    let (out, _, stderr) = run(hookctl()
+        .args(["send", "github:ping"])
+        .current_dir(dir.path()));
     assert!(out.status.success(), "{stderr}");
     assert!(
-        verify("github", &server.requests()[1], &url, "from-config").verdict.is_valid(),
+        verify("github", &server.requests()[1], &url, "from-config")
+            .verdict
+            .is_valid(),
         "config secret and target used"
     );
 
@@ -134,15 +201,23 @@ fn secrets_come_from_the_environment_and_the_config_file() {
         .env("HOOKCTL_SECRET", "generic")
         .current_dir(dir.path()));
     assert!(out.status.success());
-    assert!(verify("github", &server.requests()[2], &url, "from-flag").verdict.is_valid());
-    let (out, _, _) =
-        run(hookctl().args(["send", "github:ping"]).env("HOOKCTL_SECRET", "generic").current_dir(dir.path()));
+    assert!(verify("github", &server.requests()[2], &url, "from-flag")
+        .verdict
+        .is_valid());
+    let (out, _, _) = run(hookctl()
+        .args(["send", "github:ping"])
+        .env("HOOKCTL_SECRET", "generic")
+        .current_dir(dir.path()));
     assert!(out.status.success());
-    assert!(verify("github", &server.requests()[3], &url, "generic").verdict.is_valid());
+    assert!(verify("github", &server.requests()[3], &url, "generic")
+        .verdict
+        .is_valid());
 
     let bad = tempfile::tempdir().unwrap();
     std::fs::write(bad.path().join("hookctl.toml"), "secrets = 3\n").unwrap();
-    let (out, _, stderr) = run(hookctl().args(["send", "github:ping", "--to", &url]).current_dir(bad.path()));
+    let (out, _, stderr) = run(hookctl()
+        .args(["send", "github:ping", "--to", &url])
+        .current_dir(bad.path()));
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("hookctl.toml"), "{stderr}");
 }
@@ -151,8 +226,17 @@ fn secrets_come_from_the_environment_and_the_config_file() {
 fn count_and_concurrency_send_distinct_deliveries_over_reused_connections() {
     let server = TestServer::start(200);
     let url = server.url("/load");
-    let (out, stdout, stderr) =
-        run(hookctl().args(["send", "payin.update", "--to", &url, "--count", "200", "--concurrency", "8", "--json"]));
+    let (out, stdout, stderr) = run(hookctl().args([
+        "send",
+        "payin.update",
+        "--to",
+        &url,
+        "--count",
+        "200",
+        "--concurrency",
+        "8",
+        "--json",
+    ]));
     assert!(out.status.success(), "{stderr}");
     let all = records(&stdout);
     let summary = &all.last().unwrap()["data"];
@@ -169,33 +253,60 @@ fn count_and_concurrency_send_distinct_deliveries_over_reused_connections() {
     let ids: HashSet<String> = requests
         .iter()
         .map(|r| {
-            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["webhook_id"].as_str().unwrap().to_string()
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["webhook_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
         })
         .collect();
     assert_eq!(ids.len(), 200, "every delivery has its own id");
     // hyper hands a connection back to the pool a moment after the response ends, so a worker
     // sometimes opens a spare one; without pooling this would be 200.
-    assert!(server.connections() <= 16, "connections are pooled: {} opened for 200 requests", server.connections());
+    assert!(
+        server.connections() <= 16,
+        "connections are pooled: {} opened for 200 requests",
+        server.connections()
+    );
 }
 
 #[test]
 fn unexpected_statuses_and_unreachable_targets_have_their_exit_codes() {
     let server = TestServer::start(503);
-    let (out, stdout, _) = run(hookctl().args(["send", "stripe:charge.succeeded", "--to", &server.url("/")]));
+    let (out, stdout, _) =
+        run(hookctl().args(["send", "stripe:charge.succeeded", "--to", &server.url("/")]));
     assert_eq!(out.status.code(), Some(4), "{stdout}");
-    assert!(stdout.contains("503") && stdout.contains("expected 2xx"), "{stdout}");
+    assert!(
+        stdout.contains("503") && stdout.contains("expected 2xx"),
+        "{stdout}"
+    );
 
     // Mipise counts only exactly 200 as delivered.
     let accepted = TestServer::start(202);
-    let (out, _, _) = run(hookctl().args(["send", "mipise:pay_in_successful", "--to", &accepted.url("/")]));
+    let (out, _, _) = run(hookctl().args([
+        "send",
+        "mipise:pay_in_successful",
+        "--to",
+        &accepted.url("/"),
+    ]));
     assert_eq!(out.status.code(), Some(4));
-    let (out, _, _) =
-        run(hookctl().args(["send", "mipise:pay_in_successful", "--to", &accepted.url("/"), "--expect-status", "2xx"]));
+    let (out, _, _) = run(hookctl().args([
+        "send",
+        "mipise:pay_in_successful",
+        "--to",
+        &accepted.url("/"),
+        "--expect-status",
+        "2xx",
+    ]));
     assert_eq!(out.status.code(), Some(0));
 
     // A port nothing listens on: bind one, note it, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &format!("127.0.0.1:{port}")]));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (out, stdout, _) =
+        run(hookctl().args(["send", "github:ping", "--to", &format!("127.0.0.1:{port}")]));
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("connection refused"), "{stdout}");
 }
@@ -204,17 +315,34 @@ fn unexpected_statuses_and_unreachable_targets_have_their_exit_codes() {
 fn dry_run_prints_the_request_and_sends_nothing() {
     let server = TestServer::start(200).unhit();
     let url = server.url("/dry");
-    let (out, stdout, stderr) = run(hookctl().args(["send", "github:push", "--to", &url, "--dry-run"]));
+    let (out, stdout, stderr) =
+        run(hookctl().args(["send", "github:push", "--to", &url, "--dry-run"]));
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.starts_with("# github:push\nPOST /dry HTTP/1.1\n"), "{stdout}");
+    assert!(
+        stdout.starts_with("# github:push\nPOST /dry HTTP/1.1\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("X-Hub-Signature-256: sha256="), "{stdout}");
     assert!(stdout.contains("Content-Length: "));
-    let (out, stdout, _) = run(hookctl().args(["send", "bankingcircle:Reversed", "--to", &url, "--dry-run", "--json"]));
+    let (out, stdout, _) = run(hookctl().args([
+        "send",
+        "bankingcircle:Reversed",
+        "--to",
+        &url,
+        "--dry-run",
+        "--json",
+    ]));
     assert!(out.status.success());
     let record = &records(&stdout)[0];
     assert_eq!(record["type"], "request");
-    assert!(record["data"]["body"]["base64"].is_string(), "ciphertext shown as base64");
-    assert!(record["data"]["plaintext"]["text"].as_str().unwrap().contains("\"Reversed\""));
+    assert!(
+        record["data"]["body"]["base64"].is_string(),
+        "ciphertext shown as base64"
+    );
+    assert!(record["data"]["plaintext"]["text"]
+        .as_str()
+        .unwrap()
+        .contains("\"Reversed\""));
     assert!(server.requests().is_empty());
 }
 
@@ -241,9 +369,16 @@ fn pinned_values_raw_bodies_and_extra_headers_go_out_as_given() {
     let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
     assert_eq!(body["id"], "evt_pinned");
     assert_eq!(body["created"], 1700000000);
-    assert!(request.header("Stripe-Signature").unwrap().starts_with("t=1700000000,v1="));
+    assert!(request
+        .header("Stripe-Signature")
+        .unwrap()
+        .starts_with("t=1700000000,v1="));
     assert_eq!(request.header("X-Trace"), Some("abc"));
-    assert_eq!(request.header("User-Agent"), Some("custom"), "-H replaces the provider's header");
+    assert_eq!(
+        request.header("User-Agent"),
+        Some("custom"),
+        "-H replaces the provider's header"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let raw = b"{\"id\":\"evt_raw\",  \"type\" : \"charge.succeeded\"}\n";
@@ -259,10 +394,20 @@ fn pinned_values_raw_bodies_and_extra_headers_go_out_as_given() {
     assert!(out.status.success(), "{stderr}");
     let request = &server.requests()[1];
     assert_eq!(&request.body[..], raw, "the body is sent byte for byte");
-    assert!(verify("stripe", request, &url, "whsec_hookctl_stripe_test_secret").verdict.is_valid());
+    assert!(
+        verify("stripe", request, &url, "whsec_hookctl_stripe_test_secret")
+            .verdict
+            .is_valid()
+    );
 
-    let (out, _, stderr) =
-        run(hookctl().args(["send", "stripe:charge.succeeded", "--to", &url, "--set", "data.object.amount=4242"]));
+    let (out, _, stderr) = run(hookctl().args([
+        "send",
+        "stripe:charge.succeeded",
+        "--to",
+        &url,
+        "--set",
+        "data.object.amount=4242",
+    ]));
     assert!(out.status.success(), "{stderr}");
     let body: serde_json::Value = serde_json::from_slice(&server.requests()[2].body).unwrap();
     assert_eq!(body["data"]["object"]["amount"], 4242);
@@ -272,18 +417,45 @@ fn pinned_values_raw_bodies_and_extra_headers_go_out_as_given() {
 fn usage_mistakes_exit_2_with_a_helpful_message() {
     for (args, expected) in [
         (vec!["send"], "hookctl fixtures"),
-        (vec!["send", "payin.updat"], "did you mean treezor:payin.update"),
+        (
+            vec!["send", "payin.updat"],
+            "did you mean treezor:payin.update",
+        ),
         (vec!["send", "invoice.paid"], "stripe:invoice.paid"),
         (vec!["send", "payin.update", "--to", "ftp://x"], "--to"),
-        (vec!["send", "payin.update", "--set", "nopath"], "path=value"),
-        (vec!["send", "payin.update", "--set", "webhook.deeper=1"], "--set"),
-        (vec!["send", "payin.update", "-H", "no colon"], "Name: value"),
-        (vec!["send", "payin.update", "--timeout", "soon"], "duration"),
-        (vec!["send", "payin.update", "--timestamp", "yesterday"], "RFC 3339"),
-        (vec!["send", "payin.update", "--expect-status", "abc"], "--expect-status"),
-        (vec!["send", "bankingcircle:Reversed", "--secret", "too-short"], "32 characters"),
+        (
+            vec!["send", "payin.update", "--set", "nopath"],
+            "path=value",
+        ),
+        (
+            vec!["send", "payin.update", "--set", "webhook.deeper=1"],
+            "--set",
+        ),
+        (
+            vec!["send", "payin.update", "-H", "no colon"],
+            "Name: value",
+        ),
+        (
+            vec!["send", "payin.update", "--timeout", "soon"],
+            "duration",
+        ),
+        (
+            vec!["send", "payin.update", "--timestamp", "yesterday"],
+            "RFC 3339",
+        ),
+        (
+            vec!["send", "payin.update", "--expect-status", "abc"],
+            "--expect-status",
+        ),
+        (
+            vec!["send", "bankingcircle:Reversed", "--secret", "too-short"],
+            "32 characters",
+        ),
         (vec!["send", "payin.update", "--count", "0"], "--count"),
-        (vec!["send", "--all", "--provider", "nobody"], "unknown provider"),
+        (
+            vec!["send", "--all", "--provider", "nobody"],
+            "unknown provider",
+        ),
     ] {
         let (out, _, stderr) = run(hookctl().args(&args));
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
@@ -318,10 +490,19 @@ fn faults_on_the_way_get_a_clear_error_and_exit_code() {
         read_request(&mut s);
         std::thread::park();
     });
-    let (out, stdout, _) =
-        run(hookctl().args(["send", "github:ping", "--to", &format!(":{silent}"), "--timeout", "300ms"]));
+    let (out, stdout, _) = run(hookctl().args([
+        "send",
+        "github:ping",
+        "--to",
+        &format!(":{silent}"),
+        "--timeout",
+        "300ms",
+    ]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout.contains("no answer") && stdout.contains("300ms"), "{stdout}");
+    assert!(
+        stdout.contains("no answer") && stdout.contains("300ms"),
+        "{stdout}"
+    );
 
     // A server that closes in the middle of its response.
     let cut = raw_peer(|mut s| {
@@ -338,14 +519,24 @@ fn faults_on_the_way_get_a_clear_error_and_exit_code() {
         let _ =
             s.write_all(b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\nContent-Length: 0\r\n\r\n");
     });
-    let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &format!(":{redirect}")]));
+    let (out, stdout, _) =
+        run(hookctl().args(["send", "github:ping", "--to", &format!(":{redirect}")]));
     assert_eq!(out.status.code(), Some(4));
-    assert!(stdout.contains("redirect to http://127.0.0.1:9/elsewhere not followed"), "{stdout}");
+    assert!(
+        stdout.contains("redirect to http://127.0.0.1:9/elsewhere not followed"),
+        "{stdout}"
+    );
 
     // TLS spoken to a server that does not: a TLS error, not a hang (no request reaches it).
     let plain = TestServer::start(200).unhit();
-    let (out, stdout, _) =
-        run(hookctl().args(["send", "github:ping", "--to", &format!("https://{}/", plain.addr), "--timeout", "5s"]));
+    let (out, stdout, _) = run(hookctl().args([
+        "send",
+        "github:ping",
+        "--to",
+        &format!("https://{}/", plain.addr),
+        "--timeout",
+        "5s",
+    ]));
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("ERR"), "{stdout}");
 
@@ -363,15 +554,23 @@ fn insecure_accepts_a_self_signed_certificate_and_only_then() {
     let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
     let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
     let cert = certified.cert.der().clone();
-    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(certified.signing_key.serialize_der()).unwrap();
-    let config =
-        tokio_rustls::rustls::ServerConfig::builder().with_no_client_auth().with_single_cert(vec![cert], key).unwrap();
+    let key = tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(
+        certified.signing_key.serialize_der(),
+    )
+    .unwrap();
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     listener.set_nonblocking(true).unwrap();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             loop {
@@ -385,7 +584,11 @@ fn insecure_accepts_a_self_signed_certificate_and_only_then() {
                     };
                     let mut buffer = vec![0u8; 65536];
                     let _ = tls.read(&mut buffer).await;
-                    let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok").await;
+                    let _ = tls
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                        )
+                        .await;
                     let _ = tls.shutdown().await;
                 });
             }
@@ -393,7 +596,12 @@ fn insecure_accepts_a_self_signed_certificate_and_only_then() {
     });
     let url = format!("https://localhost:{port}/hooks");
     let (out, stdout, _) = run(hookctl().args(["send", "github:ping", "--to", &url]));
-    assert_eq!(out.status.code(), Some(1), "an untrusted certificate is refused: {stdout}");
-    let (out, stdout, stderr) = run(hookctl().args(["send", "github:ping", "--to", &url, "--insecure"]));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an untrusted certificate is refused: {stdout}"
+    );
+    let (out, stdout, stderr) =
+        run(hookctl().args(["send", "github:ping", "--to", &url, "--insecure"]));
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
 }

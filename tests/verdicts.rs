@@ -9,17 +9,47 @@ use url::Url;
 
 const URL: &str = "http://127.0.0.1:9/hooks";
 
-fn composed(provider: &str, event: &str, secret: &str, now: Option<chrono::DateTime<chrono::Utc>>) -> Composed {
+fn composed(
+    provider: &str,
+    event: &str,
+    secret: &str,
+    now: Option<chrono::DateTime<chrono::Utc>>,
+) -> Composed {
     let catalogue = Catalogue::embedded().unwrap();
     let (provider, event) = catalogue.resolve(event, Some(provider)).unwrap();
     let url = Url::parse(URL).unwrap();
-    let secret = Secret { value: secret.to_string(), source: SecretSource::Flag };
-    compose(provider, event, &ComposeOptions { secret: Some(&secret), now, ..ComposeOptions::new(&url) }).unwrap()
+    let secret = Secret {
+        value: secret.to_string(),
+        source: SecretSource::Flag,
+    };
+    compose(
+        provider,
+        event,
+        &ComposeOptions {
+            secret: Some(&secret),
+            now,
+            ..ComposeOptions::new(&url)
+        },
+    )
+    .unwrap()
 }
 
-fn verdict_of(kind: SchemeKind, headers: &Headers, body: &[u8], secret: &str, others: &[OtherSecret<'_>]) -> Verdict {
+fn verdict_of(
+    kind: SchemeKind,
+    headers: &Headers,
+    body: &[u8],
+    secret: &str,
+    others: &[OtherSecret<'_>],
+) -> Verdict {
     let catalogue = Catalogue::embedded().unwrap();
-    let options = catalogue.providers().iter().find(|p| p.spec.scheme == kind).unwrap().spec.options.clone();
+    let options = catalogue
+        .providers()
+        .iter()
+        .find(|p| p.spec.scheme == kind)
+        .unwrap()
+        .spec
+        .options
+        .clone();
     let request = VerifyRequest {
         headers,
         body,
@@ -36,15 +66,32 @@ fn without(headers: &Headers, name: &str) -> Headers {
     // A prefix, so that GitHub's SHA-256 and legacy SHA-1 headers go together.
     headers
         .iter()
-        .filter(|(n, _)| !n.to_ascii_lowercase().starts_with(&name.to_ascii_lowercase()))
+        .filter(|(n, _)| {
+            !n.to_ascii_lowercase()
+                .starts_with(&name.to_ascii_lowercase())
+        })
         .map(|(n, v)| (n.to_string(), v.to_string()))
         .collect()
 }
 
 /// (provider, event, scheme, a secret of the right form, another one, the header to drop)
 const CASES: &[(&str, &str, SchemeKind, &str, &str, &str)] = &[
-    ("github", "push", SchemeKind::Github, "secret-one", "secret-two", "X-Hub-Signature"),
-    ("stripe", "charge.succeeded", SchemeKind::Stripe, "whsec_one", "whsec_two", "Stripe-Signature"),
+    (
+        "github",
+        "push",
+        SchemeKind::Github,
+        "secret-one",
+        "secret-two",
+        "X-Hub-Signature",
+    ),
+    (
+        "stripe",
+        "charge.succeeded",
+        SchemeKind::Stripe,
+        "whsec_one",
+        "whsec_two",
+        "Stripe-Signature",
+    ),
     (
         "standard",
         "contact.created",
@@ -53,8 +100,22 @@ const CASES: &[(&str, &str, SchemeKind, &str, &str, &str)] = &[
         "whsec_dHdvLXR3by10d28=",
         "webhook-signature",
     ),
-    ("mobilepay", "payment.reserved", SchemeKind::Mobilepay, "key-one", "key-two", "x-mobilepay-signature"),
-    ("treezor", "payin.update", SchemeKind::Treezor, "secret-one", "secret-two", ""),
+    (
+        "mobilepay",
+        "payment.reserved",
+        SchemeKind::Mobilepay,
+        "key-one",
+        "key-two",
+        "x-mobilepay-signature",
+    ),
+    (
+        "treezor",
+        "payin.update",
+        SchemeKind::Treezor,
+        "secret-one",
+        "secret-two",
+        "",
+    ),
     (
         "bankingcircle",
         "IncomingPaymentProcessed",
@@ -63,7 +124,14 @@ const CASES: &[(&str, &str, SchemeKind, &str, &str, &str)] = &[
         "abcdefghijklmnopqrstuvwxyz012345",
         "Nonce",
     ),
-    ("cryptomate", "AUTHORIZATION", SchemeKind::Cryptomate, "key-one", "key-two", "X-Webhook-Key"),
+    (
+        "cryptomate",
+        "AUTHORIZATION",
+        SchemeKind::Cryptomate,
+        "key-one",
+        "key-two",
+        "X-Webhook-Key",
+    ),
 ];
 
 #[test]
@@ -91,7 +159,10 @@ fn a_tampered_body_is_invalid() {
         body[at] ^= 0x01;
         let verdict = verdict_of(kind, &c.delivery.headers, &body, secret, &[]);
         assert!(
-            matches!(verdict.reason(), Some(Invalid::Mismatch | Invalid::BodyChanged | Invalid::Malformed)),
+            matches!(
+                verdict.reason(),
+                Some(Invalid::Mismatch | Invalid::BodyChanged | Invalid::Malformed)
+            ),
             "{provider}: {verdict:?}"
         );
     }
@@ -103,15 +174,22 @@ fn a_rewritten_json_body_is_reported_as_changed() {
         let c = composed(provider, event, secret, None);
         let value: serde_json::Value = serde_json::from_slice(&c.delivery.body).unwrap();
         // Stripe sends pretty JSON, so a compacting middleware is the rewrite; the others the reverse.
-        let rewritten =
-            if kind == SchemeKind::Stripe { serde_json::to_vec(&value) } else { serde_json::to_vec_pretty(&value) }
-                .unwrap();
+        let rewritten = if kind == SchemeKind::Stripe {
+            serde_json::to_vec(&value)
+        } else {
+            serde_json::to_vec_pretty(&value)
+        }
+        .unwrap();
         let verdict = verdict_of(kind, &c.delivery.headers, &rewritten, secret, &[]);
         if kind == SchemeKind::Mobilepay {
             // MobilePay ignores whitespace by design: a pretty-printed body still verifies.
             assert!(verdict.is_valid(), "{verdict:?}");
         } else {
-            assert_eq!(verdict.reason(), Some(Invalid::BodyChanged), "{provider}: {verdict:?}");
+            assert_eq!(
+                verdict.reason(),
+                Some(Invalid::BodyChanged),
+                "{provider}: {verdict:?}"
+            );
         }
     }
 }
@@ -120,13 +198,27 @@ fn a_rewritten_json_body_is_reported_as_changed() {
 fn a_wrong_secret_is_named_when_the_right_one_is_known() {
     for &(provider, event, kind, secret, other, _) in CASES {
         let c = composed(provider, event, other, None);
-        let others = [OtherSecret { label: "the built-in test secret", value: other }];
+        let others = [OtherSecret {
+            label: "the built-in test secret",
+            value: other,
+        }];
         let verdict = verdict_of(kind, &c.delivery.headers, &c.delivery.body, secret, &others);
-        assert_eq!(verdict.reason(), Some(Invalid::WrongSecret), "{provider}: {verdict:?}");
-        assert!(verdict.detail().contains("built-in test secret"), "{provider}: {verdict:?}");
+        assert_eq!(
+            verdict.reason(),
+            Some(Invalid::WrongSecret),
+            "{provider}: {verdict:?}"
+        );
+        assert!(
+            verdict.detail().contains("built-in test secret"),
+            "{provider}: {verdict:?}"
+        );
         // Without the other secret to try, it is a plain mismatch (CryptoMate: still a wrong secret).
         let plain = verdict_of(kind, &c.delivery.headers, &c.delivery.body, secret, &[]);
-        let expected = if kind == SchemeKind::Cryptomate { Invalid::WrongSecret } else { Invalid::Mismatch };
+        let expected = if kind == SchemeKind::Cryptomate {
+            Invalid::WrongSecret
+        } else {
+            Invalid::Mismatch
+        };
         assert_eq!(plain.reason(), Some(expected), "{provider}: {plain:?}");
     }
 }
@@ -139,7 +231,11 @@ fn stale_timestamps_are_refused_both_ways() {
             let then = chrono::Utc::now() + chrono::Duration::seconds(offset);
             let c = composed(provider, event, secret, Some(then));
             let verdict = verdict_of(kind, &c.delivery.headers, &c.delivery.body, secret, &[]);
-            assert_eq!(verdict.reason(), Some(Invalid::StaleTimestamp), "{provider} {offset}: {verdict:?}");
+            assert_eq!(
+                verdict.reason(),
+                Some(Invalid::StaleTimestamp),
+                "{provider} {offset}: {verdict:?}"
+            );
         }
         let recent = chrono::Utc::now() - chrono::Duration::seconds(250);
         let c = composed(provider, event, secret, Some(recent));
@@ -153,13 +249,26 @@ fn a_missing_signature_is_its_own_verdict() {
         let c = composed(provider, event, secret, None);
         let (headers, body) = if kind == SchemeKind::Treezor {
             let mut value: serde_json::Value = serde_json::from_slice(&c.delivery.body).unwrap();
-            value.as_object_mut().unwrap().remove("object_payload_signature");
-            (c.delivery.headers.clone(), serde_json::to_vec(&value).unwrap())
+            value
+                .as_object_mut()
+                .unwrap()
+                .remove("object_payload_signature");
+            (
+                c.delivery.headers.clone(),
+                serde_json::to_vec(&value).unwrap(),
+            )
         } else {
-            (without(&c.delivery.headers, header), c.delivery.body.to_vec())
+            (
+                without(&c.delivery.headers, header),
+                c.delivery.body.to_vec(),
+            )
         };
         let verdict = verdict_of(kind, &headers, &body, secret, &[]);
-        assert_eq!(verdict.reason(), Some(Invalid::MissingHeader), "{provider}: {verdict:?}");
+        assert_eq!(
+            verdict.reason(),
+            Some(Invalid::MissingHeader),
+            "{provider}: {verdict:?}"
+        );
     }
 }
 
@@ -167,15 +276,28 @@ fn a_missing_signature_is_its_own_verdict() {
 fn malformed_signature_headers_are_reported() {
     let mut headers = Headers::new();
     headers.push("Stripe-Signature", "garbage");
-    assert_eq!(verdict_of(SchemeKind::Stripe, &headers, b"{}", "whsec_x", &[]).reason(), Some(Invalid::Malformed));
+    assert_eq!(
+        verdict_of(SchemeKind::Stripe, &headers, b"{}", "whsec_x", &[]).reason(),
+        Some(Invalid::Malformed)
+    );
     let mut headers = Headers::new();
     headers.push("X-Hub-Signature-256", "md5=abc");
-    assert_eq!(verdict_of(SchemeKind::Github, &headers, b"{}", "s", &[]).reason(), Some(Invalid::Malformed));
+    assert_eq!(
+        verdict_of(SchemeKind::Github, &headers, b"{}", "s", &[]).reason(),
+        Some(Invalid::Malformed)
+    );
     let mut headers = Headers::new();
     headers.push("Nonce", "short");
     headers.push("AuthenticationTag", "AAAAAAAAAAAAAAAAAAAAAA==");
     assert_eq!(
-        verdict_of(SchemeKind::Bankingcircle, &headers, b"xx", "0123456789abcdef0123456789abcdef", &[]).reason(),
+        verdict_of(
+            SchemeKind::Bankingcircle,
+            &headers,
+            b"xx",
+            "0123456789abcdef0123456789abcdef",
+            &[]
+        )
+        .reason(),
         Some(Invalid::Malformed)
     );
 }
@@ -193,6 +315,12 @@ fn unsigned_and_secretless_verdicts() {
         top_level: None,
         options: &options,
     };
-    assert_eq!(scheme::verify_explained(SchemeKind::None, &request, Some("x"), &[]).verdict, Verdict::Unsigned);
-    assert_eq!(scheme::verify_explained(SchemeKind::Stripe, &request, None, &[]).verdict, Verdict::NoSecret);
+    assert_eq!(
+        scheme::verify_explained(SchemeKind::None, &request, Some("x"), &[]).verdict,
+        Verdict::Unsigned
+    );
+    assert_eq!(
+        scheme::verify_explained(SchemeKind::Stripe, &request, None, &[]).verdict,
+        Verdict::NoSecret
+    );
 }

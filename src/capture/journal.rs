@@ -58,26 +58,50 @@ impl JournalWriter {
         std::thread::Builder::new()
             .name("capture-journal".into())
             .spawn(move || append_groups(file, lines, sync, &incoming, &thread_counts))?;
-        Ok((JournalWriter { queue, path, counts }, cut))
+        Ok((
+            JournalWriter {
+                queue,
+                path,
+                counts,
+            },
+            cut,
+        ))
     }
 
     /// Append a capture; resolves with its line number once the write that holds it returned
     /// (and with `sync`, once it is on disk), handing the capture back.
-    pub async fn write(&self, capture: Box<Capture>) -> (std::io::Result<u64>, Option<Box<Capture>>) {
+    pub async fn write(
+        &self,
+        capture: Box<Capture>,
+    ) -> (std::io::Result<u64>, Option<Box<Capture>>) {
         let (done, written) = tokio::sync::oneshot::channel();
         if let Err(refused) = self.queue.send(Append { capture, done }) {
-            return (Err(std::io::Error::other("the journal writer has stopped")), Some(refused.0.capture));
+            return (
+                Err(std::io::Error::other("the journal writer has stopped")),
+                Some(refused.0.capture),
+            );
         }
         match written.await {
             Ok((result, capture)) => (result, Some(capture)),
-            Err(_) => (Err(std::io::Error::other("the journal writer stopped before writing")), None),
+            Err(_) => (
+                Err(std::io::Error::other(
+                    "the journal writer stopped before writing",
+                )),
+                None,
+            ),
         }
     }
 }
 
 /// The writer's loop: wait for one capture, take every other one queued meanwhile, write them
 /// all with one call, sync once if asked, then answer each.
-fn append_groups(mut file: File, mut lines: u64, sync: bool, incoming: &mpsc::Receiver<Append>, counts: &Counts) {
+fn append_groups(
+    mut file: File,
+    mut lines: u64,
+    sync: bool,
+    incoming: &mpsc::Receiver<Append>,
+    counts: &Counts,
+) {
     let mut buffer = Vec::with_capacity(64 * 1024);
     while let Ok(first) = incoming.recv() {
         let mut group = vec![first];
@@ -100,7 +124,10 @@ fn append_groups(mut file: File, mut lines: u64, sync: bool, incoming: &mpsc::Re
             lines -= numbers.iter().filter(|n| n.is_ok()).count() as u64;
         } else {
             counts.groups.fetch_add(1, Ordering::Relaxed);
-            counts.lines.fetch_add(numbers.iter().filter(|n| n.is_ok()).count() as u64, Ordering::Relaxed);
+            counts.lines.fetch_add(
+                numbers.iter().filter(|n| n.is_ok()).count() as u64,
+                Ordering::Relaxed,
+            );
         }
         for (append, number) in group.into_iter().zip(numbers) {
             let result = match (&written, number) {
@@ -137,7 +164,10 @@ fn write_group(file: &mut File, bytes: &[u8], sync: bool, counts: &Counts) -> st
 
 /// Make the folder a journal goes in, private to the user, when it is missing.
 pub fn create_parent(path: &Path) -> std::io::Result<()> {
-    match path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+    match path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
         Some(parent) => super::create_dir(parent),
         None => Ok(()),
     }
@@ -162,7 +192,10 @@ mod tests {
             .map(|n| {
                 let journal = journal.clone();
                 tokio::spawn(async move {
-                    let capture = Box::new(Capture { id: format!("c{n}"), ..sample() });
+                    let capture = Box::new(Capture {
+                        id: format!("c{n}"),
+                        ..sample()
+                    });
                     journal.write(capture).await.0.unwrap()
                 })
             })
@@ -172,11 +205,18 @@ mod tests {
             numbers.push(write.await.unwrap());
         }
         numbers.sort();
-        assert_eq!(numbers, (1..=40).collect::<Vec<u64>>(), "one line each, numbered in order of writing");
+        assert_eq!(
+            numbers,
+            (1..=40).collect::<Vec<u64>>(),
+            "one line each, numbered in order of writing"
+        );
         let counts = &journal.counts;
         assert_eq!(counts.lines.load(Ordering::Relaxed), 40);
         // One sync per group, however many lines the group held.
-        assert_eq!(counts.syncs.load(Ordering::Relaxed), counts.groups.load(Ordering::Relaxed));
+        assert_eq!(
+            counts.syncs.load(Ordering::Relaxed),
+            counts.groups.load(Ordering::Relaxed)
+        );
         let (read, listing) = collect(std::slice::from_ref(&path));
         assert_eq!(read.len(), 40);
         assert!(listing.warnings.is_empty() && listing.unreadable.is_empty());
@@ -185,6 +225,10 @@ mod tests {
         let (again, cut) = JournalWriter::start(path.clone(), false).unwrap();
         assert_eq!(cut, 0);
         assert_eq!(again.write(Box::new(sample())).await.0.unwrap(), 41);
-        assert_eq!(again.counts.syncs.load(Ordering::Relaxed), 0, "no sync without --sync");
+        assert_eq!(
+            again.counts.syncs.load(Ordering::Relaxed),
+            0,
+            "no sync without --sync"
+        );
     }
 }

@@ -23,7 +23,9 @@ use crate::server::Received;
 
 pub use journal::{create_parent, Counts, JournalWriter};
 pub use name::file_name;
-pub use read::{collect, is_journal, list, parse, read, whole_lines, Listing, ReadAhead, Source, Unreadable};
+pub use read::{
+    collect, is_journal, list, parse, read, whole_lines, Listing, ReadAhead, Source, Unreadable,
+};
 pub use write::{clean_leftovers, create_dir, write, Writer};
 
 /// Where a listener saves: a folder of one file per capture, or a journal.
@@ -36,7 +38,10 @@ pub enum Sink {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Saved {
     File(std::path::PathBuf),
-    Line { journal: std::path::PathBuf, number: u64 },
+    Line {
+        journal: std::path::PathBuf,
+        number: u64,
+    },
 }
 
 /// The file, or `journal.jsonl:17`.
@@ -57,13 +62,23 @@ impl Sink {
             let (journal, cut) = JournalWriter::start(path, sync)?;
             Ok((Sink::Journal(journal), cut))
         } else {
-            Ok((Sink::Folder { writer: Writer::start(path, sync)?, sync }, 0))
+            Ok((
+                Sink::Folder {
+                    writer: Writer::start(path, sync)?,
+                    sync,
+                },
+                0,
+            ))
         }
     }
 
     /// Save one capture named `name` (folders name their files; journals number their lines),
     /// handing the capture back.
-    pub async fn write(&self, name: String, capture: Box<Capture>) -> (std::io::Result<Saved>, Option<Box<Capture>>) {
+    pub async fn write(
+        &self,
+        name: String,
+        capture: Box<Capture>,
+    ) -> (std::io::Result<Saved>, Option<Box<Capture>>) {
         match self {
             Sink::Folder { writer, .. } => {
                 let (result, capture) = writer.write(name, capture).await;
@@ -71,7 +86,13 @@ impl Sink {
             }
             Sink::Journal(journal) => {
                 let (result, capture) = journal.write(capture).await;
-                (result.map(|number| Saved::Line { journal: journal.path.clone(), number }), capture)
+                (
+                    result.map(|number| Saved::Line {
+                        journal: journal.path.clone(),
+                        number,
+                    }),
+                    capture,
+                )
             }
         }
     }
@@ -135,7 +156,10 @@ impl<'a> BodyToStore<'a> {
             // Stored as JSON only when that keeps every byte: serde_json's raw value leaves out
             // whitespace around the value, so a body with any is stored as text.
             Ok(text) => match serde_json::from_str::<&RawValue>(text) {
-                Ok(raw) if raw.get().len() == text.len() && !(one_line && text.contains(['\n', '\r'])) => {
+                Ok(raw)
+                    if raw.get().len() == text.len()
+                        && !(one_line && text.contains(['\n', '\r'])) =>
+                {
                     BodyToStore::Json(raw)
                 }
                 _ => BodyToStore::Text(text),
@@ -204,7 +228,8 @@ impl PartialEq for Capture {
             && self.peer == other.peer
             && self.url == other.url
             && self.http_version == other.http_version
-            && (&a.method, &a.target, &a.headers, &a.body) == (&b.method, &b.target, &b.headers, &b.body)
+            && (&a.method, &a.target, &a.headers, &a.body)
+                == (&b.method, &b.target, &b.headers, &b.body)
             && self.provider == other.provider
             && self.event == other.event
             && self.verdict == other.verdict
@@ -228,12 +253,18 @@ impl Capture {
     /// A received delivery as it is stored, taking the delivery out of `received` (the listener
     /// puts it back once the capture is written).
     pub fn record(received: &mut Received, handled: Handled) -> Capture {
-        let empty =
-            Delivery { method: String::new(), target: String::new(), headers: Headers::new(), body: Bytes::new() };
+        let empty = Delivery {
+            method: String::new(),
+            target: String::new(),
+            headers: Headers::new(),
+            body: Bytes::new(),
+        };
         Capture {
             format: FORMAT,
             // From the thread's generator: `new_v4` asks the kernel for every id, a system call per capture.
-            id: uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string(),
+            id: uuid::Builder::from_random_bytes(rand::random())
+                .into_uuid()
+                .to_string(),
             received_at: received.received_at,
             peer: Some(received.peer.to_string()),
             url: Some(handled.url),
@@ -252,19 +283,26 @@ impl Capture {
 
     /// The file name: arrival time, sequence, provider, event.
     pub fn file_name(&self, sequence: u64) -> String {
-        file_name(self.received_at, sequence, self.provider.as_deref(), self.event.as_deref())
+        file_name(
+            self.received_at,
+            sequence,
+            self.provider.as_deref(),
+            self.event.as_deref(),
+        )
     }
 
     /// The file's contents: pretty-printed JSON and a newline.
     pub fn to_file_bytes(&self) -> serde_json::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec_pretty(&self.as_file(BodyToStore::of(&self.delivery.body)))?;
+        let mut bytes =
+            serde_json::to_vec_pretty(&self.as_file(BodyToStore::of(&self.delivery.body)))?;
         bytes.push(b'\n');
         Ok(bytes)
     }
 
     /// A journal's line: the same fields, compact, and a newline.
     pub fn to_line(&self) -> serde_json::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec(&self.as_file(BodyToStore::of_line(&self.delivery.body)))?;
+        let mut bytes =
+            serde_json::to_vec(&self.as_file(BodyToStore::of_line(&self.delivery.body)))?;
         bytes.push(b'\n');
         Ok(bytes)
     }
@@ -344,7 +382,10 @@ impl TryFrom<StoredCapture> for Capture {
     type Error = String;
 
     fn try_from(stored: StoredCapture) -> Result<Self, String> {
-        let body = stored.body.into_bytes().map_err(|e| format!("the body is not valid base64: {e}"))?;
+        let body = stored
+            .body
+            .into_bytes()
+            .map_err(|e| format!("the body is not valid base64: {e}"))?;
         Ok(Capture {
             format: stored.format,
             id: stored.id,
@@ -352,7 +393,12 @@ impl TryFrom<StoredCapture> for Capture {
             peer: stored.peer,
             url: stored.url,
             http_version: stored.http_version,
-            delivery: Delivery { method: stored.method, target: stored.target, headers: stored.headers, body },
+            delivery: Delivery {
+                method: stored.method,
+                target: stored.target,
+                headers: stored.headers,
+                body,
+            },
             provider: stored.provider,
             event: stored.event,
             verdict: stored.verdict,
@@ -369,14 +415,22 @@ pub(crate) mod tests {
         Capture {
             format: FORMAT,
             id: "abc".into(),
-            received_at: DateTime::parse_from_rfc3339("2026-11-23T19:15:27.123456Z").unwrap().with_timezone(&Utc),
+            received_at: DateTime::parse_from_rfc3339("2026-11-23T19:15:27.123456Z")
+                .unwrap()
+                .with_timezone(&Utc),
             peer: Some("127.0.0.1:5000".into()),
             url: Some("http://127.0.0.1:8080/hooks?x=1".into()),
             http_version: "HTTP/1.1".into(),
             delivery: Delivery {
                 method: "POST".into(),
                 target: "/hooks?x=1".into(),
-                headers: [("content-type", "application/json"), ("x-a", "1"), ("x-a", "2")].into_iter().collect(),
+                headers: [
+                    ("content-type", "application/json"),
+                    ("x-a", "1"),
+                    ("x-a", "2"),
+                ]
+                .into_iter()
+                .collect(),
                 body: Bytes::from_static(&[0xff, 0x00, 0x01]),
             },
             provider: Some("treezor".into()),
@@ -402,7 +456,11 @@ pub(crate) mod tests {
             capture.delivery.body = Bytes::copy_from_slice(body);
             let bytes = capture.to_file_bytes().unwrap();
             let stored: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            assert!(stored["body"].get(form).is_some(), "{form}: {}", stored["body"]);
+            assert!(
+                stored["body"].get(form).is_some(),
+                "{form}: {}",
+                stored["body"]
+            );
             assert_eq!(parse(&bytes).unwrap().delivery.body, body, "{form}");
         }
     }
@@ -410,7 +468,8 @@ pub(crate) mod tests {
     #[test]
     fn the_file_keeps_the_fields_and_their_order_of_the_format() {
         let bytes = sample().to_file_bytes().unwrap();
-        let stored: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).unwrap();
+        let stored: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes).unwrap();
         let keys: Vec<&str> = stored.keys().map(String::as_str).collect();
         let expected = [
             "format",
@@ -431,18 +490,32 @@ pub(crate) mod tests {
         assert_eq!(keys, expected);
         assert_eq!(
             stored["headers"],
-            serde_json::json!([["content-type", "application/json"], ["x-a", "1"], ["x-a", "2"]])
+            serde_json::json!([
+                ["content-type", "application/json"],
+                ["x-a", "1"],
+                ["x-a", "2"]
+            ])
         );
         assert_eq!(parse(&bytes).unwrap(), sample());
     }
 
     #[test]
     fn a_journal_line_holds_no_newline_and_gives_back_every_byte() {
-        for body in [&b"{\n  \"pretty\": true\n}"[..], b"{\"compact\":1}", b"line\r\nbreaks", &[0xff, 0x0a]] {
+        for body in [
+            &b"{\n  \"pretty\": true\n}"[..],
+            b"{\"compact\":1}",
+            b"line\r\nbreaks",
+            &[0xff, 0x0a],
+        ] {
             let mut capture = sample();
             capture.delivery.body = Bytes::copy_from_slice(body);
             let line = capture.to_line().unwrap();
-            assert_eq!(line.iter().filter(|&&b| b == b'\n').count(), 1, "{:?}", String::from_utf8_lossy(&line));
+            assert_eq!(
+                line.iter().filter(|&&b| b == b'\n').count(),
+                1,
+                "{:?}",
+                String::from_utf8_lossy(&line)
+            );
             assert_eq!(parse(&line[..line.len() - 1]).unwrap().delivery.body, body);
         }
     }
@@ -453,7 +526,10 @@ pub(crate) mod tests {
             "headers":[["content-type","application/json"]],"body":{"text":"{\"a\":1}"},"provider":"github","event":"ping"}"#;
         let capture = parse(v1).unwrap();
         assert_eq!(&capture.delivery.body[..], br#"{"a":1}"#);
-        assert_eq!(capture.delivery.headers.get("Content-Type"), Some("application/json"));
+        assert_eq!(
+            capture.delivery.headers.get("Content-Type"),
+            Some("application/json")
+        );
         assert_eq!(capture.http_version, "HTTP/1.1");
     }
 

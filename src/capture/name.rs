@@ -8,8 +8,16 @@ use crate::units;
 
 /// A capture's file name: arrival time, sequence, provider, event (`unknown` for those missing).
 /// Built piece by piece rather than with `format!`: a listener names a file for every delivery.
-pub fn file_name(received_at: DateTime<Utc>, sequence: u64, provider: Option<&str>, event: Option<&str>) -> String {
-    let (provider, event) = (safe(provider.unwrap_or("unknown")), safe(event.unwrap_or("unknown")));
+pub fn file_name(
+    received_at: DateTime<Utc>,
+    sequence: u64,
+    provider: Option<&str>,
+    event: Option<&str>,
+) -> String {
+    let (provider, event) = (
+        safe(provider.unwrap_or("unknown")),
+        safe(event.unwrap_or("unknown")),
+    );
     let mut name = String::with_capacity(40 + provider.len() + event.len());
     push_stamp(&mut name, received_at);
     name.push('-');
@@ -29,7 +37,10 @@ fn push_stamp(out: &mut String, at: DateTime<Utc>) {
         return;
     }
     // During a leap second the nanoseconds run past a billion: chrono shows it as second 60.
-    let (leap, nanos) = (at.nanosecond() / 1_000_000_000, at.nanosecond() % 1_000_000_000);
+    let (leap, nanos) = (
+        at.nanosecond() / 1_000_000_000,
+        at.nanosecond() % 1_000_000_000,
+    );
     let date = [(at.year() as u32, 4), (at.month(), 2), (at.day(), 2)];
     let time = [(at.hour(), 2), (at.minute(), 2), (at.second() + leap, 2)];
     for (part, separator) in [(date, 'T'), (time, '.')] {
@@ -46,7 +57,13 @@ fn push_stamp(out: &mut String, at: DateTime<Utc>) {
 fn safe(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
     let trimmed = cleaned.trim_start_matches('.');
@@ -69,13 +86,24 @@ mod tests {
             push_stamp(&mut stamp, at);
             assert_eq!(stamp, at.format("%Y%m%dT%H%M%S%.6fZ").to_string(), "{at:?}");
         };
-        for seconds in [0, 1, 59, 86_399, 951_782_400, 1_764_460_800, 4_102_444_799, 253_402_300_799] {
+        for seconds in [
+            0,
+            1,
+            59,
+            86_399,
+            951_782_400,
+            1_764_460_800,
+            4_102_444_799,
+            253_402_300_799,
+        ] {
             for micros in [0, 1, 9, 10, 123_456, 999_999] {
                 formats(DateTime::from_timestamp(seconds, micros * 1_000 + 789).unwrap());
             }
         }
         // A leap second.
-        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31).unwrap().and_hms_nano_opt(23, 59, 59, 1_500_000_000);
+        let leap = chrono::NaiveDate::from_ymd_opt(2016, 12, 31)
+            .unwrap()
+            .and_hms_nano_opt(23, 59, 59, 1_500_000_000);
         formats(leap.unwrap().and_utc());
         // Beyond year 9999 chrono's own format is used.
         formats(DateTime::from_timestamp(253_402_300_800, 0).unwrap());
@@ -85,7 +113,10 @@ mod tests {
     fn names_sort_by_arrival_and_never_escape_the_folder() {
         let capture = sample();
         let name = capture.file_name(7);
-        assert_eq!(name, "20261123T191527.123456Z-000007-treezor-_.._etc_passwd.json");
+        assert_eq!(
+            name,
+            "20261123T191527.123456Z-000007-treezor-_.._etc_passwd.json"
+        );
         assert!(!name.contains('/'));
     }
 }

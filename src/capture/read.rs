@@ -28,9 +28,13 @@ fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
 
 /// Parse the contents of a capture file, or one line of a journal.
 pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
-    let stored: StoredCapture = serde_json::from_slice(bytes).map_err(|e| format!("not a capture file: {e}"))?;
+    let stored: StoredCapture =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a capture file: {e}"))?;
     if stored.format > FORMAT {
-        return Err(format!("capture format {} is newer than this hookctl reads ({FORMAT})", stored.format));
+        return Err(format!(
+            "capture format {} is newer than this hookctl reads ({FORMAT})",
+            stored.format
+        ));
     }
     Capture::try_from(stored)
 }
@@ -72,7 +76,11 @@ impl Source {
 
     /// A short name for tables: the file's name, or the journal's with the line.
     pub fn name(&self) -> String {
-        let file = self.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file = self
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match self {
             Source::File(_) => file,
             Source::Line { number, .. } => format!("{file}:{number}"),
@@ -85,7 +93,9 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Source::File(path) => write!(f, "{}", path.display()),
-            Source::Line { journal, number, .. } => write!(f, "{}:{number}", journal.path.display()),
+            Source::Line {
+                journal, number, ..
+            } => write!(f, "{}:{number}", journal.path.display()),
         }
     }
 }
@@ -129,20 +139,27 @@ pub fn list(paths: &[PathBuf]) -> Listing {
                         .filter_map(Result::ok)
                         .map(|e| (e.file_name(), e.path()))
                         .filter(|(name, _)| !name.to_string_lossy().starts_with('.'))
-                        .filter(|(_, path)| path.extension().is_some_and(|e| e == "json" || e == "jsonl"))
+                        .filter(|(_, path)| {
+                            path.extension()
+                                .is_some_and(|e| e == "json" || e == "jsonl")
+                        })
                         .collect();
                     // One folder: sorting by name is sorting by path, without taking every path
                     // apart into components at each comparison.
                     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-                    let (journals, files): (Vec<_>, Vec<_>) = found.into_iter().partition(|(_, path)| is_journal(path));
-                    listing.sources.extend(files.into_iter().map(|(_, path)| Source::File(path)));
+                    let (journals, files): (Vec<_>, Vec<_>) =
+                        found.into_iter().partition(|(_, path)| is_journal(path));
+                    listing
+                        .sources
+                        .extend(files.into_iter().map(|(_, path)| Source::File(path)));
                     for (_, journal) in journals {
                         list_journal(&journal, &mut listing);
                     }
                 }
-                Err(e) => listing
-                    .unreadable
-                    .push(Unreadable { what: path.display().to_string(), why: format!("cannot read the folder: {e}") }),
+                Err(e) => listing.unreadable.push(Unreadable {
+                    what: path.display().to_string(),
+                    why: format!("cannot read the folder: {e}"),
+                }),
             }
         } else if is_journal(path) {
             list_journal(path, &mut listing);
@@ -158,7 +175,10 @@ fn list_journal(path: &Path, listing: &mut Listing) {
         Ok(bytes) => bytes,
         Err(e) => {
             let why = format!("cannot read the journal: {e}");
-            return listing.unreadable.push(Unreadable { what: path.display().to_string(), why });
+            return listing.unreadable.push(Unreadable {
+                what: path.display().to_string(),
+                why,
+            });
         }
     };
     let whole = whole_lines(&bytes);
@@ -168,15 +188,25 @@ fn list_journal(path: &Path, listing: &mut Listing) {
             path.display()
         ));
     }
-    let journal = Arc::new(JournalText { path: path.to_path_buf(), bytes });
+    let journal = Arc::new(JournalText {
+        path: path.to_path_buf(),
+        bytes,
+    });
     let mut start = 0;
     let mut number = 0;
     while start < whole {
-        let end =
-            start + journal.bytes[start..whole].iter().position(|&b| b == b'\n').expect("whole lines end in a newline");
+        let end = start
+            + journal.bytes[start..whole]
+                .iter()
+                .position(|&b| b == b'\n')
+                .expect("whole lines end in a newline");
         number += 1;
         if end > start {
-            listing.sources.push(Source::Line { journal: journal.clone(), number, range: start..end });
+            listing.sources.push(Source::Line {
+                journal: journal.clone(),
+                number,
+                range: start..end,
+            });
         }
         start = end + 1;
     }
@@ -184,7 +214,10 @@ fn list_journal(path: &Path, listing: &mut Listing) {
 
 /// How many bytes of a journal are whole lines: up to and including its last newline.
 pub fn whole_lines(bytes: &[u8]) -> usize {
-    bytes.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1)
+    bytes
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1)
 }
 
 /// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
@@ -195,7 +228,10 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<(Source, Capture)>, Listing) {
     for (index, source) in captures.sources().iter().enumerate() {
         match captures.take(index) {
             Ok(capture) => good.push((source.clone(), capture)),
-            Err(why) => listing.unreadable.push(Unreadable { what: source.to_string(), why }),
+            Err(why) => listing.unreadable.push(Unreadable {
+                what: source.to_string(),
+                why,
+            }),
         }
     }
     (good, listing)
@@ -235,16 +271,25 @@ impl ReadAhead {
                 let (outgoing, incoming) = std::sync::mpsc::sync_channel(RUNS_AHEAD);
                 let files = files.clone();
                 // Should the thread not start, `take` reads that lane's files itself.
-                let _ = std::thread::Builder::new().name("capture-reader".into()).spawn(move || {
-                    let mut buffer = Vec::new();
-                    for run in files.chunks(RUN).skip(lane).step_by(count) {
-                        let captures = run.iter().map(|source| Some(source.read_into(&mut buffer))).collect();
-                        if outgoing.send(captures).is_err() {
-                            break; // The replay is over.
+                let _ = std::thread::Builder::new()
+                    .name("capture-reader".into())
+                    .spawn(move || {
+                        let mut buffer = Vec::new();
+                        for run in files.chunks(RUN).skip(lane).step_by(count) {
+                            let captures = run
+                                .iter()
+                                .map(|source| Some(source.read_into(&mut buffer)))
+                                .collect();
+                            if outgoing.send(captures).is_err() {
+                                break; // The replay is over.
+                            }
                         }
-                    }
-                });
-                std::sync::Mutex::new(Lane { incoming, received: 0, runs: Default::default() })
+                    });
+                std::sync::Mutex::new(Lane {
+                    incoming,
+                    received: 0,
+                    runs: Default::default(),
+                })
             })
             .collect();
         ReadAhead { files, lanes }
@@ -258,7 +303,9 @@ impl ReadAhead {
     pub fn take(&self, index: usize) -> Result<Capture, String> {
         let count = self.lanes.len();
         let run = index / RUN;
-        let mut lane = self.lanes[run % count].lock().unwrap_or_else(|e| e.into_inner());
+        let mut lane = self.lanes[run % count]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let place = run / count;
         while lane.received <= place {
             let Ok(next) = lane.incoming.recv() else {
@@ -291,7 +338,10 @@ mod tests {
         let count = RUN * 5 + 3;
         let files: Vec<PathBuf> = (0..count)
             .map(|n| {
-                let capture = Capture { id: format!("capture-{n}"), ..sample() };
+                let capture = Capture {
+                    id: format!("capture-{n}"),
+                    ..sample()
+                };
                 write(dir.path(), &capture.file_name(n as u64), &capture).unwrap()
             })
             .collect();
@@ -306,12 +356,20 @@ mod tests {
         let files: Vec<Source> = files.into_iter().map(Source::File).collect();
         let in_order = ReadAhead::start(files.clone().into());
         for n in 0..count {
-            assert_eq!(in_order.take(n).ok().map(|c| c.id), expected(n), "in order, {n}");
+            assert_eq!(
+                in_order.take(n).ok().map(|c| c.id),
+                expected(n),
+                "in order, {n}"
+            );
         }
         // Out of order, as tasks on several threads may ask: from the end, runs taken backwards.
         let scrambled = ReadAhead::start(files.into());
         for n in (0..count).rev() {
-            assert_eq!(scrambled.take(n).ok().map(|c| c.id), expected(n), "out of order, {n}");
+            assert_eq!(
+                scrambled.take(n).ok().map(|c| c.id),
+                expected(n),
+                "out of order, {n}"
+            );
         }
     }
 
@@ -321,13 +379,28 @@ mod tests {
         let journal = dir.path().join("captures.jsonl");
         let mut text = Vec::new();
         for n in 0..3 {
-            text.extend(Capture { id: format!("line-{n}"), ..sample() }.to_line().unwrap());
+            text.extend(
+                Capture {
+                    id: format!("line-{n}"),
+                    ..sample()
+                }
+                .to_line()
+                .unwrap(),
+            );
         }
         let whole = text.len();
         text.extend_from_slice(b"{\"format\":2,\"id\":\"torn");
         std::fs::write(&journal, &text).unwrap();
-        let capture = Capture { id: "file".into(), ..sample() };
-        write(dir.path(), "20260101T000000.000000Z-000001-treezor-x.json", &capture).unwrap();
+        let capture = Capture {
+            id: "file".into(),
+            ..sample()
+        };
+        write(
+            dir.path(),
+            "20260101T000000.000000Z-000001-treezor-x.json",
+            &capture,
+        )
+        .unwrap();
 
         let (read, listing) = collect(std::slice::from_ref(&journal));
         let ids: Vec<String> = read.iter().map(|(_, c)| c.id.clone()).collect();
@@ -335,7 +408,8 @@ mod tests {
         assert_eq!(read[1].0.to_string(), format!("{}:2", journal.display()));
         assert_eq!(listing.warnings.len(), 1);
         assert!(
-            listing.warnings[0].contains("captures.jsonl") && listing.warnings[0].contains(&format!("byte {whole}"))
+            listing.warnings[0].contains("captures.jsonl")
+                && listing.warnings[0].contains(&format!("byte {whole}"))
         );
         // A folder holds both: the files in name order, then the journal's lines.
         let (read, _) = collect(&[dir.path().to_path_buf()]);

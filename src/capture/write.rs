@@ -23,7 +23,10 @@ pub fn clean_leftovers(dir: &Path) -> usize {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             name.starts_with('.') && name.ends_with(".json.tmp")
         })
         .filter(|p| std::fs::remove_file(p).is_ok())
@@ -36,7 +39,12 @@ pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathB
 }
 
 /// [`write`]; with `sync`, the file's data and then the folder are on disk before it returns.
-pub fn write_synced(dir: &Path, name: &str, capture: &Capture, sync: bool) -> std::io::Result<PathBuf> {
+pub fn write_synced(
+    dir: &Path,
+    name: &str,
+    capture: &Capture,
+    sync: bool,
+) -> std::io::Result<PathBuf> {
     let bytes = capture.to_file_bytes().map_err(std::io::Error::other)?;
     let final_path = dir.join(name);
     #[cfg(target_os = "linux")]
@@ -57,7 +65,13 @@ fn sync_folder(dir: &Path, sync: bool) -> std::io::Result<()> {
 }
 
 /// The portable way: a hidden temporary file in the same folder, then a rename.
-fn write_then_rename(dir: &Path, name: &str, final_path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
+fn write_then_rename(
+    dir: &Path,
+    name: &str,
+    final_path: &Path,
+    bytes: &[u8],
+    sync: bool,
+) -> std::io::Result<()> {
     use std::io::Write;
     let temporary = dir.join(format!(".{name}.tmp"));
     let mut options = std::fs::OpenOptions::new();
@@ -105,7 +119,13 @@ mod unnamed {
             Err(error) => {
                 // Filesystems and kernels without it answer one of these; anything else (the
                 // folder is gone, say) is left for the portable way to report.
-                if [rustix::io::Errno::OPNOTSUPP, rustix::io::Errno::ISDIR, rustix::io::Errno::INVAL].contains(&error) {
+                if [
+                    rustix::io::Errno::OPNOTSUPP,
+                    rustix::io::Errno::ISDIR,
+                    rustix::io::Errno::INVAL,
+                ]
+                .contains(&error)
+                {
                     UNSUPPORTED.store(true, Ordering::Relaxed);
                 }
                 return false;
@@ -122,7 +142,12 @@ mod unnamed {
             Ok(()) => true,
             Err(error) => {
                 // No /proc, or one that may not be used: the same for every capture to come.
-                if [rustix::io::Errno::NOENT, rustix::io::Errno::PERM, rustix::io::Errno::ACCESS].contains(&error)
+                if [
+                    rustix::io::Errno::NOENT,
+                    rustix::io::Errno::PERM,
+                    rustix::io::Errno::ACCESS,
+                ]
+                .contains(&error)
                     && !Path::new("/proc/self/fd").is_dir()
                 {
                     UNSUPPORTED.store(true, Ordering::Relaxed);
@@ -159,14 +184,16 @@ impl Writer {
         let dir: std::sync::Arc<Path> = dir.into();
         for _ in 0..WRITERS {
             let (incoming, dir) = (incoming.clone(), dir.clone());
-            std::thread::Builder::new().name("capture-writer".into()).spawn(move || loop {
-                // The lock is held only to take the next capture; it ends when the queue closes.
-                let next = incoming.lock().unwrap_or_else(|e| e.into_inner()).recv();
-                let Ok(job) = next else { break };
-                // The caller may have gone (its connection dropped); the file is written anyway.
-                let written = write_synced(&dir, &job.name, &job.capture, sync);
-                let _ = job.done.send((written, job.capture));
-            })?;
+            std::thread::Builder::new()
+                .name("capture-writer".into())
+                .spawn(move || loop {
+                    // The lock is held only to take the next capture; it ends when the queue closes.
+                    let next = incoming.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(job) = next else { break };
+                    // The caller may have gone (its connection dropped); the file is written anyway.
+                    let written = write_synced(&dir, &job.name, &job.capture, sync);
+                    let _ = job.done.send((written, job.capture));
+                })?;
         }
         Ok(Writer { queue })
     }
@@ -174,14 +201,30 @@ impl Writer {
     /// Write a capture under `name`; resolves once the file is in place, handing the capture
     /// back (so that its delivery need not be copied to be shown). The capture is lost only if a
     /// writer thread dies mid-write.
-    pub async fn write(&self, name: String, capture: Box<Capture>) -> (std::io::Result<PathBuf>, Option<Box<Capture>>) {
+    pub async fn write(
+        &self,
+        name: String,
+        capture: Box<Capture>,
+    ) -> (std::io::Result<PathBuf>, Option<Box<Capture>>) {
         let (done, written) = tokio::sync::oneshot::channel();
-        if let Err(refused) = self.queue.send(Write { name, capture, done }) {
-            return (Err(std::io::Error::other("the capture writers have stopped")), Some(refused.0.capture));
+        if let Err(refused) = self.queue.send(Write {
+            name,
+            capture,
+            done,
+        }) {
+            return (
+                Err(std::io::Error::other("the capture writers have stopped")),
+                Some(refused.0.capture),
+            );
         }
         match written.await {
             Ok((result, capture)) => (result, Some(capture)),
-            Err(_) => (Err(std::io::Error::other("a capture writer stopped before writing")), None),
+            Err(_) => (
+                Err(std::io::Error::other(
+                    "a capture writer stopped before writing",
+                )),
+                None,
+            ),
         }
     }
 }
@@ -203,18 +246,34 @@ mod tests {
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
-                assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+                assert_eq!(
+                    std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                    0o600
+                );
             }
         };
-        write_then_rename(dir.path(), "portable.json", &dir.path().join("portable.json"), &bytes, false).unwrap();
+        write_then_rename(
+            dir.path(),
+            "portable.json",
+            &dir.path().join("portable.json"),
+            &bytes,
+            false,
+        )
+        .unwrap();
         check("portable.json");
         // The public entry point takes whichever way works here.
         let path = write(dir.path(), "entry.json", &capture).unwrap();
         assert_eq!(std::fs::read(path).unwrap(), bytes);
-        let mut names: Vec<String> =
-            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
         names.sort();
-        assert_eq!(names, ["entry.json", "portable.json"], "no temporary file is left behind");
+        assert_eq!(
+            names,
+            ["entry.json", "portable.json"],
+            "no temporary file is left behind"
+        );
     }
 
     /// The unnamed way needs a filesystem with `O_TMPFILE`: ignored unless asked for (`.ci/run`
@@ -226,15 +285,25 @@ mod tests {
         let capture = sample();
         let bytes = capture.to_file_bytes().unwrap();
         let dir = tempfile::tempdir().unwrap();
-        assert!(unnamed::write(dir.path(), &dir.path().join("unnamed.json"), &bytes, true), "O_TMPFILE works here");
+        assert!(
+            unnamed::write(dir.path(), &dir.path().join("unnamed.json"), &bytes, true),
+            "O_TMPFILE works here"
+        );
         let path = dir.path().join("unnamed.json");
         assert_eq!(read(&path).unwrap(), capture);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file is left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file is left behind"
+        );
     }
 
     #[cfg(target_os = "linux")]
@@ -257,7 +326,10 @@ mod tests {
         let back = read(&path).unwrap();
         assert_eq!(back, capture);
         assert_eq!(&back.delivery.body[..], &[0xff, 0x00, 0x01]);
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .collect();
         assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
     }
 }

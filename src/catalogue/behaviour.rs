@@ -14,7 +14,9 @@ pub struct Wait(pub Duration);
 impl<'de> Deserialize<'de> for Wait {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;
-        parse_wait(&text).map(Wait).map_err(serde::de::Error::custom)
+        parse_wait(&text)
+            .map(Wait)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -30,7 +32,11 @@ impl fmt::Display for Wait {
         let mut seconds = self.0.as_secs();
         if seconds == 0 {
             let millis = self.0.as_millis();
-            return if millis == 0 { f.write_str("0s") } else { write!(f, "{millis}ms") };
+            return if millis == 0 {
+                f.write_str("0s")
+            } else {
+                write!(f, "{millis}ms")
+            };
         }
         let mut first = true;
         for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
@@ -49,9 +55,8 @@ impl fmt::Display for Wait {
 pub fn parse_wait(text: &str) -> Result<Duration, String> {
     match text.trim() {
         "0" => Ok(Duration::ZERO),
-        text => {
-            humantime::parse_duration(text).map_err(|e| format!("{text:?} is not a duration like 30s, 2m or 1h: {e}"))
-        }
+        text => humantime::parse_duration(text)
+            .map_err(|e| format!("{text:?} is not a duration like 30s, 2m or 1h: {e}")),
     }
 }
 
@@ -145,14 +150,21 @@ impl Default for DeliveryBehaviour {
 impl DeliveryBehaviour {
     /// Attempts in all, the first included.
     pub fn attempts(&self) -> u32 {
-        self.attempts.unwrap_or(self.retries.len() as u32 + 1).max(1)
+        self.attempts
+            .unwrap_or(self.retries.len() as u32 + 1)
+            .max(1)
     }
 
     /// The wait before each retry: `attempts() - 1` of them.
     pub fn schedule(&self) -> Vec<Duration> {
         let retries = self.attempts() as usize - 1;
-        let repeat = self.then_every.or(self.retries.last().copied()).unwrap_or(Wait(Duration::ZERO));
-        (0..retries).map(|n| self.retries.get(n).copied().unwrap_or(repeat).0).collect()
+        let repeat = self
+            .then_every
+            .or(self.retries.last().copied())
+            .unwrap_or(Wait(Duration::ZERO));
+        (0..retries)
+            .map(|n| self.retries.get(n).copied().unwrap_or(repeat).0)
+            .collect()
     }
 
     /// How long the whole schedule takes, attempts aside.
@@ -187,14 +199,28 @@ mod tests {
             attempts = 5"#;
         let behaviour: DeliveryBehaviour = toml::from_str(text).unwrap();
         let minutes = |m: u64| Duration::from_secs(m * 60);
-        assert_eq!(behaviour.schedule(), [Duration::from_secs(30), minutes(1), minutes(120), minutes(120)]);
+        assert_eq!(
+            behaviour.schedule(),
+            [
+                Duration::from_secs(30),
+                minutes(1),
+                minutes(120),
+                minutes(120)
+            ]
+        );
         assert_eq!(behaviour.span(), Duration::from_secs(30) + minutes(241));
-        assert_eq!(DeliveryBehaviour::default().schedule(), Vec::<Duration>::new());
+        assert_eq!(
+            DeliveryBehaviour::default().schedule(),
+            Vec::<Duration>::new()
+        );
         let short: DeliveryBehaviour = toml::from_str("attempts = 3\nretries = [\"1s\"]").unwrap();
         assert!(short.check().unwrap_err().contains("then_every"));
         assert!(toml::from_str::<DeliveryBehaviour>("retries = [\"soon\"]").is_err());
         assert_eq!(Wait(minutes(90)).to_string(), "1h 30m");
-        assert_eq!(Wait(minutes(2 * 24 * 60 + 7) + Duration::from_secs(30)).to_string(), "2d 7m 30s");
+        assert_eq!(
+            Wait(minutes(2 * 24 * 60 + 7) + Duration::from_secs(30)).to_string(),
+            "2d 7m 30s"
+        );
         assert_eq!(Wait(Duration::from_millis(250)).to_string(), "250ms");
     }
 }

@@ -24,8 +24,12 @@ impl BodyFormat {
     /// Write a value in this format.
     pub fn encode(self, value: &Value) -> Vec<u8> {
         match self {
-            BodyFormat::Compact => serde_json::to_vec(value).expect("a JSON value always serialises"),
-            BodyFormat::Pretty => serde_json::to_vec_pretty(value).expect("a JSON value always serialises"),
+            BodyFormat::Compact => {
+                serde_json::to_vec(value).expect("a JSON value always serialises")
+            }
+            BodyFormat::Pretty => {
+                serde_json::to_vec_pretty(value).expect("a JSON value always serialises")
+            }
             BodyFormat::Php => php_json::encode(value),
         }
     }
@@ -63,19 +67,24 @@ impl StatusRule {
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut ranges = Vec::new();
         for part in text.split(',').map(str::trim) {
-            let bad = || format!("{part:?} is not a status, a class like 2xx, or a range like 200-299");
-            let range = if let Some(class) = part.strip_suffix("xx").or_else(|| part.strip_suffix("XX")) {
-                let digit: u16 = class.parse().map_err(|_| bad())?;
-                if !(1..=5).contains(&digit) {
-                    return Err(bad());
-                }
-                (digit * 100, digit * 100 + 99)
-            } else if let Some((low, high)) = part.split_once('-') {
-                (low.trim().parse().map_err(|_| bad())?, high.trim().parse().map_err(|_| bad())?)
-            } else {
-                let code: u16 = part.parse().map_err(|_| bad())?;
-                (code, code)
-            };
+            let bad =
+                || format!("{part:?} is not a status, a class like 2xx, or a range like 200-299");
+            let range =
+                if let Some(class) = part.strip_suffix("xx").or_else(|| part.strip_suffix("XX")) {
+                    let digit: u16 = class.parse().map_err(|_| bad())?;
+                    if !(1..=5).contains(&digit) {
+                        return Err(bad());
+                    }
+                    (digit * 100, digit * 100 + 99)
+                } else if let Some((low, high)) = part.split_once('-') {
+                    (
+                        low.trim().parse().map_err(|_| bad())?,
+                        high.trim().parse().map_err(|_| bad())?,
+                    )
+                } else {
+                    let code: u16 = part.parse().map_err(|_| bad())?;
+                    (code, code)
+                };
             if range.0 < 100 || range.1 > 599 || range.0 > range.1 {
                 return Err(bad());
             }
@@ -86,7 +95,9 @@ impl StatusRule {
 
     pub fn accepts(&self, status: u16) -> bool {
         let StatusRule::Ranges(ranges) = self;
-        ranges.iter().any(|(low, high)| (*low..=*high).contains(&status))
+        ranges
+            .iter()
+            .any(|(low, high)| (*low..=*high).contains(&status))
     }
 }
 

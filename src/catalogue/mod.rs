@@ -159,14 +159,21 @@ pub struct Provider {
 
 impl Provider {
     pub fn scenario(&self, name: &str) -> Option<&Scenario> {
-        self.scenarios.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+        self.scenarios
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name))
     }
 
     /// Read the scenario files of a folder, each checked against this provider's events.
-    fn add_scenarios<'f>(&mut self, files: impl Iterator<Item = (String, String, &'f [u8])>) -> Result<(), LoadError> {
+    fn add_scenarios<'f>(
+        &mut self,
+        files: impl Iterator<Item = (String, String, &'f [u8])>,
+    ) -> Result<(), LoadError> {
         for (name, shown, bytes) in files {
-            let text = std::str::from_utf8(bytes).map_err(|_| file_error(&shown, "is not UTF-8"))?;
-            let scenario = Scenario::parse(self, &name, &shown, text).map_err(|why| file_error(&shown, why))?;
+            let text =
+                std::str::from_utf8(bytes).map_err(|_| file_error(&shown, "is not UTF-8"))?;
+            let scenario = Scenario::parse(self, &name, &shown, text)
+                .map_err(|why| file_error(&shown, why))?;
             match self.scenarios.iter_mut().find(|s| s.name == scenario.name) {
                 Some(existing) => *existing = scenario,
                 None => self.scenarios.push(scenario),
@@ -176,16 +183,20 @@ impl Provider {
     }
 
     pub fn event(&self, name: &str) -> Option<&Event> {
-        self.events
-            .iter()
-            .find(|e| e.name == name)
-            .or_else(|| self.events.iter().find(|e| e.name.eq_ignore_ascii_case(name)))
+        self.events.iter().find(|e| e.name == name).or_else(|| {
+            self.events
+                .iter()
+                .find(|e| e.name.eq_ignore_ascii_case(name))
+        })
     }
 
     /// Static headers with their (unrendered) template values, in file order. Loading checked
     /// that every value is a string, so nothing is allocated per delivery here.
     pub fn header_templates(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.spec.headers.iter().map(|(name, value)| (name.as_str(), value.as_str().unwrap_or_default()))
+        self.spec
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str().unwrap_or_default()))
     }
 }
 
@@ -197,7 +208,10 @@ pub enum LoadError {
 }
 
 fn file_error(file: impl Into<String>, why: impl fmt::Display) -> LoadError {
-    LoadError::File { file: file.into(), why: why.to_string() }
+    LoadError::File {
+        file: file.into(),
+        why: why.to_string(),
+    }
 }
 
 /// Why an event name could not be resolved.
@@ -206,7 +220,11 @@ pub enum ResolveError {
     #[error("unknown provider {name:?}; known providers: {known}")]
     UnknownProvider { name: String, known: String },
     #[error("no event {name:?}{scope}{hint}")]
-    UnknownEvent { name: String, scope: String, hint: String },
+    UnknownEvent {
+        name: String,
+        scope: String,
+        hint: String,
+    },
     #[error("no scenario {name:?}{hint}")]
     UnknownScenario { name: String, hint: String },
     #[error("{name:?} is an event of several providers; say which: {choices}")]
@@ -239,19 +257,40 @@ impl Catalogue {
                 .get_file(dir.path().join("provider.toml"))
                 .ok_or_else(|| file_error(&origin, "has no provider.toml"))?;
             let spec = parse_spec(&format!("{origin}/provider.toml"), toml_file.contents())?;
-            let mut provider = Provider { name, spec, events: Vec::new(), scenarios: Vec::new(), origin };
+            let mut provider = Provider {
+                name,
+                spec,
+                events: Vec::new(),
+                scenarios: Vec::new(),
+                origin,
+            };
             for file in dir.files() {
                 let path = file.path();
                 if path.extension().is_some_and(|e| e == "json") {
-                    let event = parse_event(&format!("fixtures/{}", path.display()), path, file.contents())?;
+                    let event = parse_event(
+                        &format!("fixtures/{}", path.display()),
+                        path,
+                        file.contents(),
+                    )?;
                     provider.events.push(event);
                 }
             }
             if let Some(scenarios) = dir.get_dir(dir.path().join("scenarios")) {
-                let files = scenarios.files().filter(|f| f.path().extension().is_some_and(|e| e == "toml")).map(|f| {
-                    let name = f.path().file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                    (name, format!("fixtures/{}", f.path().display()), f.contents())
-                });
+                let files = scenarios
+                    .files()
+                    .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+                    .map(|f| {
+                        let name = f
+                            .path()
+                            .file_stem()
+                            .map(|s| s.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        (
+                            name,
+                            format!("fixtures/{}", f.path().display()),
+                            f.contents(),
+                        )
+                    });
                 provider.add_scenarios(files)?;
             }
             providers.push(Arc::new(provider));
@@ -263,11 +302,19 @@ impl Catalogue {
 
     /// Add or override providers and events from a folder laid out like `fixtures/`.
     pub fn overlay(&mut self, root: &Path) -> Result<(), LoadError> {
-        let entries = std::fs::read_dir(root).map_err(|e| file_error(root.display().to_string(), e))?;
-        let mut dirs: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir()).collect();
+        let entries =
+            std::fs::read_dir(root).map_err(|e| file_error(root.display().to_string(), e))?;
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
         dirs.sort();
         for dir in dirs {
-            let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let origin = dir.display().to_string();
             let toml_path = dir.join("provider.toml");
             let index = match self.providers.iter().position(|p| p.name == name) {
@@ -328,11 +375,16 @@ impl Catalogue {
                 for file in files {
                     let shown = file.display().to_string();
                     let bytes = std::fs::read(&file).map_err(|e| file_error(&shown, e))?;
-                    let name = file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = file
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     read.push((name, shown, bytes));
                 }
                 provider.add_scenarios(
-                    read.iter().map(|(name, shown, bytes)| (name.clone(), shown.clone(), bytes.as_slice())),
+                    read.iter().map(|(name, shown, bytes)| {
+                        (name.clone(), shown.clone(), bytes.as_slice())
+                    }),
                 )?;
             }
         }
@@ -354,30 +406,50 @@ impl Catalogue {
     }
 
     pub fn provider(&self, name: &str) -> Result<&Arc<Provider>, ResolveError> {
-        self.providers.iter().find(|p| p.name.eq_ignore_ascii_case(name)).ok_or_else(|| ResolveError::UnknownProvider {
-            name: name.to_string(),
-            known: self.providers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "),
-        })
+        self.providers
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| ResolveError::UnknownProvider {
+                name: name.to_string(),
+                known: self
+                    .providers
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// Find an event from `event`, `provider:event`, or `event` with a provider given apart.
-    pub fn resolve(&self, query: &str, provider: Option<&str>) -> Result<(&Arc<Provider>, &Event), ResolveError> {
+    pub fn resolve(
+        &self,
+        query: &str,
+        provider: Option<&str>,
+    ) -> Result<(&Arc<Provider>, &Event), ResolveError> {
         let (provider, name) = match query.split_once(':') {
             Some((p, e)) if self.provider(p).is_ok() => (Some(p), e),
             _ => (provider, query),
         };
         if let Some(provider_name) = provider {
             let provider = self.provider(provider_name)?;
-            return provider.event(name).map(|e| (provider, e)).ok_or_else(|| ResolveError::UnknownEvent {
-                name: name.to_string(),
-                scope: format!(" for {}", provider.name),
-                hint: self.suggest(name, Some(provider)),
+            return provider.event(name).map(|e| (provider, e)).ok_or_else(|| {
+                ResolveError::UnknownEvent {
+                    name: name.to_string(),
+                    scope: format!(" for {}", provider.name),
+                    hint: self.suggest(name, Some(provider)),
+                }
             });
         }
-        let exact: Vec<(&Arc<Provider>, &Event)> =
-            self.providers.iter().filter_map(|p| p.events.iter().find(|e| e.name == name).map(|e| (p, e))).collect();
+        let exact: Vec<(&Arc<Provider>, &Event)> = self
+            .providers
+            .iter()
+            .filter_map(|p| p.events.iter().find(|e| e.name == name).map(|e| (p, e)))
+            .collect();
         let found = if exact.is_empty() {
-            self.providers.iter().filter_map(|p| p.event(name).map(|e| (p, e))).collect()
+            self.providers
+                .iter()
+                .filter_map(|p| p.event(name).map(|e| (p, e)))
+                .collect()
         } else {
             exact
         };
@@ -390,13 +462,20 @@ impl Catalogue {
             }),
             many => Err(ResolveError::Ambiguous {
                 name: name.to_string(),
-                choices: many.iter().map(|(p, e)| format!("{}:{}", p.name, e.name)).collect::<Vec<_>>().join(", "),
+                choices: many
+                    .iter()
+                    .map(|(p, e)| format!("{}:{}", p.name, e.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
 
     /// Find a scenario from `name` or `provider:name`.
-    pub fn resolve_scenario(&self, query: &str) -> Result<(&Arc<Provider>, &Scenario), ResolveError> {
+    pub fn resolve_scenario(
+        &self,
+        query: &str,
+    ) -> Result<(&Arc<Provider>, &Scenario), ResolveError> {
         let (provider, name) = match query.split_once(':') {
             Some((p, name)) => (Some(self.provider(p)?), name),
             None => (None, query),
@@ -415,7 +494,12 @@ impl Catalogue {
                     .providers
                     .iter()
                     .flat_map(|p| p.scenarios.iter().map(move |s| (p, s)))
-                    .map(|(p, s)| (strsim::jaro_winkler(&lowered, &s.name), format!("{}:{}", p.name, s.name)))
+                    .map(|(p, s)| {
+                        (
+                            strsim::jaro_winkler(&lowered, &s.name),
+                            format!("{}:{}", p.name, s.name),
+                        )
+                    })
                     .filter(|(score, _)| *score > 0.8)
                     .collect();
                 near.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -423,11 +507,18 @@ impl Catalogue {
                     Some((_, qualified)) => format!("; did you mean {qualified}?"),
                     None => "; `hookctl fixtures PROVIDER` lists a provider's scenarios".into(),
                 };
-                Err(ResolveError::UnknownScenario { name: name.to_string(), hint })
+                Err(ResolveError::UnknownScenario {
+                    name: name.to_string(),
+                    hint,
+                })
             }
             many => Err(ResolveError::Ambiguous {
                 name: name.to_string(),
-                choices: many.iter().map(|(p, s)| format!("{}:{}", p.name, s.name)).collect::<Vec<_>>().join(", "),
+                choices: many
+                    .iter()
+                    .map(|(p, s)| format!("{}:{}", p.name, s.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             }),
         }
     }
@@ -464,38 +555,69 @@ fn read_spec(path: &Path) -> Result<ProviderSpec, LoadError> {
 
 fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
     let text = std::str::from_utf8(bytes).map_err(|_| file_error(shown, "is not UTF-8"))?;
-    let spec: ProviderSpec =
-        toml::from_str(text).map_err(|e| file_error(shown, e.message().to_string() + &span_hint(text, e.span())))?;
+    let spec: ProviderSpec = toml::from_str(text)
+        .map_err(|e| file_error(shown, e.message().to_string() + &span_hint(text, e.span())))?;
     if let Some(secret) = &spec.test_secret {
-        spec.scheme.check_secret(secret).map_err(|why| file_error(shown, format!("test_secret: {why}")))?;
+        spec.scheme
+            .check_secret(secret)
+            .map_err(|why| file_error(shown, format!("test_secret: {why}")))?;
     } else if spec.scheme != SchemeKind::None {
-        return Err(file_error(shown, format!("scheme {} signs, so the provider needs a test_secret", spec.scheme)));
+        return Err(file_error(
+            shown,
+            format!(
+                "scheme {} signs, so the provider needs a test_secret",
+                spec.scheme
+            ),
+        ));
     }
     if spec.event_path.is_none() && spec.event_header.is_none() {
-        return Err(file_error(shown, "needs event_path or event_header to say where the event name is"));
+        return Err(file_error(
+            shown,
+            "needs event_path or event_header to say where the event name is",
+        ));
     }
-    for path in [&spec.event_path, &spec.id_path].into_iter().flatten().chain(&spec.older_event_paths) {
+    for path in [&spec.event_path, &spec.id_path]
+        .into_iter()
+        .flatten()
+        .chain(&spec.older_event_paths)
+    {
         path::parse(path).map_err(|why| file_error(shown, why))?;
     }
-    render::check_text(&spec.id_format).map_err(|why| file_error(shown, format!("id_format: {why}")))?;
-    spec.delivery.check().map_err(|why| file_error(shown, format!("[delivery]: {why}")))?;
+    render::check_text(&spec.id_format)
+        .map_err(|why| file_error(shown, format!("id_format: {why}")))?;
+    spec.delivery
+        .check()
+        .map_err(|why| file_error(shown, format!("[delivery]: {why}")))?;
     for (name, value) in &spec.headers {
-        let text = value.as_str().ok_or_else(|| file_error(shown, format!("header {name} must be a string")))?;
-        render::check_text(text).map_err(|why| file_error(shown, format!("header {name}: {why}")))?;
+        let text = value
+            .as_str()
+            .ok_or_else(|| file_error(shown, format!("header {name} must be a string")))?;
+        render::check_text(text)
+            .map_err(|why| file_error(shown, format!("header {name}: {why}")))?;
     }
     Ok(spec)
 }
 
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
-        Some(span) => format!(" (line {})", text[..span.start.min(text.len())].matches('\n').count() + 1),
+        Some(span) => format!(
+            " (line {})",
+            text[..span.start.min(text.len())].matches('\n').count() + 1
+        ),
         None => String::new(),
     }
 }
 
 fn parse_event(shown: &str, path: &Path, bytes: &[u8]) -> Result<Event, LoadError> {
-    let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-    let template: Value =
-        serde_json::from_slice(bytes).map_err(|e| file_error(shown, format!("is not valid JSON: {e}")))?;
-    Ok(Event { name, template, origin: shown.to_string() })
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let template: Value = serde_json::from_slice(bytes)
+        .map_err(|e| file_error(shown, format!("is not valid JSON: {e}")))?;
+    Ok(Event {
+        name,
+        template,
+        origin: shown.to_string(),
+    })
 }

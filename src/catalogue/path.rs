@@ -20,7 +20,10 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('[') {
             let close = after.find(']').ok_or_else(|| bad("has '[' without ']'"))?;
-            let index = after[..close].trim().parse().map_err(|_| bad("has a non-numeric index in [ ]"))?;
+            let index = after[..close]
+                .trim()
+                .parse()
+                .map_err(|_| bad("has a non-numeric index in [ ]"))?;
             segments.push(Segment::Index(index));
             rest = &after[close + 1..];
             rest = rest.strip_prefix('.').unwrap_or(rest);
@@ -43,13 +46,14 @@ pub fn parse(path: &str) -> Result<Vec<Segment>, String> {
 
 /// Read the value at a path.
 pub fn get<'a>(value: &'a Value, path: &[Segment]) -> Option<&'a Value> {
-    path.iter().try_fold(value, |current, segment| match (segment, current) {
-        (Segment::Key(key), Value::Object(map)) => map.get(key),
-        (Segment::Index(i), Value::Array(items)) => items.get(*i),
-        // A numeric segment can also name an object key ("0").
-        (Segment::Index(i), Value::Object(map)) => map.get(&i.to_string()),
-        _ => None,
-    })
+    path.iter()
+        .try_fold(value, |current, segment| match (segment, current) {
+            (Segment::Key(key), Value::Object(map)) => map.get(key),
+            (Segment::Index(i), Value::Array(items)) => items.get(*i),
+            // A numeric segment can also name an object key ("0").
+            (Segment::Index(i), Value::Object(map)) => map.get(&i.to_string()),
+            _ => None,
+        })
 }
 
 /// Read the value at a path as text (strings as they are, other values as JSON).
@@ -87,14 +91,19 @@ pub fn set(root: &mut Value, path: &[Segment], new: Value) -> Result<(), String>
             items.push(new);
             Ok(())
         }
-        (Segment::Index(i), Value::Array(items)) => {
-            Err(format!("index {i} is past the end of an array of {}", items.len()))
-        }
+        (Segment::Index(i), Value::Array(items)) => Err(format!(
+            "index {i} is past the end of an array of {}",
+            items.len()
+        )),
         (Segment::Index(i), Value::Object(map)) => {
             map.insert(i.to_string(), new);
             Ok(())
         }
-        (segment, other) => Err(format!("cannot set {} inside a {}", describe(segment), kind(other))),
+        (segment, other) => Err(format!(
+            "cannot set {} inside a {}",
+            describe(segment),
+            kind(other)
+        )),
     }
 }
 
@@ -113,13 +122,17 @@ fn step<'a>(
     };
     match (segment, current) {
         (Segment::Key(key), Value::Object(map)) => Ok(map.entry(key.clone()).or_insert_with(fresh)),
-        (Segment::Index(i), Value::Object(map)) => Ok(map.entry(i.to_string()).or_insert_with(fresh)),
+        (Segment::Index(i), Value::Object(map)) => {
+            Ok(map.entry(i.to_string()).or_insert_with(fresh))
+        }
         (Segment::Index(i), Value::Array(items)) => {
             let len = items.len();
             if *i == len {
                 items.push(fresh());
             }
-            items.get_mut(*i).ok_or_else(|| format!("index {i} is past the end of an array of {len}"))
+            items
+                .get_mut(*i)
+                .ok_or_else(|| format!("index {i} is past the end of an array of {len}"))
         }
         (segment, other) => Err(format!(
             "segment {} of the path reaches a {} where {} was expected",
@@ -150,7 +163,9 @@ fn kind(value: &Value) -> &'static str {
 
 /// Parse a `--set path=value` argument: the value is JSON when it parses as JSON, else a string.
 pub fn parse_assignment(text: &str) -> Result<(Vec<Segment>, Value), String> {
-    let (path, value) = text.split_once('=').ok_or_else(|| format!("--set {text:?} is not path=value"))?;
+    let (path, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("--set {text:?} is not path=value"))?;
     let segments = parse(path.trim())?;
     let value = serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()));
     Ok((segments, value))
@@ -163,7 +178,11 @@ mod tests {
 
     #[test]
     fn parses_both_index_forms() {
-        let expected = vec![Segment::Key("payins".into()), Segment::Index(0), Segment::Key("amount".into())];
+        let expected = vec![
+            Segment::Key("payins".into()),
+            Segment::Index(0),
+            Segment::Key("amount".into()),
+        ];
         assert_eq!(parse("payins[0].amount").unwrap(), expected);
         assert_eq!(parse("payins.0.amount").unwrap(), expected);
         assert_eq!(
@@ -181,7 +200,10 @@ mod tests {
         set(&mut value, &parse("data.items[1]").unwrap(), json!(5)).unwrap();
         set(&mut value, &parse("data.items[2]").unwrap(), json!(6)).unwrap();
         set(&mut value, &parse("data.new.deep").unwrap(), json!("x")).unwrap();
-        assert_eq!(value, json!({"data": {"items": [1, 5, 6], "new": {"deep": "x"}}}));
+        assert_eq!(
+            value,
+            json!({"data": {"items": [1, 5, 6], "new": {"deep": "x"}}})
+        );
         assert!(set(&mut value, &parse("data.items[9]").unwrap(), json!(0)).is_err());
         assert!(set(&mut value, &parse("data.new.deep.more").unwrap(), json!(0)).is_err());
     }
@@ -190,7 +212,10 @@ mod tests {
     fn assignment_values_are_json_or_text() {
         assert_eq!(parse_assignment("a=12").unwrap().1, json!(12));
         assert_eq!(parse_assignment("a=true").unwrap().1, json!(true));
-        assert_eq!(parse_assignment("a=hello world").unwrap().1, json!("hello world"));
+        assert_eq!(
+            parse_assignment("a=hello world").unwrap().1,
+            json!("hello world")
+        );
         assert_eq!(parse_assignment("a={\"b\":1}").unwrap().1, json!({"b": 1}));
         assert_eq!(parse_assignment("a=").unwrap().1, json!(""));
         assert!(parse_assignment("novalue").is_err());

@@ -52,19 +52,33 @@ impl Randomness {
 
 impl<'a> Renderer<'a> {
     pub fn new(now: DateTime<Utc>, id: &'a str, event: &'a str) -> Self {
-        Renderer { now, id, event, shared: HashMap::new(), random: Randomness::Thread(rand::rng()) }
+        Renderer {
+            now,
+            id,
+            event,
+            shared: HashMap::new(),
+            random: Randomness::Thread(rand::rng()),
+        }
     }
 
     /// A renderer whose random values are the same for the same seed.
     pub fn seeded(now: DateTime<Utc>, id: &'a str, event: &'a str, seed: u64) -> Self {
-        Renderer { random: Randomness::Seeded(Box::new(StdRng::seed_from_u64(seed))), ..Renderer::new(now, id, event) }
+        Renderer {
+            random: Randomness::Seeded(Box::new(StdRng::seed_from_u64(seed))),
+            ..Renderer::new(now, id, event)
+        }
     }
 
     /// Render a template value.
     pub fn value(&mut self, template: &Value) -> Result<Value, String> {
         Ok(match template {
             Value::String(text) => self.string(text)?,
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect::<Result<_, _>>()?),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.value(v))
+                    .collect::<Result<_, _>>()?,
+            ),
             Value::Object(map) => {
                 let mut out = Map::with_capacity(map.len());
                 for (key, item) in map {
@@ -81,9 +95,15 @@ impl<'a> Renderer<'a> {
             return self.number(spec).map(Value::Number);
         }
         // `{{@tag}}` alone is a number when the tag was defined by a numeric placeholder.
-        if let Some(tag) = text.strip_prefix("{{@").and_then(|t| t.strip_suffix("}}")).filter(|t| !t.contains('{')) {
-            let numeric =
-                self.shared.keys().any(|spec| split_tag(spec).1 == Some(tag) && is_numeric(split_tag(spec).0));
+        if let Some(tag) = text
+            .strip_prefix("{{@")
+            .and_then(|t| t.strip_suffix("}}"))
+            .filter(|t| !t.contains('{'))
+        {
+            let numeric = self
+                .shared
+                .keys()
+                .any(|spec| split_tag(spec).1 == Some(tag) && is_numeric(split_tag(spec).0));
             if numeric {
                 return self.number(&format!("@{tag}")).map(Value::Number);
             }
@@ -107,7 +127,10 @@ impl<'a> Renderer<'a> {
 
     /// [`Renderer::text`] for text already cut into parts (see [`text_parts`]), as compiled
     /// bodies keep it, so that a long run does not look for the braces again in every delivery.
-    pub(crate) fn text_from_parts<S: AsRef<str>>(&mut self, parts: &[TextPart<S>]) -> Result<String, String> {
+    pub(crate) fn text_from_parts<S: AsRef<str>>(
+        &mut self,
+        parts: &[TextPart<S>],
+    ) -> Result<String, String> {
         if let [TextPart::Placeholder(spec)] = parts {
             return self.placeholder(spec.as_ref());
         }
@@ -161,7 +184,9 @@ impl<'a> Renderer<'a> {
         let length = || -> Result<usize, String> {
             match arg.map(str::parse::<usize>) {
                 Some(Ok(n)) if (1..=256).contains(&n) => Ok(n),
-                _ => Err(format!("{{{{{kind}}}}} needs a length from 1 to 256, like {{{{{name}:12}}}}")),
+                _ => Err(format!(
+                    "{{{{{kind}}}}} needs a length from 1 to 256, like {{{{{name}:12}}}}"
+                )),
             }
         };
         let rng = self.random.rng();
@@ -170,7 +195,9 @@ impl<'a> Renderer<'a> {
             ("event", None) => self.event.to_string(),
             ("signature", None) => String::new(),
             // From the renderer's generator rather than the system's: one system call less per value.
-            ("uuid", None) => uuid::Builder::from_random_bytes(rng.random()).into_uuid().to_string(),
+            ("uuid", None) => uuid::Builder::from_random_bytes(rng.random())
+                .into_uuid()
+                .to_string(),
             ("digits" | "int", _) => {
                 let n = length()?;
                 let mut s = String::with_capacity(n);
@@ -178,10 +205,15 @@ impl<'a> Renderer<'a> {
                 (1..n).for_each(|_| s.push(char::from(b'0' + rng.random_range(0..10u8))));
                 s
             }
-            ("hex", _) => (0..length()?).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect(),
+            ("hex", _) => (0..length()?)
+                .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+                .collect(),
             ("alnum", _) => {
-                const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-                (0..length()?).map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())])).collect()
+                const ALPHABET: &[u8] =
+                    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+                (0..length()?)
+                    .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                    .collect()
             }
             ("now", Some("iso")) => now.to_rfc3339_opts(SecondsFormat::Secs, true),
             ("now", Some("iso_ms")) => now.to_rfc3339_opts(SecondsFormat::Millis, true),
@@ -228,12 +260,16 @@ fn is_numeric(kind: &str) -> bool {
 
 /// Check that every placeholder in a template is known, by rendering it once.
 pub fn check_template(template: &Value) -> Result<(), String> {
-    Renderer::new(Utc::now(), "id", "event").value(template).map(|_| ())
+    Renderer::new(Utc::now(), "id", "event")
+        .value(template)
+        .map(|_| ())
 }
 
 /// Check the placeholders in a piece of text.
 pub fn check_text(text: &str) -> Result<(), String> {
-    Renderer::new(Utc::now(), "id", "event").text(text).map(|_| ())
+    Renderer::new(Utc::now(), "id", "event")
+        .text(text)
+        .map(|_| ())
 }
 
 /// A piece of template text: as it is, or a placeholder's spec (without braces, trimmed).
@@ -294,7 +330,10 @@ mod tests {
     fn text_is_cut_at_its_placeholders() {
         let parts = |text| text_parts(text).collect::<Result<Vec<_>, _>>();
         use TextPart::{Literal as L, Placeholder as P};
-        assert_eq!(parts("a{{x}}b{{ y@t }}").unwrap(), [L("a"), P("x"), L("b"), P("y@t")]);
+        assert_eq!(
+            parts("a{{x}}b{{ y@t }}").unwrap(),
+            [L("a"), P("x"), L("b"), P("y@t")]
+        );
         assert_eq!(parts("{{uuid}}").unwrap(), [P("uuid")]);
         assert_eq!(parts("{{a}}{{b}}c").unwrap(), [P("a"), P("b"), L("c")]);
         assert_eq!(parts("plain").unwrap(), [L("plain")]);
@@ -303,7 +342,9 @@ mod tests {
     }
 
     fn fixed_now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -313,7 +354,9 @@ mod tests {
             "dt": "{{now:datetime}}", "unix": "{{now:unix}}", "unix_ms": "{{now:unix_ms}}", "tz": "{{now:treezor}}",
             "text": "at {{now:unix}}"
         });
-        let out = Renderer::new(fixed_now(), "x", "e").value(&template).unwrap();
+        let out = Renderer::new(fixed_now(), "x", "e")
+            .value(&template)
+            .unwrap();
         assert_eq!(
             out,
             json!({
@@ -326,10 +369,24 @@ mod tests {
 
     #[test]
     fn tags_share_values_and_untagged_are_fresh() {
-        let template =
-            json!(["{{uuid@a}}", "{{uuid@a}}", "{{uuid}}", "{{uuid}}", "{{id}}", "{{event}}", "pre-{{digits:6@a}}"]);
-        let out = Renderer::new(fixed_now(), "the-id", "payin.update").value(&template).unwrap();
-        let items: Vec<&str> = out.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let template = json!([
+            "{{uuid@a}}",
+            "{{uuid@a}}",
+            "{{uuid}}",
+            "{{uuid}}",
+            "{{id}}",
+            "{{event}}",
+            "pre-{{digits:6@a}}"
+        ]);
+        let out = Renderer::new(fixed_now(), "the-id", "payin.update")
+            .value(&template)
+            .unwrap();
+        let items: Vec<&str> = out
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
         assert_eq!(items[0], items[1]);
         assert_ne!(items[2], items[3]);
         assert_eq!(items[4], "the-id");
@@ -339,7 +396,9 @@ mod tests {
 
     #[test]
     fn refuses_unknown_and_malformed_placeholders() {
-        assert!(check_text("{{nope}}").unwrap_err().contains("unknown placeholder"));
+        assert!(check_text("{{nope}}")
+            .unwrap_err()
+            .contains("unknown placeholder"));
         assert!(check_text("{{digits}}").unwrap_err().contains("length"));
         assert!(check_text("{{uuid").unwrap_err().contains("unclosed"));
         assert!(check_template(&json!({"a": ["{{int:4}}"]})).is_ok());

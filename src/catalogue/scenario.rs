@@ -66,7 +66,12 @@ pub struct Scenario {
 impl Scenario {
     /// Read and check a scenario file of `provider`: every event exists, every path parses,
     /// every placeholder is known, and no tag is used before a step defines it.
-    pub fn parse(provider: &Provider, name: &str, origin: &str, text: &str) -> Result<Scenario, String> {
+    pub fn parse(
+        provider: &Provider,
+        name: &str,
+        origin: &str,
+        text: &str,
+    ) -> Result<Scenario, String> {
         let file: ScenarioFile = toml::from_str(text).map_err(|e| e.message().to_string())?;
         if file.steps.is_empty() {
             return Err("a scenario needs at least one step".into());
@@ -83,8 +88,10 @@ impl Scenario {
             })?;
             let mut sets = Vec::with_capacity(step.set.len());
             for (field, value) in step.set {
-                let segments = path::parse(&field).map_err(|why| format!("{at}: set {field:?}: {why}"))?;
-                let value = serde_json::to_value(value).map_err(|e| format!("{at}: set {field:?}: {e}"))?;
+                let segments =
+                    path::parse(&field).map_err(|why| format!("{at}: set {field:?}: {why}"))?;
+                let value =
+                    serde_json::to_value(value).map_err(|e| format!("{at}: set {field:?}: {e}"))?;
                 for text in strings(&value) {
                     for tag in used_tags(text) {
                         if !defined.contains(&tag) {
@@ -99,8 +106,18 @@ impl Scenario {
                 }
                 sets.push((field, segments, value));
             }
-            let wait = step.wait.as_deref().map(parse_wait).transpose().map_err(|why| format!("{at}: wait: {why}"))?;
-            steps.push(Step { event: event.name.clone(), sets, wait, documented: step.documented.unwrap_or(true) });
+            let wait = step
+                .wait
+                .as_deref()
+                .map(parse_wait)
+                .transpose()
+                .map_err(|why| format!("{at}: wait: {why}"))?;
+            steps.push(Step {
+                event: event.name.clone(),
+                sets,
+                wait,
+                documented: step.documented.unwrap_or(true),
+            });
         }
         Ok(Scenario {
             name: name.to_string(),
@@ -119,8 +136,9 @@ impl Scenario {
                 step.sets
                     .iter()
                     .map(|(field, segments, value)| {
-                        let rendered =
-                            renderer.value(value).map_err(|why| format!("{}: set {field:?}: {why}", self.origin))?;
+                        let rendered = renderer
+                            .value(value)
+                            .map_err(|why| format!("{}: set {field:?}: {why}", self.origin))?;
                         Ok((segments.clone(), rendered))
                     })
                     .collect()
@@ -141,21 +159,28 @@ fn strings(value: &Value) -> Vec<&str> {
 
 /// The tags a text defines (`{{kind@tag}}`).
 fn defined_tags(text: &str) -> Vec<String> {
-    placeholders(text).filter(|(kind, _)| !kind.is_empty()).filter_map(|(_, tag)| tag).collect()
+    placeholders(text)
+        .filter(|(kind, _)| !kind.is_empty())
+        .filter_map(|(_, tag)| tag)
+        .collect()
 }
 
 /// The tags a text uses without defining (`{{@tag}}`).
 fn used_tags(text: &str) -> Vec<String> {
-    placeholders(text).filter(|(kind, _)| kind.is_empty()).filter_map(|(_, tag)| tag).collect()
+    placeholders(text)
+        .filter(|(kind, _)| kind.is_empty())
+        .filter_map(|(_, tag)| tag)
+        .collect()
 }
 
 fn placeholders(text: &str) -> impl Iterator<Item = (String, Option<String>)> + '_ {
-    text.split("{{").skip(1).filter_map(|rest| rest.split_once("}}")).map(|(inner, _)| {
-        match inner.trim().split_once('@') {
+    text.split("{{")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("}}"))
+        .map(|(inner, _)| match inner.trim().split_once('@') {
             Some((kind, tag)) => (kind.to_string(), Some(tag.to_string())),
             None => (inner.trim().to_string(), None),
-        }
-    })
+        })
 }
 
 #[cfg(test)]
@@ -165,17 +190,29 @@ mod tests {
 
     fn parse(text: &str) -> Result<Scenario, String> {
         let catalogue = Catalogue::embedded().unwrap();
-        Scenario::parse(catalogue.provider("treezor").unwrap(), "t", "test.toml", text)
+        Scenario::parse(
+            catalogue.provider("treezor").unwrap(),
+            "t",
+            "test.toml",
+            text,
+        )
     }
 
     #[test]
     fn a_scenario_is_refused_with_what_is_wrong() {
         let unknown = "title = \"x\"\n[[steps]]\nevent = \"payin.creat\"";
-        assert!(parse(unknown).unwrap_err().contains("no event \"payin.creat\""));
+        assert!(parse(unknown)
+            .unwrap_err()
+            .contains("no event \"payin.creat\""));
         let bad_path = "title = \"x\"\n[[steps]]\nevent = \"payin.create\"\nset = { \"a..b\" = 1 }";
-        assert!(parse(bad_path).unwrap_err().contains("step 1: set \"a..b\""));
-        let early = "title = \"x\"\n[[steps]]\nevent = \"payin.create\"\nset = { \"x\" = \"{{@payin}}\" }";
-        assert!(parse(early).unwrap_err().contains("before any step defines the tag"));
+        assert!(parse(bad_path)
+            .unwrap_err()
+            .contains("step 1: set \"a..b\""));
+        let early =
+            "title = \"x\"\n[[steps]]\nevent = \"payin.create\"\nset = { \"x\" = \"{{@payin}}\" }";
+        assert!(parse(early)
+            .unwrap_err()
+            .contains("before any step defines the tag"));
         let unknown_kind = "title = \"x\"\n[[steps]]\nevent = \"payin.create\"\nset = { \"x\" = \"{{nope@payin}}\" }";
         assert!(parse(unknown_kind).unwrap_err().contains("nope"));
         let wait = "title = \"x\"\n[[steps]]\nevent = \"payin.create\"\nwait = \"soon\"";

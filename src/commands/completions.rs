@@ -33,7 +33,9 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut pages = Vec::new();
     let mut render = |name: String, command: clap::Command| -> std::io::Result<()> {
         let mut out = Vec::new();
-        clap_mangen::Man::new(command).title(name.clone()).render(&mut out)?;
+        clap_mangen::Man::new(command)
+            .title(name.clone())
+            .render(&mut out)?;
         pages.push((format!("{name}.1"), out));
         Ok(())
     };
@@ -42,7 +44,12 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
         let name = format!("hookctl-{}", sub.get_name());
         // clap takes a command's name as a static string; a page is generated once, for docs/man.
         let named: &'static str = Box::leak(name.clone().into_boxed_str());
-        render(name, sub.clone().name(named).bin_name(format!("hookctl {}", sub.get_name())))?;
+        render(
+            name,
+            sub.clone()
+                .name(named)
+                .bin_name(format!("hookctl {}", sub.get_name())),
+        )?;
     }
     Ok(pages)
 }

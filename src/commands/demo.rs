@@ -41,23 +41,41 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
     let catalogue = ctx.catalogue.clone();
     let temporary = tempfile::Builder::new().prefix("hookctl-demo-").tempdir()?;
-    let dir = args.save.clone().unwrap_or_else(|| temporary.path().to_path_buf());
+    let dir = args
+        .save
+        .clone()
+        .unwrap_or_else(|| temporary.path().to_path_buf());
     if capture::is_journal(&dir) {
         capture::create_parent(&dir)?;
     } else {
         capture::create_dir(&dir)?;
     }
     // Built-in test secrets on both sides, whatever the environment says: the demo needs nothing set up.
-    let inspector =
-        || Inspector::with_secrets(catalogue.clone(), builtin_secrets(&catalogue), crate::scheme::DEFAULT_TOLERANCE);
+    let inspector = || {
+        Inspector::with_secrets(
+            catalogue.clone(),
+            builtin_secrets(&catalogue),
+            crate::scheme::DEFAULT_TOLERANCE,
+        )
+    };
     let passed = |inspection: &Inspection| match &inspection.verdict {
         Some(Verdict::Valid { .. }) => true,
-        Some(Verdict::Unsigned) => inspection.provider.as_ref().is_some_and(|p| !p.spec.scheme.signs()),
+        Some(Verdict::Unsigned) => inspection
+            .provider
+            .as_ref()
+            .is_some_and(|p| !p.spec.scheme.signs()),
         _ => false,
     };
-    let mut table: BTreeMap<String, Row> =
-        catalogue.providers().iter().map(|p| (p.name.clone(), Row::default())).collect();
-    let client = Arc::new(Client::new(&ClientOptions::sending(Duration::from_secs(30), false, 1)));
+    let mut table: BTreeMap<String, Row> = catalogue
+        .providers()
+        .iter()
+        .map(|p| (p.name.clone(), Row::default()))
+        .collect();
+    let client = Arc::new(Client::new(&ClientOptions::sending(
+        Duration::from_secs(30),
+        false,
+        1,
+    )));
     let server_config = ServerConfig {
         max_body: 16 << 20,
         read_timeout: Duration::from_secs(30),
@@ -67,7 +85,10 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     // 1. Send everything to a listener that saves it.
     let first = start(
         server_config.clone(),
-        ReceiverConfig { save: Some(dir.clone()), ..ReceiverConfig::default() },
+        ReceiverConfig {
+            save: Some(dir.clone()),
+            ..ReceiverConfig::default()
+        },
         inspector(),
     )
     .await?;
@@ -77,14 +98,22 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
         &format!("1/3  Sending every event of every provider, and one scenario each, to {url}, signed with the built-in test secrets"),
     )?;
     let first_url = url.clone();
-    let everything: Arc<dyn JobSource> = Arc::new(FixtureBatch::everything(&catalogue, url.clone()));
+    let everything: Arc<dyn JobSource> =
+        Arc::new(FixtureBatch::everything(&catalogue, url.clone()));
     let scenarios: Arc<dyn JobSource> = Arc::new(FixtureBatch::first_scenarios(&catalogue, url));
     let batch = Arc::new(Chain(vec![everything, scenarios]));
     let total = batch.total();
     let reports = exchange(first, batch, client.clone(), output, "live").await?;
     for report in &reports {
-        if let Report::Delivery { inspection, capture: Some(Ok(_)), .. } = report {
-            let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
+        if let Report::Delivery {
+            inspection,
+            capture: Some(Ok(_)),
+            ..
+        } = report
+        {
+            let row = table
+                .entry(inspection.provider_name().unwrap_or_default().to_string())
+                .or_default();
             row.sent += 1;
             row.verified += u64::from(passed(inspection));
         }
@@ -94,10 +123,20 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let (items, listing) = capture::collect(std::slice::from_ref(&dir));
     let unreadable = listing.unreadable;
     // MobilePay signs the URL a delivery was sent to: the second listener verifies against the first's.
-    let replayed_into = ReceiverConfig { public_url: Some(first_url.to_string()), ..ReceiverConfig::default() };
+    let replayed_into = ReceiverConfig {
+        public_url: Some(first_url.to_string()),
+        ..ReceiverConfig::default()
+    };
     let second = start(server_config, replayed_into, inspector()).await?;
     let to = Url::parse(&format!("http://{}/", second.0.address))?;
-    heading(output, &format!("2/3  Replaying {} captures from {} to {to}", items.len(), dir.display()))?;
+    heading(
+        output,
+        &format!(
+            "2/3  Replaying {} captures from {} to {to}",
+            items.len(),
+            dir.display()
+        ),
+    )?;
     let files = items.iter().map(|(path, _)| path.clone()).collect();
     let mut replay = CaptureBatch::new(files, to, catalogue.clone());
     replay.secrets = builtin_secrets(&catalogue);
@@ -105,7 +144,9 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let reports = exchange(second, replay, client, output, "replay").await?;
     for report in &reports {
         if let Report::Delivery { inspection, .. } = report {
-            let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
+            let row = table
+                .entry(inspection.provider_name().unwrap_or_default().to_string())
+                .or_default();
             row.replayed += u64::from(passed(inspection));
         }
     }
@@ -115,23 +156,45 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
     let offline = inspector();
     for (_, capture) in &items {
         let inspection = offline.inspect_capture(capture);
-        let row = table.entry(inspection.provider_name().unwrap_or_default().to_string()).or_default();
+        let row = table
+            .entry(inspection.provider_name().unwrap_or_default().to_string())
+            .or_default();
         row.reverified += u64::from(passed(&inspection));
     }
 
     let all_passed = unreadable.is_empty()
         && table.values().map(|r| r.sent).sum::<u64>() == total
-        && table.values().all(|r| r.sent == r.verified && r.sent == r.replayed && r.sent == r.reverified);
+        && table
+            .values()
+            .all(|r| r.sent == r.verified && r.sent == r.replayed && r.sent == r.reverified);
     summarise(output, &table, total, all_passed)?;
     if args.save.is_some() {
-        output.note(&format!("The captures are in {}; try `hookctl verify {}`.", dir.display(), dir.display()));
+        output.note(&format!(
+            "The captures are in {}; try `hookctl verify {}`.",
+            dir.display(),
+            dir.display()
+        ));
     }
-    Ok(if all_passed { exit::SUCCESS } else { exit::VERIFICATION })
+    Ok(if all_passed {
+        exit::SUCCESS
+    } else {
+        exit::VERIFICATION
+    })
 }
 
-async fn start(server_config: ServerConfig, config: ReceiverConfig, inspector: Inspector) -> anyhow::Result<Queued> {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
-    Ok(Receiver::start_queued(listener, server_config, config, inspector)?)
+async fn start(
+    server_config: ServerConfig,
+    config: ReceiverConfig,
+    inspector: Inspector,
+) -> anyhow::Result<Queued> {
+    let listener =
+        tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+    Ok(Receiver::start_queued(
+        listener,
+        server_config,
+        config,
+        inspector,
+    )?)
 }
 
 /// A receiver and the queue of its reports.
@@ -149,10 +212,18 @@ async fn exchange(
     // The receiver's reports show what arrived; of the sending side only what never did.
     let failures = output.clone();
     let report_failures = move |outcomes: &[Outcome]| {
-        outcomes.iter().filter(|o| !o.fate.is_delivered()).try_for_each(|o| send_view::outcome(&failures, o))
+        outcomes
+            .iter()
+            .filter(|o| !o.fate.is_delivered())
+            .try_for_each(|o| send_view::outcome(&failures, o))
     };
-    let options = dispatch::Options { concurrency: 1, rate: None, keep_requests: false };
-    let sending = tokio::spawn(async move { dispatch::run(batch, client, &options, report_failures).await });
+    let options = dispatch::Options {
+        concurrency: 1,
+        rate: None,
+        keep_requests: false,
+    };
+    let sending =
+        tokio::spawn(async move { dispatch::run(batch, client, &options, report_failures).await });
     tokio::pin!(sending);
     let mut reports = Vec::new();
     let mut sent = false;
@@ -194,7 +265,12 @@ fn heading(output: &Output, text: &str) -> std::io::Result<()> {
     output.line(&format!("\n{}", text.bold()))
 }
 
-fn summarise(output: &Output, table: &BTreeMap<String, Row>, total: u64, all_passed: bool) -> std::io::Result<()> {
+fn summarise(
+    output: &Output,
+    table: &BTreeMap<String, Row>,
+    total: u64,
+    all_passed: bool,
+) -> std::io::Result<()> {
     if output.json {
         let rows: serde_json::Map<String, serde_json::Value> = table
             .iter()
@@ -205,13 +281,19 @@ fn summarise(output: &Output, table: &BTreeMap<String, Row>, total: u64, all_pas
                 )
             })
             .collect();
-        return output.record("summary", json!({"deliveries": total, "passed": all_passed, "providers": rows}));
+        return output.record(
+            "summary",
+            json!({"deliveries": total, "passed": all_passed, "providers": rows}),
+        );
     }
     output.line("")?;
     output.line(
-        &format!("{:<14} {:>6} {:>9} {:>9} {:>12}", "PROVIDER", "SENT", "VERIFIED", "REPLAYED", "RE-VERIFIED")
-            .bold()
-            .to_string(),
+        &format!(
+            "{:<14} {:>6} {:>9} {:>9} {:>12}",
+            "PROVIDER", "SENT", "VERIFIED", "REPLAYED", "RE-VERIFIED"
+        )
+        .bold()
+        .to_string(),
     )?;
     for (name, row) in table {
         // Pad before colouring, so the columns line up with or without colour.
@@ -238,6 +320,9 @@ fn summarise(output: &Output, table: &BTreeMap<String, Row>, total: u64, all_pas
             "✔".green().bold()
         ))
     } else {
-        output.line(&format!("{} some deliveries did not verify: see above.", "✘".red().bold()))
+        output.line(&format!(
+            "{} some deliveries did not verify: see above.",
+            "✘".red().bold()
+        ))
     }
 }

@@ -15,12 +15,28 @@ use crate::output::body_text;
 
 pub fn run(args: FixturesArgs, ctx: &Context) -> anyhow::Result<u8> {
     match (args.action, args.provider) {
-        (Some(FixturesAction::Show { scenario: Some(scenario), provider, .. }), _) => {
-            show_scenario(ctx, &scenario, provider.as_deref())
-        }
-        (Some(FixturesAction::Show { event, provider, set, .. }), _) => {
-            show(ctx, event.as_deref().unwrap_or_default(), provider.as_deref(), &set)
-        }
+        (
+            Some(FixturesAction::Show {
+                scenario: Some(scenario),
+                provider,
+                ..
+            }),
+            _,
+        ) => show_scenario(ctx, &scenario, provider.as_deref()),
+        (
+            Some(FixturesAction::Show {
+                event,
+                provider,
+                set,
+                ..
+            }),
+            _,
+        ) => show(
+            ctx,
+            event.as_deref().unwrap_or_default(),
+            provider.as_deref(),
+            &set,
+        ),
         (None, Some(provider)) => events(ctx, &provider),
         (None, None) => providers(ctx),
     }
@@ -49,13 +65,38 @@ fn providers(ctx: &Context) -> anyhow::Result<u8> {
         }
         return Ok(exit::SUCCESS);
     }
-    let secret_of = |p: &crate::catalogue::Provider| p.spec.test_secret.clone().unwrap_or_else(|| "(unsigned)".into());
-    let name_width = providers.iter().map(|p| p.name.len()).max().unwrap_or(0).max(8);
-    let secret_width = providers.iter().map(|p| secret_of(p).len()).max().unwrap_or(0).max(20);
+    let secret_of = |p: &crate::catalogue::Provider| {
+        p.spec
+            .test_secret
+            .clone()
+            .unwrap_or_else(|| "(unsigned)".into())
+    };
+    let name_width = providers
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let secret_width = providers
+        .iter()
+        .map(|p| secret_of(p).len())
+        .max()
+        .unwrap_or(0)
+        .max(20);
     let row = |name: &str, scheme: &str, events: &str, secret: &str, docs: &str| {
         format!("{name:<name_width$}  {scheme:<13}  {events:>6}  {secret:<secret_width$}  {docs}")
     };
-    output.line(&row("PROVIDER", "SCHEME", "EVENTS", "BUILT-IN TEST SECRET", "DOCS").bold().to_string())?;
+    output.line(
+        &row(
+            "PROVIDER",
+            "SCHEME",
+            "EVENTS",
+            "BUILT-IN TEST SECRET",
+            "DOCS",
+        )
+        .bold()
+        .to_string(),
+    )?;
     for provider in providers {
         let spec = &provider.spec;
         output.line(&row(
@@ -91,7 +132,12 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
         output.line("Events:")?;
     }
     for event in &provider.events {
-        let description = provider.spec.events.get(&event.name).cloned().unwrap_or_default();
+        let description = provider
+            .spec
+            .events
+            .get(&event.name)
+            .cloned()
+            .unwrap_or_default();
         if output.json {
             output.record(
                 "event",
@@ -110,7 +156,10 @@ fn events(ctx: &Context, name: &str) -> anyhow::Result<u8> {
 }
 
 /// The provider's scenarios: a `scenario` record each with `--json`.
-fn scenarios(output: &crate::output::Output, provider: &crate::catalogue::Provider) -> std::io::Result<()> {
+fn scenarios(
+    output: &crate::output::Output,
+    provider: &crate::catalogue::Provider,
+) -> std::io::Result<()> {
     if provider.scenarios.is_empty() {
         return Ok(());
     }
@@ -132,7 +181,11 @@ fn scenarios(output: &crate::output::Output, provider: &crate::catalogue::Provid
                 }),
             )?;
         } else {
-            output.line(&format!("  {:<38} {}", scenario.name, scenario.title.dimmed()))?;
+            output.line(&format!(
+                "  {:<38} {}",
+                scenario.name,
+                scenario.title.dimmed()
+            ))?;
             output.line(&format!("  {:<38} {}", "", steps.join(" → ").dimmed()))?;
         }
     }
@@ -147,16 +200,35 @@ fn show_scenario(ctx: &Context, query: &str, provider: Option<&str>) -> anyhow::
     };
     let (provider, scenario) = ctx.catalogue.resolve_scenario(&query)?;
     let now = Utc::now();
-    let runs = scenario.render_run(&mut Renderer::new(now, "", "")).map_err(anyhow::Error::msg)?;
+    let runs = scenario
+        .render_run(&mut Renderer::new(now, "", ""))
+        .map_err(anyhow::Error::msg)?;
     let output = &ctx.output;
     if !output.json {
-        output.line(&format!("{} — {}", scenario.title.bold(), scenario.description))?;
+        output.line(&format!(
+            "{} — {}",
+            scenario.title.bold(),
+            scenario.description
+        ))?;
     }
     for (number, (step, sets)) in scenario.steps.iter().zip(&runs).enumerate() {
-        let event = provider.event(&step.event).expect("a scenario's events were checked when it loaded");
-        let id = Renderer::new(now, "", &event.name).text(&provider.spec.id_format).map_err(anyhow::Error::msg)?;
-        let body = render_body(provider, event, &mut Renderer::new(now, &id, &event.name), sets)?;
-        let documented = if step.documented { "documented" } else { "inferred" };
+        let event = provider
+            .event(&step.event)
+            .expect("a scenario's events were checked when it loaded");
+        let id = Renderer::new(now, "", &event.name)
+            .text(&provider.spec.id_format)
+            .map_err(anyhow::Error::msg)?;
+        let body = render_body(
+            provider,
+            event,
+            &mut Renderer::new(now, &id, &event.name),
+            sets,
+        )?;
+        let documented = if step.documented {
+            "documented"
+        } else {
+            "inferred"
+        };
         if output.json {
             let parsed: serde_json::Value = serde_json::from_slice(&body)?;
             output.record(
@@ -173,11 +245,19 @@ fn show_scenario(ctx: &Context, query: &str, provider: Option<&str>) -> anyhow::
                 }),
             )?;
         } else {
-            let wait = step.wait.map(|w| format!(", after {}", Wait(w))).unwrap_or_default();
+            let wait = step
+                .wait
+                .map(|w| format!(", after {}", Wait(w)))
+                .unwrap_or_default();
             output.line(
-                &format!("\n# step {}/{}: {} ({documented}{wait})", number + 1, runs.len(), event.name)
-                    .bold()
-                    .to_string(),
+                &format!(
+                    "\n# step {}/{}: {} ({documented}{wait})",
+                    number + 1,
+                    runs.len(),
+                    event.name
+                )
+                .bold()
+                .to_string(),
             )?;
             output.line(&body_text(&body))?;
         }
@@ -186,16 +266,26 @@ fn show_scenario(ctx: &Context, query: &str, provider: Option<&str>) -> anyhow::
 }
 
 /// How the provider delivers: its `[delivery]` table.
-fn delivery_behaviour(output: &crate::output::Output, provider: &crate::catalogue::Provider) -> std::io::Result<()> {
+fn delivery_behaviour(
+    output: &crate::output::Output,
+    provider: &crate::catalogue::Provider,
+) -> std::io::Result<()> {
     let delivery = &provider.spec.delivery;
-    let schedule: Vec<String> = delivery.schedule().into_iter().map(|wait| Wait(wait).to_string()).collect();
+    let schedule: Vec<String> = delivery
+        .schedule()
+        .into_iter()
+        .map(|wait| Wait(wait).to_string())
+        .collect();
     let renewed = if provider.spec.scheme.has_tolerance() {
         "the same id and body; the timestamp and signature are renewed"
     } else {
         "the same bytes"
     };
     if output.json {
-        let stop_header = delivery.stop_header.as_ref().map(|h| json!({"name": h.name, "value": h.value}));
+        let stop_header = delivery
+            .stop_header
+            .as_ref()
+            .map(|h| json!({"name": h.name, "value": h.value}));
         return output.record(
             "delivery_behaviour",
             json!({
@@ -215,12 +305,20 @@ fn delivery_behaviour(output: &crate::output::Output, provider: &crate::catalogu
             }),
         );
     }
-    let timeout = delivery.timeout.map_or("timeout not documented".to_string(), |t| format!("{t} per attempt"));
+    let timeout = delivery
+        .timeout
+        .map_or("timeout not documented".to_string(), |t| {
+            format!("{t} per attempt")
+        });
     let attempts = match delivery.attempts() {
         1 => "1 attempt, no automatic retries".to_string(),
         n => format!("{n} attempts over {}", Wait(delivery.span())),
     };
-    output.line(&format!("{} {attempts} ({}); {timeout}", "Delivery:".bold(), delivery.source.label()))?;
+    output.line(&format!(
+        "{} {attempts} ({}); {timeout}",
+        "Delivery:".bold(),
+        delivery.source.label()
+    ))?;
     if !delivery.retries.is_empty() || delivery.then_every.is_some() {
         let mut waits: Vec<String> = delivery.retries.iter().map(ToString::to_string).collect();
         if let Some(every) = delivery.then_every {
@@ -229,8 +327,17 @@ fn delivery_behaviour(output: &crate::output::Output, provider: &crate::catalogu
         output.line(&format!("  retries after: {}", waits.join(", ")))?;
     }
     output.line(&format!("  fails on: {}", delivery.failure))?;
-    let mut stops: Vec<String> = delivery.stop_statuses.iter().map(ToString::to_string).collect();
-    stops.extend(delivery.stop_header.iter().map(|h| format!("{}: {}", h.name, h.value)));
+    let mut stops: Vec<String> = delivery
+        .stop_statuses
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    stops.extend(
+        delivery
+            .stop_header
+            .iter()
+            .map(|h| format!("{}: {}", h.name, h.value)),
+    );
     if !stops.is_empty() {
         output.line(&format!("  stops on: {}", stops.join("; ")))?;
     }
@@ -248,14 +355,27 @@ fn delivery_behaviour(output: &crate::output::Output, provider: &crate::catalogu
 
 fn show(ctx: &Context, query: &str, provider: Option<&str>, sets: &[String]) -> anyhow::Result<u8> {
     let (provider, event) = ctx.catalogue.resolve(query, provider)?;
-    let sets =
-        sets.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
+    let sets = sets
+        .iter()
+        .map(|s| path::parse_assignment(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UsageError::new)?;
     let now = Utc::now();
-    let id = Renderer::new(now, "", &event.name).text(&provider.spec.id_format).map_err(anyhow::Error::msg)?;
-    let body = render_body(provider, event, &mut Renderer::new(now, &id, &event.name), &sets)?;
+    let id = Renderer::new(now, "", &event.name)
+        .text(&provider.spec.id_format)
+        .map_err(anyhow::Error::msg)?;
+    let body = render_body(
+        provider,
+        event,
+        &mut Renderer::new(now, &id, &event.name),
+        &sets,
+    )?;
     if ctx.output.json {
         let parsed: serde_json::Value = serde_json::from_slice(&body)?;
-        ctx.output.record("body", json!({"provider": provider.name, "event": event.name, "id": id, "body": parsed}))?;
+        ctx.output.record(
+            "body",
+            json!({"provider": provider.name, "event": event.name, "id": id, "body": parsed}),
+        )?;
     } else {
         ctx.output.line(&body_text(&body))?;
     }

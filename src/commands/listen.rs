@@ -28,8 +28,10 @@ use crate::target;
 
 pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
-    let host: IpAddr =
-        args.host.parse().map_err(|_| UsageError::new(format!("--host: {:?} is not an IP address", args.host)))?;
+    let host: IpAddr = args
+        .host
+        .parse()
+        .map_err(|_| UsageError::new(format!("--host: {:?} is not an IP address", args.host)))?;
     let server_config = ServerConfig {
         max_body: args.max_body,
         read_timeout: args.read_timeout,
@@ -41,31 +43,49 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         ctx.catalogue.provider(provider)?;
     }
     let config = receiver_config(&args)?;
-    let inspector =
-        Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
+    let inspector = Inspector::new(
+        ctx.catalogue.clone(),
+        args.provider.clone(),
+        args.secret.as_deref(),
+        &ctx.config,
+        tolerance,
+    );
     match &config.save {
         Some(journal) if capture::is_journal(journal) => {
-            capture::create_parent(journal)
-                .with_context(|| format!("cannot create the folder of the journal {}", journal.display()))?;
+            capture::create_parent(journal).with_context(|| {
+                format!(
+                    "cannot create the folder of the journal {}",
+                    journal.display()
+                )
+            })?;
         }
         Some(dir) => {
-            capture::create_dir(dir).with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
+            capture::create_dir(dir)
+                .with_context(|| format!("cannot create the capture folder {}", dir.display()))?;
             let removed = capture::clean_leftovers(dir);
             if removed > 0 {
-                output.note(&format!("Removed {removed} partial capture files left by an interrupted listener"));
+                output.note(&format!(
+                    "Removed {removed} partial capture files left by an interrupted listener"
+                ));
             }
         }
         None => {}
     }
 
     let signals = crate::signals::StopSignals::new()?;
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, args.port)).await.with_context(|| {
-        format!(
-            "cannot listen on {host}:{}{}",
-            args.port,
-            if args.port != 0 { " (in use? --port 0 picks a free port)" } else { "" }
-        )
-    })?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, args.port))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {host}:{}{}",
+                args.port,
+                if args.port != 0 {
+                    " (in use? --port 0 picks a free port)"
+                } else {
+                    ""
+                }
+            )
+        })?;
     let address = listener.local_addr()?;
     announce(output, address, &config, &inspector, &args)?;
 
@@ -78,18 +98,33 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
             Ok(format!("{}:{}", provider.name, event.name))
         })
         .collect::<anyhow::Result<Vec<String>>>()?;
-    let printer = Arc::new(Printer::new(output.deferred(), Tally::new(args.count, &expected)));
+    let printer = Arc::new(Printer::new(
+        output.deferred(),
+        Tally::new(args.count, &expected),
+    ));
     let on_report: OnReport = {
         let printer = printer.clone();
         Arc::new(move |report| printer.report(&report))
     };
     let save = config.save.clone();
-    let receiver = Receiver::start(listener, server_config, config, inspector, on_report).with_context(|| {
-        format!("cannot save into {}", save.as_deref().unwrap_or(std::path::Path::new("")).display())
-    })?;
+    let receiver = Receiver::start(listener, server_config, config, inspector, on_report)
+        .with_context(|| {
+            format!(
+                "cannot save into {}",
+                save.as_deref()
+                    .unwrap_or(std::path::Path::new(""))
+                    .display()
+            )
+        })?;
     if receiver.repaired > 0 {
-        let journal = save.as_deref().unwrap_or(std::path::Path::new("")).display();
-        output.note(&format!("Cut a torn last line ({} bytes, a write cut short) from {journal}", receiver.repaired));
+        let journal = save
+            .as_deref()
+            .unwrap_or(std::path::Path::new(""))
+            .display();
+        output.note(&format!(
+            "Cut a torn last line ({} bytes, a write cut short) from {journal}",
+            receiver.repaired
+        ));
     }
     let counts = receiver.counts.clone();
 
@@ -97,7 +132,10 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     let flusher = tokio::spawn(flush_when_asked(printer.clone()));
     let watched = watch(receiver, signals, deadline, &printer).await;
     flusher.abort();
-    let Watched { interrupted, timed_out } = watched?;
+    let Watched {
+        interrupted,
+        timed_out,
+    } = watched?;
     let tally = printer.tally();
     tally.finish(output, started.elapsed(), timed_out, counts.as_deref())?;
     Ok(if interrupted {
@@ -227,25 +265,40 @@ async fn watch(
         }
     }
     printer.flush()?;
-    Ok(Watched { interrupted, timed_out })
+    Ok(Watched {
+        interrupted,
+        timed_out,
+    })
 }
 
 fn receiver_config(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
     let response_headers = args.response_header.clone();
     let forward = match &args.forward_to {
         Some(text) => {
-            let url = target::parse(text).map_err(|e| UsageError::new(format!("--forward-to: {e}")))?;
+            let url =
+                target::parse(text).map_err(|e| UsageError::new(format!("--forward-to: {e}")))?;
             let timeout = args.forward_timeout;
-            let client =
-                Client::new(&ClientOptions { timeout, insecure: false, pool_size: 16, keep_response_headers: true });
+            let client = Client::new(&ClientOptions {
+                timeout,
+                insecure: false,
+                pool_size: 16,
+                keep_response_headers: true,
+            });
             Some((url, client))
         }
         None => None,
     };
     if let Some(public) = &args.public_url {
-        Url::parse(public).map_err(|e| UsageError::new(format!("--public-url: {public:?} is not a URL: {e}")))?;
+        Url::parse(public)
+            .map_err(|e| UsageError::new(format!("--public-url: {public:?} is not a URL: {e}")))?;
     }
-    let path = args.path.as_ref().map(|p| if p.starts_with('/') { p.clone() } else { format!("/{p}") });
+    let path = args.path.as_ref().map(|p| {
+        if p.starts_with('/') {
+            p.clone()
+        } else {
+            format!("/{p}")
+        }
+    });
     Ok(ReceiverConfig {
         path,
         public_url: args.public_url.clone(),
@@ -275,9 +328,15 @@ fn announce(
 ) -> anyhow::Result<()> {
     let url = format!("http://{address}{}", config.path.as_deref().unwrap_or("/"));
     if output.json {
-        output.record("listening", json!({"url": url, "address": address.to_string(), "port": address.port()}))?;
+        output.record(
+            "listening",
+            json!({"url": url, "address": address.to_string(), "port": address.port()}),
+        )?;
     } else {
-        output.line(&format!("Listening on {}", format!("http://{address}").bold()))?;
+        output.line(&format!(
+            "Listening on {}",
+            format!("http://{address}").bold()
+        ))?;
     }
     if !address.ip().is_loopback() {
         eprintln!(
@@ -290,7 +349,11 @@ fn announce(
         .catalogue()
         .providers()
         .iter()
-        .filter(|p| inspector.secret(&p.name).is_some_and(|s| s.source == crate::config::SecretSource::BuiltIn))
+        .filter(|p| {
+            inspector
+                .secret(&p.name)
+                .is_some_and(|s| s.source == crate::config::SecretSource::BuiltIn)
+        })
         .map(|p| p.name.as_str())
         .collect();
     if !builtin.is_empty() {
@@ -315,7 +378,8 @@ fn announce(
 fn show(output: &Output, report: &Report) -> std::io::Result<()> {
     match report {
         Report::Delivery { .. } => {
-            let view = listen_view::delivery_view(report).expect("a delivery report has a delivery view");
+            let view =
+                listen_view::delivery_view(report).expect("a delivery report has a delivery view");
             if output.json {
                 output.record("delivery", listen_view::delivery_json(&view))
             } else if output.verbosity == Verbosity::Quiet {
@@ -324,8 +388,16 @@ fn show(output: &Output, report: &Report) -> std::io::Result<()> {
                 output.line(&listen_view::delivery_human(&view, output.verbosity))
             }
         }
-        Report::Rejected { received, status, why } => {
-            let view = RejectedView { received, status: *status, why };
+        Report::Rejected {
+            received,
+            status,
+            why,
+        } => {
+            let view = RejectedView {
+                received,
+                status: *status,
+                why,
+            };
             if output.json {
                 output.record("rejected", listen_view::rejected_json(&view))
             } else {
@@ -334,7 +406,10 @@ fn show(output: &Output, report: &Report) -> std::io::Result<()> {
         }
         Report::ConnectionError { peer, error } => {
             if output.json {
-                output.record("connection_error", json!({"peer": peer.to_string(), "error": error}))
+                output.record(
+                    "connection_error",
+                    json!({"peer": peer.to_string(), "error": error}),
+                )
             } else {
                 output.line(&listen_view::connection_error_human(*peer, error))
             }
@@ -369,7 +444,11 @@ impl Tally {
 
     fn add(&mut self, report: &Report) {
         match report {
-            Report::Delivery { inspection, capture, .. } => {
+            Report::Delivery {
+                inspection,
+                capture,
+                ..
+            } => {
                 self.deliveries += 1;
                 match &inspection.verdict {
                     Some(v) if v.is_valid() => self.valid += 1,
@@ -383,9 +462,9 @@ impl Tally {
                 let event = inspection.event.as_deref().unwrap_or("");
                 // Expectations are `provider:event`, as the catalogue spells them.
                 for (wanted, seen) in &mut self.expected {
-                    let matches = wanted
-                        .split_once(':')
-                        .is_some_and(|(p, e)| p.eq_ignore_ascii_case(provider) && e.eq_ignore_ascii_case(event));
+                    let matches = wanted.split_once(':').is_some_and(|(p, e)| {
+                        p.eq_ignore_ascii_case(provider) && e.eq_ignore_ascii_case(event)
+                    });
                     *seen |= matches;
                 }
             }
@@ -398,7 +477,8 @@ impl Tally {
     }
 
     fn satisfied(&self) -> bool {
-        self.count.is_none_or(|n| self.deliveries >= n) && self.expected.iter().all(|(_, seen)| *seen)
+        self.count.is_none_or(|n| self.deliveries >= n)
+            && self.expected.iter().all(|(_, seen)| *seen)
     }
 
     fn done(&self) -> bool {
@@ -416,7 +496,12 @@ impl Tally {
         let journal = journal.map(|c| {
             json!({"lines": c.lines.load(Relaxed), "groups": c.groups.load(Relaxed), "syncs": c.syncs.load(Relaxed)})
         });
-        let missing: Vec<&str> = self.expected.iter().filter(|(_, seen)| !seen).map(|(e, _)| e.as_str()).collect();
+        let missing: Vec<&str> = self
+            .expected
+            .iter()
+            .filter(|(_, seen)| !seen)
+            .map(|(e, _)| e.as_str())
+            .collect();
         if output.json {
             return output.record(
                 "summary",
@@ -438,7 +523,11 @@ impl Tally {
             "Received".bold(),
             self.deliveries,
             self.valid.to_string().green(),
-            if self.invalid > 0 { self.invalid.to_string().red().to_string() } else { "0".into() }
+            if self.invalid > 0 {
+                self.invalid.to_string().red().to_string()
+            } else {
+                "0".into()
+            }
         );
         if self.rejected > 0 {
             line.push_str(&format!(", {} other requests refused", self.rejected));
@@ -447,7 +536,10 @@ impl Tally {
             line.push_str(&format!(", {} NOT SAVED", self.unsaved.to_string().red()));
         }
         if timed_out && !self.satisfied() {
-            let wanted = self.count.map(|n| format!("; {} of {n} expected", self.deliveries)).unwrap_or_default();
+            let wanted = self
+                .count
+                .map(|n| format!("; {} of {n} expected", self.deliveries))
+                .unwrap_or_default();
             line.push_str(&format!(
                 ". {} after {}{wanted}",
                 "Timed out".red().bold(),

@@ -30,7 +30,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     let catalogue = Catalogue::load(cli.global.fixtures.as_deref())?;
     let config = Config::load(cli.global.config.as_deref())?;
-    let ctx = Context { output, catalogue, config };
+    let ctx = Context {
+        output,
+        catalogue,
+        config,
+    };
     match cli.command {
         Command::Send(args) => sending_runtime()?.block_on(send::run(args, &ctx)),
         Command::Listen(args) => runtime()?.block_on(listen::run(args, &ctx)),
@@ -45,7 +49,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 /// The async runtime, built only for commands that do network work.
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// The runtime of `send` and `replay`: one thread. Sending is mostly the kernel's work, and one
@@ -54,5 +60,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// allocator from holding memory freed on another thread (peak RSS over 200,000 requests: about
 /// 25 MiB against 50 MiB with a worker pool).
 fn sending_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

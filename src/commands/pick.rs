@@ -7,7 +7,10 @@ use std::sync::Arc;
 use crate::catalogue::{Catalogue, Event, Provider};
 
 /// Ask for a provider (unless given), then one of its events.
-pub fn event<'c>(catalogue: &'c Catalogue, provider: Option<&str>) -> anyhow::Result<(&'c Arc<Provider>, &'c Event)> {
+pub fn event<'c>(
+    catalogue: &'c Catalogue,
+    provider: Option<&str>,
+) -> anyhow::Result<(&'c Arc<Provider>, &'c Event)> {
     let theme = ColorfulTheme::default();
     let provider = match provider {
         Some(name) => catalogue.provider(name)?,
@@ -15,9 +18,20 @@ pub fn event<'c>(catalogue: &'c Catalogue, provider: Option<&str>) -> anyhow::Re
             let items: Vec<String> = catalogue
                 .providers()
                 .iter()
-                .map(|p| format!("{:<14} {} ({} events)", p.name, p.spec.title, p.events.len()))
+                .map(|p| {
+                    format!(
+                        "{:<14} {} ({} events)",
+                        p.name,
+                        p.spec.title,
+                        p.events.len()
+                    )
+                })
                 .collect();
-            let chosen = FuzzySelect::with_theme(&theme).with_prompt("Provider").items(&items).default(0).interact()?;
+            let chosen = FuzzySelect::with_theme(&theme)
+                .with_prompt("Provider")
+                .items(&items)
+                .default(0)
+                .interact()?;
             &catalogue.providers()[chosen]
         }
     };

@@ -20,34 +20,39 @@ pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
     let known = probe::case_ids();
     for (flag, ids) in [("--only", &args.only), ("--skip", &args.skip)] {
         if let Some(unknown) = ids.iter().find(|id| !known.contains(&id.as_str())) {
-            let near = known
-                .iter()
-                .copied()
-                .max_by(|a, b| strsim::jaro_winkler(unknown, a).total_cmp(&strsim::jaro_winkler(unknown, b)));
-            let hint = near.map(|n| format!("; did you mean {n}?")).unwrap_or_default();
+            let near = known.iter().copied().max_by(|a, b| {
+                strsim::jaro_winkler(unknown, a).total_cmp(&strsim::jaro_winkler(unknown, b))
+            });
+            let hint = near
+                .map(|n| format!("; did you mean {n}?"))
+                .unwrap_or_default();
             return Err(UsageError::new(format!(
                 "{flag}: no case {unknown:?}{hint} (`hookctl probe --list` names them)"
             ))
             .into());
         }
     }
-    let (provider, event) = match (&args.event, &args.provider) {
-        (Some(event), provider) => ctx.catalogue.resolve(event, provider.as_deref())?,
-        (None, Some(name)) => {
-            let provider = ctx.catalogue.provider(name)?;
-            let event = provider.events.first().ok_or_else(|| anyhow::anyhow!("{} has no events", provider.name))?;
-            (provider, event)
-        }
-        (None, None) => {
-            return Err(UsageError::new(
+    let (provider, event) =
+        match (&args.event, &args.provider) {
+            (Some(event), provider) => ctx.catalogue.resolve(event, provider.as_deref())?,
+            (None, Some(name)) => {
+                let provider = ctx.catalogue.provider(name)?;
+                let event = provider
+                    .events
+                    .first()
+                    .ok_or_else(|| anyhow::anyhow!("{} has no events", provider.name))?;
+                (provider, event)
+            }
+            (None, None) => return Err(UsageError::new(
                 "name an event (`hookctl probe stripe:charge.succeeded --to …`) or a --provider",
             )
-            .into())
-        }
-    };
+            .into()),
+        };
     let to = args.to.as_deref().unwrap_or_default();
     let url = target::parse(to).map_err(|e| UsageError::new(format!("--to: {e}")))?;
-    probe::check_target(&url, args.allow_remote).await.map_err(UsageError::new)?;
+    probe::check_target(&url, args.allow_remote)
+        .await
+        .map_err(UsageError::new)?;
     let timeout = args.timeout;
     let secret = resolve_secret(provider, args.secret.as_deref(), &ctx.config);
     if let Some(secret) = &secret {
@@ -59,9 +64,16 @@ pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
             ))
             .into());
         }
-        provider.spec.scheme.check_secret(&secret.value).map_err(|why| {
-            UsageError::new(format!("the secret for {} (from {}) is not usable: {why}", provider.name, secret.source))
-        })?;
+        provider
+            .spec
+            .scheme
+            .check_secret(&secret.value)
+            .map_err(|why| {
+                UsageError::new(format!(
+                    "the secret for {} (from {}) is not usable: {why}",
+                    provider.name, secret.source
+                ))
+            })?;
     }
     probe_view::heading(output, &provider.name, &event.name, &url)?;
     let config = ProbeConfig {
@@ -77,11 +89,16 @@ pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let mut rows = probe_view::Rows::new(output, &provider.name);
     // A row that cannot be written (a closed pipe) leaves the rest of the run to finish.
-    let (results, summary) = Probe::new(config).run(move |result| rows.show(result).unwrap_or(())).await;
+    let (results, summary) = Probe::new(config)
+        .run(move |result| rows.show(result).unwrap_or(()))
+        .await;
     probe_view::summary(output, &summary, args.strict)?;
     if let Some(file) = &args.junit {
-        std::fs::write(file, probe_view::junit(&provider.name, &results, args.strict))
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
+        std::fs::write(
+            file,
+            probe_view::junit(&provider.name, &results, args.strict),
+        )
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
         output.note(&format!("JUnit report written to {}", file.display()));
     }
     Ok(summary.exit_code(args.strict))

@@ -27,7 +27,11 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
         // Filtering needs each capture's provider and event, so these are read twice: once here
         // to choose, and again as they are replayed.
         let (items, mut listing) = capture::collect(&args.paths);
-        listing.sources = items.into_iter().filter(|(_, c)| matches_filters(c, &args.filter)).map(|(s, _)| s).collect();
+        listing.sources = items
+            .into_iter()
+            .filter(|(_, c)| matches_filters(c, &args.filter))
+            .map(|(s, _)| s)
+            .collect();
         listing
     };
     for warning in &listing.warnings {
@@ -35,7 +39,10 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
     let (files, unreadable) = (listing.sources, listing.unreadable);
     send_view::skipped(output, &unreadable)?;
-    let to_text = args.to.clone().unwrap_or_else(|| target::DEFAULT_TARGET.into());
+    let to_text = args
+        .to
+        .clone()
+        .unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
     let expect = args.expect_status.clone();
     let mut batch = CaptureBatch::new(files, to, ctx.catalogue.clone());
@@ -49,13 +56,25 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let timeout = args.timeout;
     let rate = args.rate;
     let concurrency = args.concurrency.max(1);
-    let client = Arc::new(Client::new(&ClientOptions::sending(timeout, args.insecure, concurrency)));
-    let options = dispatch::Options { concurrency, rate, keep_requests: output.shows_requests() };
+    let client = Arc::new(Client::new(&ClientOptions::sending(
+        timeout,
+        args.insecure,
+        concurrency,
+    )));
+    let options = dispatch::Options {
+        concurrency,
+        rate,
+        keep_requests: output.shows_requests(),
+    };
     let progress = send_view::Progress::new(output, replay.total());
     let summary = dispatch::run(replay, client, &options, progress).await?;
     send_view::summary(output, &summary, "Replayed", unreadable.len() as u64)?;
     let code = summary.exit_code();
-    Ok(if code == exit::SUCCESS && !unreadable.is_empty() { exit::RUNTIME } else { code })
+    Ok(if code == exit::SUCCESS && !unreadable.is_empty() {
+        exit::RUNTIME
+    } else {
+        code
+    })
 }
 
 /// `--filter` patterns: a capture is chosen when any of them matches it.
@@ -75,8 +94,7 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
                 if let Some(message) = &meta.warning {
                     send_view::warning(output, &origin, message)?;
                 }
-                let fields =
-                    json!({"file": origin, "provider": meta.provider, "event": meta.event, "signed": meta.signing});
+                let fields = json!({"file": origin, "provider": meta.provider, "event": meta.event, "signed": meta.signing});
                 let about = format!("{origin} ({}:{})", meta.provider, meta.event);
                 send_view::request(output, &about, &job.url, &job.delivery, None, fields)?;
             }
@@ -93,5 +111,9 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
             }
         }
     }
-    Ok(if skipped > 0 { exit::RUNTIME } else { exit::SUCCESS })
+    Ok(if skipped > 0 {
+        exit::RUNTIME
+    } else {
+        exit::SUCCESS
+    })
 }

@@ -37,7 +37,11 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     // Retrying reads the answer's headers for what stops retries (Svix's abort-message).
     client_options.keep_response_headers = args.retry;
     let client = Arc::new(Client::new(&client_options));
-    let options = dispatch::Options { concurrency, rate: None, keep_requests: ctx.output.shows_requests() };
+    let options = dispatch::Options {
+        concurrency,
+        rate: None,
+        keep_requests: ctx.output.shows_requests(),
+    };
     let progress = send_view::Progress::new(&ctx.output, run.total());
     let summary = dispatch::run(run.clone(), client, &options, progress).await?;
     send_view::summary(&ctx.output, &summary, "Sent", 0)?;
@@ -64,7 +68,14 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
             fields["step"] = json!(step);
             about = format!("{scenario} run {run}, step {step}/{steps}: {about}");
         }
-        send_view::request(output, &about, &run.url, &composed.delivery, composed.plaintext.as_deref(), fields)?;
+        send_view::request(
+            output,
+            &about,
+            &run.url,
+            &composed.delivery,
+            composed.plaintext.as_deref(),
+            fields,
+        )?;
     }
     Ok(exit::SUCCESS)
 }
@@ -74,10 +85,18 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
 fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     let catalogue = &ctx.catalogue;
     let picked = select_events(args, catalogue, &ctx.output)?;
-    let url_text = args.to.clone().or_else(|| ctx.config.to.clone()).unwrap_or_else(|| target::DEFAULT_TARGET.into());
+    let url_text = args
+        .to
+        .clone()
+        .or_else(|| ctx.config.to.clone())
+        .unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let url = target::parse(&url_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
-    let sets =
-        args.set.iter().map(|s| path::parse_assignment(s)).collect::<Result<Vec<_>, _>>().map_err(UsageError::new)?;
+    let sets = args
+        .set
+        .iter()
+        .map(|s| path::parse_assignment(s))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(UsageError::new)?;
     let headers = args.headers.clone();
     let now = args.timestamp;
     if args.count == 0 {
@@ -90,22 +109,39 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     for (provider, event) in picked {
         let secret = resolve_secret(provider, args.secret.as_deref(), &ctx.config);
         if let Some(secret) = &secret {
-            provider.spec.scheme.check_secret(&secret.value).map_err(|why| {
-                UsageError::new(format!(
-                    "the secret for {} (from {}) is not usable: {why}",
-                    provider.name, secret.source
-                ))
-            })?;
+            provider
+                .spec
+                .scheme
+                .check_secret(&secret.value)
+                .map_err(|why| {
+                    UsageError::new(format!(
+                        "the secret for {} (from {}) is not usable: {why}",
+                        provider.name, secret.source
+                    ))
+                })?;
         }
         plans.push(Plan::new(provider, event, secret, expect.as_ref()));
     }
-    let mut run =
-        FixtureBatch::new(plans, url, sets, raw_body, args.webhook_id.clone(), now, headers, args.count).compile();
+    let mut run = FixtureBatch::new(
+        plans,
+        url,
+        sets,
+        raw_body,
+        args.webhook_id.clone(),
+        now,
+        headers,
+        args.count,
+    )
+    .compile();
     if !args.scenarios.is_empty() {
         let mut first_plan = 0;
         let mut laid = Vec::new();
         for (provider, scenario) in scenarios_of(args, catalogue)? {
-            laid.push((format!("{}:{}", provider.name, scenario.name), Arc::new(scenario.clone()), first_plan));
+            laid.push((
+                format!("{}:{}", provider.name, scenario.name),
+                Arc::new(scenario.clone()),
+                first_plan,
+            ));
             first_plan += scenario.steps.len();
         }
         run = run.with_scenarios(ScenarioLayout::new(laid, args.count));
@@ -114,7 +150,12 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
         let settings = RetrySettings {
             time_scale: args.time_scale,
             max_attempts: args.max_attempts,
-            schedule: args.schedule.as_deref().map(parse_schedule).transpose().map_err(UsageError::new)?,
+            schedule: args
+                .schedule
+                .as_deref()
+                .map(parse_schedule)
+                .transpose()
+                .map_err(UsageError::new)?,
             timeout: args.timeout,
         };
         if !(args.time_scale.is_finite() && args.time_scale > 0.0) {
@@ -127,7 +168,9 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     }
     let rate = args.duplicate_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&rate) {
-        return Err(UsageError::new(format!("--duplicate-rate: {rate} is not between 0 and 1")).into());
+        return Err(
+            UsageError::new(format!("--duplicate-rate: {rate} is not between 0 and 1")).into(),
+        );
     }
     if args.shuffle || rate > 0.0 {
         let seed = args.seed.unwrap_or_else(rand::random);
@@ -144,8 +187,11 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
             });
         }
     }
-    let uses_builtin =
-        run.plans.iter().any(|p| p.secret.as_ref().is_some_and(|s| s.source == crate::config::SecretSource::BuiltIn));
+    let uses_builtin = run.plans.iter().any(|p| {
+        p.secret
+            .as_ref()
+            .is_some_and(|s| s.source == crate::config::SecretSource::BuiltIn)
+    });
     if uses_builtin && !args.dry_run {
         ctx.output.note(&format!(
             "{} signing with the built-in test secret; give --secret (or HOOKCTL_<PROVIDER>_SECRET) to use your own",
@@ -164,7 +210,9 @@ fn select_events<'c>(
         let mut steps = Vec::new();
         for (provider, scenario) in scenarios_of(args, catalogue)? {
             for step in &scenario.steps {
-                let event = provider.event(&step.event).expect("a scenario's events were checked when it loaded");
+                let event = provider
+                    .event(&step.event)
+                    .expect("a scenario's events were checked when it loaded");
                 steps.push((provider, event));
             }
         }
@@ -175,18 +223,29 @@ fn select_events<'c>(
             Some(name) => vec![catalogue.provider(name)?],
             None => catalogue.providers().iter().collect(),
         };
-        return Ok(providers.into_iter().flat_map(|p| p.events.iter().map(move |e| (p, e))).collect());
+        return Ok(providers
+            .into_iter()
+            .flat_map(|p| p.events.iter().map(move |e| (p, e)))
+            .collect());
     }
     if args.events.is_empty() {
         if output.interactive {
-            return super::pick::event(catalogue, args.provider.as_deref()).map(|picked| vec![picked]);
+            return super::pick::event(catalogue, args.provider.as_deref())
+                .map(|picked| vec![picked]);
         }
         return Err(UsageError::new(
             "no event given: name one (e.g. `hookctl send payin.update`), or use --all; `hookctl fixtures` lists providers and `hookctl fixtures PROVIDER` their events",
         )
         .into());
     }
-    args.events.iter().map(|query| catalogue.resolve(query, args.provider.as_deref()).map_err(Into::into)).collect()
+    args.events
+        .iter()
+        .map(|query| {
+            catalogue
+                .resolve(query, args.provider.as_deref())
+                .map_err(Into::into)
+        })
+        .collect()
 }
 
 /// The scenarios named by `--scenario`.
@@ -209,9 +268,12 @@ fn scenarios_of<'c>(
 fn read_body(path: &std::path::Path) -> anyhow::Result<Bytes> {
     let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().read_to_end(&mut bytes).context("cannot read the body from stdin")?;
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("cannot read the body from stdin")?;
     } else {
-        bytes = std::fs::read(path).with_context(|| format!("cannot read the body file {}", path.display()))?;
+        bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the body file {}", path.display()))?;
     }
     Ok(Bytes::from(bytes))
 }

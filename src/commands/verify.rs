@@ -16,8 +16,13 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
         ctx.catalogue.provider(provider)?;
     }
     let tolerance = args.tolerance.as_secs();
-    let inspector =
-        Inspector::new(ctx.catalogue.clone(), args.provider.clone(), args.secret.as_deref(), &ctx.config, tolerance);
+    let inspector = Inspector::new(
+        ctx.catalogue.clone(),
+        args.provider.clone(),
+        args.secret.as_deref(),
+        &ctx.config,
+        tolerance,
+    );
     let (items, listing) = capture::collect(&args.paths);
     for warning in &listing.warnings {
         send_view::warning(output, "", warning)?;
@@ -49,9 +54,18 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
             json!({"captures": rows.len(), "invalid": invalid, "unreadable": broken, "valid": rows.iter().filter(|(_, _, i)| i.verdict.as_ref().is_some_and(|v| v.is_valid())).count()}),
         )?;
     } else if !rows.is_empty() {
-        let file_width = rows.iter().map(|(n, _, _)| n.len()).max().unwrap_or(4).max(4);
-        let event_width =
-            rows.iter().map(|(_, _, i)| i.event.as_deref().unwrap_or("?").len()).max().unwrap_or(5).max(5);
+        let file_width = rows
+            .iter()
+            .map(|(n, _, _)| n.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let event_width = rows
+            .iter()
+            .map(|(_, _, i)| i.event.as_deref().unwrap_or("?").len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
         let shown_verdict = |inspection: &crate::inspect::Inspection| {
             let verdict = inspection.stored_verdict();
             match verdict.reason {
@@ -59,7 +73,12 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
                 None => verdict.status,
             }
         };
-        let verdict_width = rows.iter().map(|(_, _, i)| shown_verdict(i).len()).max().unwrap_or(7).max(7);
+        let verdict_width = rows
+            .iter()
+            .map(|(_, _, i)| shown_verdict(i).len())
+            .max()
+            .unwrap_or(7)
+            .max(7);
         output.line(
             &format!(
                 "{:<file_width$}  {:<13}  {:<event_width$}  {:<verdict_width$}  {}",
@@ -88,7 +107,11 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
             "Verified {} captures: {} invalid{}",
             rows.len(),
             invalid,
-            if broken > 0 { format!(", {broken} unreadable") } else { String::new() }
+            if broken > 0 {
+                format!(", {broken} unreadable")
+            } else {
+                String::new()
+            }
         ));
     }
     Ok(if invalid > 0 {

@@ -15,7 +15,9 @@
 use serde_json::{Map, Value};
 
 use crate::catalogue::path::{self, Segment};
-use crate::catalogue::render::{number_fits_64_bits, numeric_placeholder, text_parts, Renderer, TextPart};
+use crate::catalogue::render::{
+    number_fits_64_bits, numeric_placeholder, text_parts, Renderer, TextPart,
+};
 use crate::catalogue::{BodyFormat, Event};
 use crate::scheme::InBody;
 
@@ -61,7 +63,8 @@ impl CompiledBody {
         sets: &[(Vec<Segment>, Value)],
         in_body: Option<&'static InBody>,
     ) -> Option<CompiledBody> {
-        if sets.iter().any(|(_, value)| has_placeholder_or_mark(value)) || has_mark(&event.template) {
+        if sets.iter().any(|(_, value)| has_placeholder_or_mark(value)) || has_mark(&event.template)
+        {
             return None;
         }
         let mut template = event.template.clone();
@@ -80,9 +83,9 @@ impl CompiledBody {
             // from a receiver's decoding (canonical forms read integers beyond 64 bits as floats),
             // can the signature be computed over the bytes as they are filled in.
             let canonical = (in_body.canonical)(&marked_payload);
-            let numbers_fit = slots[first_slot..]
-                .iter()
-                .all(|slot| !matches!(slot, Some(Piece::Number(spec)) if !number_fits_64_bits(spec)));
+            let numbers_fit = slots[first_slot..].iter().all(
+                |slot| !matches!(slot, Some(Piece::Number(spec)) if !number_fits_64_bits(spec)),
+            );
             if format.encode(&marked_payload) != canonical || !numbers_fit {
                 return None;
             }
@@ -90,14 +93,23 @@ impl CompiledBody {
             *payload_template = Value::String(marker(slots.len()));
             slots.push(Some(Piece::Payload));
             // As `scheme::sign_value` does: the field keeps its place, or is added at the end.
-            object.insert(in_body.field.to_string(), Value::String(marker(slots.len())));
+            object.insert(
+                in_body.field.to_string(),
+                Value::String(marker(slots.len())),
+            );
             slots.push(Some(Piece::Signature));
         }
         let marked = mark(&template, &mut slots)?;
         let encoded = format.encode(&marked);
         let size_hint = encoded.len() + 64;
         let body = split(&encoded, &mut slots)?;
-        Some(CompiledBody { format, body, payload, in_body, size_hint })
+        Some(CompiledBody {
+            format,
+            body,
+            payload,
+            in_body,
+            size_hint,
+        })
     }
 
     /// Whether [`CompiledBody::fill`] signs the body, so it needs the secret.
@@ -106,7 +118,11 @@ impl CompiledBody {
     }
 
     /// Write one body with fresh values from `renderer`; `secret` signs the body in place.
-    pub fn fill(&self, renderer: &mut Renderer<'_>, secret: Option<&str>) -> Result<Vec<u8>, String> {
+    pub fn fill(
+        &self,
+        renderer: &mut Renderer<'_>,
+        secret: Option<&str>,
+    ) -> Result<Vec<u8>, String> {
         let mut out = Vec::with_capacity(self.size_hint);
         let mut payload_span = 0..0;
         let mut signature_at = None;
@@ -173,7 +189,12 @@ fn mark(template: &Value, slots: &mut Vec<Option<Piece>>) -> Option<Value> {
             slots.push(Some(piece));
             Value::String(marker(slots.len() - 1))
         }
-        Value::Array(items) => Value::Array(items.iter().map(|item| mark(item, slots)).collect::<Option<_>>()?),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| mark(item, slots))
+                .collect::<Option<_>>()?,
+        ),
         Value::Object(map) => {
             let mut marked = Map::with_capacity(map.len());
             for (key, item) in map {
@@ -214,7 +235,9 @@ fn split(encoded: &[u8], slots: &mut [Option<Piece>]) -> Option<Vec<Piece>> {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }
 
 fn has_mark(value: &Value) -> bool {
@@ -230,7 +253,9 @@ fn any_string(value: &Value, test: &dyn Fn(&str) -> bool) -> bool {
     match value {
         Value::String(s) => test(s),
         Value::Array(items) => items.iter().any(|item| any_string(item, test)),
-        Value::Object(map) => map.iter().any(|(key, item)| test(key) || any_string(item, test)),
+        Value::Object(map) => map
+            .iter()
+            .any(|(key, item)| test(key) || any_string(item, test)),
         _ => false,
     }
 }
@@ -245,7 +270,9 @@ mod tests {
     use crate::scheme::InBody;
 
     fn fixed_now() -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2024-03-01T09:15:27.123456Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     /// Every fixture of every provider, filled from its compiled form, gives the bytes the slow
@@ -253,7 +280,10 @@ mod tests {
     #[test]
     fn compiled_bodies_equal_rendered_ones_for_every_fixture() {
         let catalogue = Catalogue::embedded().unwrap();
-        let sets = [(path::parse("extra.note").unwrap(), Value::String("ö/\"x\"".into()))];
+        let sets = [(
+            path::parse("extra.note").unwrap(),
+            Value::String("ö/\"x\"".into()),
+        )];
         let mut compiled_events = 0;
         for provider in catalogue.providers() {
             let format = provider.spec.body_format;
@@ -264,7 +294,11 @@ mod tests {
                     let mut probe = Renderer::seeded(fixed_now(), "the-id", &event.name, 0);
                     if render_body_signed(provider, event, &mut probe, sets, secret).is_err() {
                         // A body whose root cannot take the --set: compiling declines it too.
-                        assert!(CompiledBody::compile(event, format, sets, in_body).is_none(), "{}", event.origin);
+                        assert!(
+                            CompiledBody::compile(event, format, sets, in_body).is_none(),
+                            "{}",
+                            event.origin
+                        );
                         continue;
                     }
                     let compiled = CompiledBody::compile(event, format, sets, in_body)
@@ -272,7 +306,8 @@ mod tests {
                     compiled_events += 1;
                     for seed in 0..3 {
                         let mut slow = Renderer::seeded(fixed_now(), "the-id", &event.name, seed);
-                        let expected = render_body_signed(provider, event, &mut slow, sets, secret).unwrap();
+                        let expected =
+                            render_body_signed(provider, event, &mut slow, sets, secret).unwrap();
                         let mut fast = Renderer::seeded(fixed_now(), "the-id", &event.name, seed);
                         let filled = compiled.fill(&mut fast, secret).unwrap();
                         assert_eq!(
@@ -291,24 +326,35 @@ mod tests {
 
     #[test]
     fn templates_outside_its_reach_are_left_to_the_slow_path() {
-        let event = |template: Value| Event { name: "e".into(), template, origin: "test".into() };
+        let event = |template: Value| Event {
+            name: "e".into(),
+            template,
+            origin: "test".into(),
+        };
         let keyed = event(serde_json::json!({"{{uuid}}": 1}));
         assert!(CompiledBody::compile(&keyed, BodyFormat::Compact, &[], None).is_none());
         let marked = event(serde_json::json!({"a": "~~hookctl-slot-0~~"}));
         assert!(CompiledBody::compile(&marked, BodyFormat::Compact, &[], None).is_none());
         let plain = event(serde_json::json!({"a": "{{uuid}}"}));
         let placeholder_set = [(path::parse("b").unwrap(), Value::String("{{uuid}}".into()))];
-        assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &placeholder_set, None).is_none());
+        assert!(
+            CompiledBody::compile(&plain, BodyFormat::Compact, &placeholder_set, None).is_none()
+        );
         let in_body = crate::scheme::SchemeKind::Treezor.in_body();
-        assert!(CompiledBody::compile(&plain, BodyFormat::Php, &[], in_body).is_none(), "no object_payload");
+        assert!(
+            CompiledBody::compile(&plain, BodyFormat::Php, &[], in_body).is_none(),
+            "no object_payload"
+        );
         assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &[], None).is_some());
         // What a receiver would read back otherwise than it was written goes the slow way: PHP
         // writes -0.0 as -0 and reads that as 0, and reads integers beyond 64 bits as floats.
-        let negative_zero = event(serde_json::json!({"object_payload": {"amount": -0.0, "id": "{{uuid}}"}}));
+        let negative_zero =
+            event(serde_json::json!({"object_payload": {"amount": -0.0, "id": "{{uuid}}"}}));
         assert!(CompiledBody::compile(&negative_zero, BodyFormat::Php, &[], in_body).is_none());
         let huge = event(serde_json::json!({"object_payload": {"n": "{{int:19}}"}}));
         assert!(CompiledBody::compile(&huge, BodyFormat::Php, &[], in_body).is_none());
-        let fits = event(serde_json::json!({"object_payload": {"n": "{{int:18}}", "id": "{{uuid}}"}}));
+        let fits =
+            event(serde_json::json!({"object_payload": {"n": "{{int:18}}", "id": "{{uuid}}"}}));
         assert!(CompiledBody::compile(&fits, BodyFormat::Php, &[], in_body).is_some());
     }
 }

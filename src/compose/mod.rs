@@ -80,7 +80,10 @@ pub fn render_body(
     renderer: &mut Renderer<'_>,
     sets: &[(Vec<Segment>, Value)],
 ) -> Result<Vec<u8>, ComposeError> {
-    Ok(provider.spec.body_format.encode(&render_value(event, renderer, sets)?))
+    Ok(provider
+        .spec
+        .body_format
+        .encode(&render_value(event, renderer, sets)?))
 }
 
 fn render_value(
@@ -88,11 +91,16 @@ fn render_value(
     renderer: &mut Renderer<'_>,
     sets: &[(Vec<Segment>, Value)],
 ) -> Result<Value, ComposeError> {
-    let fixture_error = |why: String| ComposeError::Fixture { origin: event.origin.clone(), why };
+    let fixture_error = |why: String| ComposeError::Fixture {
+        origin: event.origin.clone(),
+        why,
+    };
     let mut value = renderer.value(&event.template).map_err(fixture_error)?;
     for (segments, new) in sets {
-        path::set(&mut value, segments, new.clone())
-            .map_err(|why| ComposeError::Set { path: describe_path(segments), why })?;
+        path::set(&mut value, segments, new.clone()).map_err(|why| ComposeError::Set {
+            path: describe_path(segments),
+            why,
+        })?;
     }
     Ok(value)
 }
@@ -119,7 +127,8 @@ fn render_body_signed_noting(
     secret: Option<&str>,
 ) -> Result<(Vec<u8>, Option<&'static str>), ComposeError> {
     let mut value = render_value(event, renderer, sets)?;
-    let signed = secret.and_then(|secret| scheme::sign_value(provider.spec.scheme, secret, &mut value));
+    let signed =
+        secret.and_then(|secret| scheme::sign_value(provider.spec.scheme, secret, &mut value));
     Ok((provider.spec.body_format.encode(&value), signed))
 }
 
@@ -135,13 +144,20 @@ fn describe_path(segments: &[Segment]) -> String {
 }
 
 /// Build one signed delivery of an event.
-pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>) -> Result<Composed, ComposeError> {
+pub fn compose(
+    provider: &Provider,
+    event: &Event,
+    options: &ComposeOptions<'_>,
+) -> Result<Composed, ComposeError> {
     let now = options.now.unwrap_or_else(Utc::now);
     let id = match options.id {
         Some(id) => id.to_string(),
         None => Renderer::new(now, "", &event.name)
             .text(&provider.spec.id_format)
-            .map_err(|why| ComposeError::Fixture { origin: format!("{}/provider.toml", provider.origin), why })?,
+            .map_err(|why| ComposeError::Fixture {
+                origin: format!("{}/provider.toml", provider.origin),
+                why,
+            })?,
     };
     let kind = provider.spec.scheme;
     let mut renderer = Renderer::new(now, &id, &event.name);
@@ -151,10 +167,16 @@ pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>)
     let (body, signed) = match (options.raw_body, options.compiled) {
         (Some(raw), _) => (raw.to_vec(), None),
         (None, Some(compiled)) => {
-            let secret = in_body_secret.filter(|_| compiled.signs_in_place()).map(|s| s.value.as_str());
-            let body = compiled
-                .fill(&mut renderer, secret)
-                .map_err(|why| ComposeError::Fixture { origin: event.origin.clone(), why })?;
+            let secret = in_body_secret
+                .filter(|_| compiled.signs_in_place())
+                .map(|s| s.value.as_str());
+            let body =
+                compiled
+                    .fill(&mut renderer, secret)
+                    .map_err(|why| ComposeError::Fixture {
+                        origin: event.origin.clone(),
+                        why,
+                    })?;
             (body, secret.and(kind.in_body()).map(|in_body| in_body.note))
         }
         (None, None) => render_body_signed_noting(
@@ -166,7 +188,9 @@ pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>)
         )?,
     };
     let signed_in_place = signed.map(|note| {
-        let source = in_body_secret.map(|s| s.source.to_string()).unwrap_or_default();
+        let source = in_body_secret
+            .map(|s| s.source.to_string())
+            .unwrap_or_default();
         format!("{note} ({source})")
     });
 
@@ -175,7 +199,10 @@ pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>)
     for (name, template) in provider.header_templates() {
         let value = renderer
             .text(template)
-            .map_err(|why| ComposeError::Fixture { origin: format!("{}/provider.toml", provider.origin), why })?;
+            .map_err(|why| ComposeError::Fixture {
+                origin: format!("{}/provider.toml", provider.origin),
+                why,
+            })?;
         headers.push(name, value);
     }
 
@@ -195,9 +222,17 @@ pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>)
                 headers.set(&name, value);
             }
             let plaintext = kind.encrypts().then(|| Bytes::from(body));
-            (signed.body, format!("{} ({})", signed.note, secret.source), plaintext)
+            (
+                signed.body,
+                format!("{} ({})", signed.note, secret.source),
+                plaintext,
+            )
         }
-        (None, None) => (body, "unsigned (the provider does not sign)".to_string(), None),
+        (None, None) => (
+            body,
+            "unsigned (the provider does not sign)".to_string(),
+            None,
+        ),
     };
     for (name, value) in options.extra_headers {
         headers.set(name, value.clone());
@@ -207,7 +242,12 @@ pub fn compose(provider: &Provider, event: &Event, options: &ComposeOptions<'_>)
         None => options.url.path().to_string(),
     };
     Ok(Composed {
-        delivery: Delivery { method: "POST".into(), target, headers, body: Bytes::from(body) },
+        delivery: Delivery {
+            method: "POST".into(),
+            target,
+            headers,
+            body: Bytes::from(body),
+        },
         id,
         signing,
         plaintext,

@@ -57,7 +57,11 @@ mod tests {
     #[test]
     fn escapes_control_characters_and_indents() {
         colored::control::set_override(false);
-        let value: Value = serde_json::from_str(r#"{"a":[1,"x\u001b[2J"],"b":{},"c":null}"#).unwrap();
-        assert_eq!(pretty(&value), "{\n  \"a\": [\n    1,\n    \"x\\u001b[2J\"\n  ],\n  \"b\": {},\n  \"c\": null\n}");
+        let value: Value =
+            serde_json::from_str(r#"{"a":[1,"x\u001b[2J"],"b":{},"c":null}"#).unwrap();
+        assert_eq!(
+            pretty(&value),
+            "{\n  \"a\": [\n    1,\n    \"x\\u001b[2J\"\n  ],\n  \"b\": {},\n  \"c\": null\n}"
+        );
     }
 }

@@ -36,7 +36,16 @@ pub struct DeliveryView<'a> {
 
 /// The view of a delivery report, for printing; `None` for the other reports.
 pub fn delivery_view(report: &Report) -> Option<DeliveryView<'_>> {
-    let Report::Delivery { received, inspection, status, elapsed, capture, forwarded, replied } = report else {
+    let Report::Delivery {
+        received,
+        inspection,
+        status,
+        elapsed,
+        capture,
+        forwarded,
+        replied,
+    } = report
+    else {
         return None;
     };
     Some(DeliveryView {
@@ -69,7 +78,11 @@ fn clock(at: chrono::DateTime<chrono::Utc>) -> String {
     // A leap second shows as :59.999..., never as a fourth millisecond digit.
     let millis = (local.nanosecond() / 1_000_000).min(999);
     let mut text = String::with_capacity(12);
-    for (value, width, after) in [(local.hour(), 2, ":"), (local.minute(), 2, ":"), (local.second(), 2, ".")] {
+    for (value, width, after) in [
+        (local.hour(), 2, ":"),
+        (local.minute(), 2, ":"),
+        (local.second(), 2, "."),
+    ] {
         units::push_padded(&mut text, u64::from(value), width);
         text.push_str(after);
     }
@@ -78,7 +91,12 @@ fn clock(at: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// Write `text` in a style when colour is on; with colour off (pipes, CI, --quiet logs) as it is.
-fn styled(f: &mut fmt::Formatter<'_>, colour: bool, text: &str, style: fn(&str) -> ColoredString) -> fmt::Result {
+fn styled(
+    f: &mut fmt::Formatter<'_>,
+    colour: bool,
+    text: &str,
+    style: fn(&str) -> ColoredString,
+) -> fmt::Result {
     if colour {
         write!(f, "{}", style(text))
     } else {
@@ -86,12 +104,19 @@ fn styled(f: &mut fmt::Formatter<'_>, colour: bool, text: &str, style: fn(&str) 
     }
 }
 
-fn write_verdict_mark(f: &mut fmt::Formatter<'_>, colour: bool, inspection: &Inspection) -> fmt::Result {
+fn write_verdict_mark(
+    f: &mut fmt::Formatter<'_>,
+    colour: bool,
+    inspection: &Inspection,
+) -> fmt::Result {
     match &inspection.verdict {
         Some(Verdict::Valid { .. }) => styled(f, colour, "✔ valid", |t| t.green().bold()),
-        Some(Verdict::Invalid { reason, .. }) => {
-            styled(f, colour, &format!("✘ invalid ({})", reason.code()), |t| t.red().bold())
-        }
+        Some(Verdict::Invalid { reason, .. }) => styled(
+            f,
+            colour,
+            &format!("✘ invalid ({})", reason.code()),
+            |t| t.red().bold(),
+        ),
         Some(Verdict::Unsigned) => styled(f, colour, "○ unsigned", |t| t.yellow()),
         Some(Verdict::NoSecret) => styled(f, colour, "? no secret", |t| t.yellow()),
         None => styled(f, colour, "? unknown provider", |t| t.yellow()),
@@ -110,12 +135,23 @@ impl fmt::Display for SummaryLine<'_> {
         // Asked once per line: each asking reads the colour settings again.
         let colour = colored::control::SHOULD_COLORIZE.should_colorize();
         styled(f, colour, &clock(r.received_at), |t| t.dimmed())?;
-        for part in [" ", &r.delivery.method, " ", &sanitize(&r.delivery.target), " "] {
+        for part in [
+            " ",
+            &r.delivery.method,
+            " ",
+            &sanitize(&r.delivery.target),
+            " ",
+        ] {
             f.write_str(part)?;
         }
         styled(f, colour, i.provider_name().unwrap_or("?"), |t| t.bold())?;
         f.write_str(" ")?;
-        styled(f, colour, &sanitize(i.event.as_deref().unwrap_or("?")), |t| t.bold())?;
+        styled(
+            f,
+            colour,
+            &sanitize(i.event.as_deref().unwrap_or("?")),
+            |t| t.bold(),
+        )?;
         f.write_str("  ")?;
         write_verdict_mark(f, colour, i)?;
         f.write_str("  → ")?;
@@ -137,7 +173,11 @@ fn reply_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
         Decision::Approve => "approved",
         Decision::Decline => "declined",
     };
-    let mut text = format!("{} {word}: answered in {}", replied.what, human_duration(view.elapsed));
+    let mut text = format!(
+        "{} {word}: answered in {}",
+        replied.what,
+        human_duration(view.elapsed)
+    );
     let mut late = false;
     if let Some((deadline, whose)) = &replied.deadline {
         late = view.elapsed > *deadline;
@@ -169,7 +209,11 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
     }
     out.push_str(&format!("\n  {}", i.detail().dimmed()));
     if let Some((remark, late)) = reply_remark(view) {
-        let shown = if late { remark.red().bold().to_string() } else { remark };
+        let shown = if late {
+            remark.red().bold().to_string()
+        } else {
+            remark
+        };
         out.push_str(&format!("\n  {shown}"));
     }
     if let Some(forwarded) = view.forwarded {
@@ -179,7 +223,11 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
                 forwarded.url,
                 status,
                 human_duration(*elapsed),
-                if body.is_empty() { String::new() } else { format!(": {}", one_line(body)) }
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", one_line(body))
+                }
             )),
             Err(error) => out.push_str(&format!("\n  {} {}", "forward failed:".red(), error)),
         }
@@ -190,7 +238,11 @@ pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
         None => {}
     }
     if verbosity == Verbosity::Verbose {
-        out.push_str(&format!("\n  {} {}", r.http_version.dimmed(), r.peer.to_string().dimmed()));
+        out.push_str(&format!(
+            "\n  {} {}",
+            r.http_version.dimmed(),
+            r.peer.to_string().dimmed()
+        ));
         for (name, value) in r.delivery.headers.iter() {
             out.push_str(&format!("\n  {}: {}", name.cyan(), sanitize(value)));
         }
@@ -218,7 +270,11 @@ pub fn body_for_terminal(body: &[u8], verbosity: Verbosity) -> String {
     if body.is_empty() {
         return "(empty body)".dimmed().to_string();
     }
-    let limit = if verbosity == Verbosity::Verbose { usize::MAX } else { SHOWN_BODY_LIMIT };
+    let limit = if verbosity == Verbosity::Verbose {
+        usize::MAX
+    } else {
+        SHOWN_BODY_LIMIT
+    };
     if body.len() <= limit {
         if let Ok(value) = serde_json::from_slice::<Value>(body) {
             return json_view::pretty(&value);
@@ -226,13 +282,22 @@ pub fn body_for_terminal(body: &[u8], verbosity: Verbosity) -> String {
         return body_text(body);
     }
     let cut = &body[..limit];
-    format!("{}\n{}", body_text(cut), format!("… {} more bytes (-v shows all)", body.len() - limit).dimmed())
+    format!(
+        "{}\n{}",
+        body_text(cut),
+        format!("… {} more bytes (-v shows all)", body.len() - limit).dimmed()
+    )
 }
 
 pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
     let r = view.received;
     let i = view.inspection;
-    let headers: Vec<Value> = r.delivery.headers.iter().map(|(n, v)| json!([n, v])).collect();
+    let headers: Vec<Value> = r
+        .delivery
+        .headers
+        .iter()
+        .map(|(n, v)| json!([n, v]))
+        .collect();
     let mut data = json!({
         "sequence": r.sequence,
         "received_at": r.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -281,7 +346,12 @@ pub fn rejected_human(view: &RejectedView<'_>) -> String {
 }
 
 pub fn connection_error_human(peer: std::net::SocketAddr, error: &str) -> String {
-    format!("{} {peer}  {} {}", clock(chrono::Utc::now()).dimmed(), "✘ connection error:".red().bold(), sanitize(error))
+    format!(
+        "{} {peer}  {} {}",
+        clock(chrono::Utc::now()).dimmed(),
+        "✘ connection error:".red().bold(),
+        sanitize(error)
+    )
 }
 
 pub fn rejected_json(view: &RejectedView<'_>) -> Value {

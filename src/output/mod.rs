@@ -69,7 +69,10 @@ impl Output {
     /// The same view, writing lines only when [`Output::flush`] is called: the caller flushes after
     /// each batch of results, so a busy listener makes one write per batch, not per delivery.
     pub fn deferred(&self) -> Output {
-        Output { deferred: true, ..self.clone() }
+        Output {
+            deferred: true,
+            ..self.clone()
+        }
     }
 
     /// Write out what is buffered.
@@ -77,7 +80,10 @@ impl Output {
         STDOUT.lock().unwrap_or_else(|e| e.into_inner()).flush()
     }
 
-    fn write(&self, write: impl FnOnce(&mut BufWriter<io::Stdout>) -> io::Result<()>) -> io::Result<()> {
+    fn write(
+        &self,
+        write: impl FnOnce(&mut BufWriter<io::Stdout>) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut out = STDOUT.lock().unwrap_or_else(|e| e.into_inner());
         write(&mut out)?;
         if self.deferred {
@@ -127,8 +133,10 @@ impl Output {
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} {msg}")
-                .expect("the progress template is valid"),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {per_sec} {msg}",
+            )
+            .expect("the progress template is valid"),
         );
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
@@ -167,7 +175,11 @@ pub fn body_text(body: &[u8]) -> String {
             }
             shown
         }
-        Err(_) => format!("[{} bytes of binary data; base64: {}]", body.len(), B64.encode(body)),
+        Err(_) => format!(
+            "[{} bytes of binary data; base64: {}]",
+            body.len(),
+            B64.encode(body)
+        ),
     }
 }
 

@@ -8,11 +8,19 @@ use super::{human_duration, millis, Output};
 use crate::error::sanitize;
 use crate::probe::{CaseInfo, CaseResult, Category, Grade, ProbeSummary};
 
-pub fn heading(output: &Output, provider: &str, event: &str, url: &url::Url) -> std::io::Result<()> {
+pub fn heading(
+    output: &Output,
+    provider: &str,
+    event: &str,
+    url: &url::Url,
+) -> std::io::Result<()> {
     if output.json {
         return Ok(());
     }
-    output.line(&format!("Probing {} with {provider}:{event} deliveries", url.as_str().bold()))
+    output.line(&format!(
+        "Probing {} with {provider}:{event} deliveries",
+        url.as_str().bold()
+    ))
 }
 
 fn coloured(grade: Grade) -> String {
@@ -35,7 +43,11 @@ pub struct Rows {
 
 impl Rows {
     pub fn new(output: &Output, provider: &str) -> Self {
-        Rows { output: output.clone(), provider: provider.to_string(), last: None }
+        Rows {
+            output: output.clone(),
+            provider: provider.to_string(),
+            last: None,
+        }
     }
 
     pub fn show(&mut self, result: &CaseResult) -> std::io::Result<()> {
@@ -68,14 +80,32 @@ impl Rows {
             Some(a) => format!("→ {} in {}", a.status, human_duration(a.elapsed)),
             None => String::new(),
         };
-        let expected = if result.expected.is_empty() { String::new() } else { format!("expected {}", result.expected) };
-        output.line(&format!("  {} {:<30} {:<28} {answer}", coloured(result.grade), result.info.id, expected))?;
+        let expected = if result.expected.is_empty() {
+            String::new()
+        } else {
+            format!("expected {}", result.expected)
+        };
+        output.line(&format!(
+            "  {} {:<30} {:<28} {answer}",
+            coloured(result.grade),
+            result.info.id,
+            expected
+        ))?;
         if !result.why.is_empty() {
             output.line(&format!("          {}", sanitize(&result.why).dimmed()))?;
         }
         if let Some(advice) = &result.advice {
-            if let Some(excerpt) = result.answer.as_ref().map(|a| &a.excerpt).filter(|e| !e.is_empty()) {
-                output.line(&format!("          {} {}", "answered:".dimmed(), sanitize(excerpt)))?;
+            if let Some(excerpt) = result
+                .answer
+                .as_ref()
+                .map(|a| &a.excerpt)
+                .filter(|e| !e.is_empty())
+            {
+                output.line(&format!(
+                    "          {} {}",
+                    "answered:".dimmed(),
+                    sanitize(excerpt)
+                ))?;
             }
             output.line(&format!("          {} {advice}", "advice:".bold()))?;
         }
@@ -102,9 +132,21 @@ pub fn summary(output: &Output, summary: &ProbeSummary, strict: bool) -> std::io
     let mut line = format!(
         "\n{} PASS, {} FAIL, {} WARN, {} INTEROP, {} INFO, {} N/A",
         summary.pass.to_string().green(),
-        if summary.fail > 0 { summary.fail.to_string().red().bold().to_string() } else { "0".into() },
-        if summary.warn > 0 { summary.warn.to_string().yellow().to_string() } else { "0".into() },
-        if summary.interop > 0 { summary.interop.to_string().yellow().to_string() } else { "0".into() },
+        if summary.fail > 0 {
+            summary.fail.to_string().red().bold().to_string()
+        } else {
+            "0".into()
+        },
+        if summary.warn > 0 {
+            summary.warn.to_string().yellow().to_string()
+        } else {
+            "0".into()
+        },
+        if summary.interop > 0 {
+            summary.interop.to_string().yellow().to_string()
+        } else {
+            "0".into()
+        },
         summary.info,
         summary.not_applicable,
     );
@@ -118,10 +160,17 @@ pub fn summary(output: &Output, summary: &ProbeSummary, strict: bool) -> std::io
 pub fn cases(output: &Output, cases: &[CaseInfo]) -> std::io::Result<()> {
     for case in cases {
         if output.json {
-            output
-                .record("probe_case_info", json!({"case": case.id, "category": case.category, "title": case.title}))?;
+            output.record(
+                "probe_case_info",
+                json!({"case": case.id, "category": case.category, "title": case.title}),
+            )?;
         } else {
-            output.line(&format!("{:<30} {:<18} {}", case.id, case.category.title(), case.title))?;
+            output.line(&format!(
+                "{:<30} {:<18} {}",
+                case.id,
+                case.category.title(),
+                case.title
+            ))?;
         }
     }
     Ok(())
@@ -130,10 +179,19 @@ pub fn cases(output: &Output, cases: &[CaseInfo]) -> std::io::Result<()> {
 /// The results as JUnit XML: a test case each; FAIL and INTEROP (and WARN with `strict`) are
 /// failures, N/A is skipped.
 pub fn junit(provider: &str, results: &[CaseResult], strict: bool) -> String {
-    let failed = |grade: Grade| matches!(grade, Grade::Fail | Grade::Interop) || (strict && grade == Grade::Warn);
+    let failed = |grade: Grade| {
+        matches!(grade, Grade::Fail | Grade::Interop) || (strict && grade == Grade::Warn)
+    };
     let failures = results.iter().filter(|r| failed(r.grade)).count();
-    let skipped = results.iter().filter(|r| r.grade == Grade::NotApplicable).count();
-    let time: f64 = results.iter().filter_map(|r| r.answer.as_ref()).map(|a| a.elapsed.as_secs_f64()).sum();
+    let skipped = results
+        .iter()
+        .filter(|r| r.grade == Grade::NotApplicable)
+        .count();
+    let time: f64 = results
+        .iter()
+        .filter_map(|r| r.answer.as_ref())
+        .map(|a| a.elapsed.as_secs_f64())
+        .sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     xml.push_str(&format!(
         "<testsuites name=\"hookctl probe\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{time:.3}\">\n",
@@ -145,7 +203,10 @@ pub fn junit(provider: &str, results: &[CaseResult], strict: bool) -> String {
         results.len()
     ));
     for result in results {
-        let seconds = result.answer.as_ref().map_or(0.0, |a| a.elapsed.as_secs_f64());
+        let seconds = result
+            .answer
+            .as_ref()
+            .map_or(0.0, |a| a.elapsed.as_secs_f64());
         xml.push_str(&format!(
             "    <testcase classname=\"probe.{}\" name=\"{}\" time=\"{seconds:.3}\">\n",
             result.info.category.slug(),
@@ -154,11 +215,21 @@ pub fn junit(provider: &str, results: &[CaseResult], strict: bool) -> String {
         let message = format!("{}: {}", result.grade.label(), result.why);
         if failed(result.grade) {
             let advice = result.advice.as_deref().unwrap_or_default();
-            xml.push_str(&format!("      <failure message=\"{}\">{}</failure>\n", escape(&message), escape(advice)));
+            xml.push_str(&format!(
+                "      <failure message=\"{}\">{}</failure>\n",
+                escape(&message),
+                escape(advice)
+            ));
         } else if result.grade == Grade::NotApplicable {
-            xml.push_str(&format!("      <skipped message=\"{}\"/>\n", escape(&result.why)));
+            xml.push_str(&format!(
+                "      <skipped message=\"{}\"/>\n",
+                escape(&result.why)
+            ));
         }
-        xml.push_str(&format!("      <system-out>{}</system-out>\n", escape(&message)));
+        xml.push_str(&format!(
+            "      <system-out>{}</system-out>\n",
+            escape(&message)
+        ));
         xml.push_str("    </testcase>\n");
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
@@ -189,6 +260,9 @@ mod tests {
 
     #[test]
     fn junit_escapes_what_xml_cannot_hold() {
-        assert_eq!(escape("a<b>&\"c\"'\u{1}"), "a&lt;b&gt;&amp;&quot;c&quot;&apos;");
+        assert_eq!(
+            escape("a<b>&\"c\"'\u{1}"),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;"
+        );
     }
 }

@@ -23,7 +23,10 @@ impl Progress {
         } else {
             output.progress(total)
         };
-        Progress { output: output.deferred(), bar }
+        Progress {
+            output: output.deferred(),
+            bar,
+        }
     }
 }
 
@@ -91,7 +94,11 @@ pub fn attempt(output: &Output, meta: &JobMeta, attempt: &Attempt) -> std::io::R
     };
     let next = match attempt.next {
         Some((real, scaled)) if real != scaled => {
-            format!("; next in {} ({} at this time scale)", Wait(real), human_duration(scaled))
+            format!(
+                "; next in {} ({} at this time scale)",
+                Wait(real),
+                human_duration(scaled)
+            )
         }
         Some((real, _)) => format!("; next in {}", Wait(real)),
         None => String::new(),
@@ -110,11 +117,21 @@ pub fn attempt(output: &Output, meta: &JobMeta, attempt: &Attempt) -> std::io::R
 
 /// The order a run used and what it sent twice, so that it can be compared with what the receiver did.
 pub fn arrangement(output: &Output, arrangement: &Arrangement) -> std::io::Result<()> {
-    let duplicates: Vec<u64> = arrangement.order.iter().filter(|(_, copy)| *copy).map(|(s, _)| s + 1).collect();
+    let duplicates: Vec<u64> = arrangement
+        .order
+        .iter()
+        .filter(|(_, copy)| *copy)
+        .map(|(s, _)| s + 1)
+        .collect();
     if output.json {
         // The order is listed in full for runs a person could compare by hand.
-        let order: Option<Vec<Value>> = (arrangement.order.len() <= 10_000)
-            .then(|| arrangement.order.iter().map(|(s, copy)| json!({"delivery": s + 1, "duplicate": copy})).collect());
+        let order: Option<Vec<Value>> = (arrangement.order.len() <= 10_000).then(|| {
+            arrangement
+                .order
+                .iter()
+                .map(|(s, copy)| json!({"delivery": s + 1, "duplicate": copy}))
+                .collect()
+        });
         return output.record(
             "arrangement",
             json!({
@@ -134,15 +151,29 @@ pub fn arrangement(output: &Output, arrangement: &Arrangement) -> std::io::Resul
     if duplicates.is_empty() {
         line.push_str("; no duplicates");
     } else {
-        let shown: Vec<String> = duplicates.iter().take(20).map(|n| format!("#{n}")).collect();
+        let shown: Vec<String> = duplicates
+            .iter()
+            .take(20)
+            .map(|n| format!("#{n}"))
+            .collect();
         let more = if duplicates.len() > 20 { ", …" } else { "" };
-        line.push_str(&format!("; {} sent twice: {}{more}", duplicates.len(), shown.join(", ")));
+        line.push_str(&format!(
+            "; {} sent twice: {}{more}",
+            duplicates.len(),
+            shown.join(", ")
+        ));
     }
     if arrangement.shuffled && arrangement.order.len() <= 40 {
         let order: Vec<String> = arrangement
             .order
             .iter()
-            .map(|(s, copy)| if *copy { format!("#{}′", s + 1) } else { format!("#{}", s + 1) })
+            .map(|(s, copy)| {
+                if *copy {
+                    format!("#{}′", s + 1)
+                } else {
+                    format!("#{}", s + 1)
+                }
+            })
             .collect();
         line.push_str(&format!(". Order: {}", order.join(" ")));
     }
@@ -200,7 +231,11 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             Fate::Failed(error) | Fate::Skipped(error) => data["error"] = json!(error),
         }
         if let Some(request) = &outcome.request {
-            let headers: Vec<Value> = request.headers.iter().map(|(n, v)| json!([n, shown_value(n, v)])).collect();
+            let headers: Vec<Value> = request
+                .headers
+                .iter()
+                .map(|(n, v)| json!([n, shown_value(n, v)]))
+                .collect();
             data["request"] = json!({"method": request.method, "headers": headers, "body": body_json(&request.body)});
         }
         return output.record("delivery", data);
@@ -211,15 +246,21 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
     }
     let name = match (&meta.scenario, meta.step) {
         (Some((scenario, run)), Some((step, steps))) => {
-            format!("{}:{} ({scenario} #{run}, step {step}/{steps})", meta.provider, meta.event)
+            format!(
+                "{}:{} ({scenario} #{run}, step {step}/{steps})",
+                meta.provider, meta.event
+            )
         }
         _ => format!("{}:{}", meta.provider, meta.event),
     };
     let mut line = match &outcome.fate {
         Fate::Delivered(response) | Fate::Unexpected(response) => {
             let status = response.status.to_string();
-            let (mark, status) =
-                if failed { ("✘".red(), status.red().bold()) } else { ("✔".green(), status.green().bold()) };
+            let (mark, status) = if failed {
+                ("✘".red(), status.red().bold())
+            } else {
+                ("✔".green(), status.green().bold())
+            };
             let mut line = format!(
                 "{mark} {status} {} → {} {}",
                 name.bold(),
@@ -232,13 +273,26 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
                 }
             }
             if let Some(location) = &response.location {
-                line.push_str(&format!("  redirect to {} not followed", sanitize(location)));
+                line.push_str(&format!(
+                    "  redirect to {} not followed",
+                    sanitize(location)
+                ));
             }
             line
         }
         Fate::Failed(error) | Fate::Skipped(error) => {
-            let to = if url.is_empty() { String::new() } else { format!(" → {url}") };
-            format!("{} {} {}{to}: {}", "✘".red(), "ERR".red().bold(), name.bold(), error)
+            let to = if url.is_empty() {
+                String::new()
+            } else {
+                format!(" → {url}")
+            };
+            format!(
+                "{} {} {}{to}: {}",
+                "✘".red(),
+                "ERR".red().bold(),
+                name.bold(),
+                error
+            )
         }
     };
     if outcome.attempts.len() > 1 {
@@ -253,19 +307,31 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
         line.push_str(&format!("  ({stopped})"));
     }
     if meta.duplicate {
-        line.push_str(&format!("  {}", format!("(a duplicate of #{})", meta.sequence + 1).dimmed()));
+        line.push_str(&format!(
+            "  {}",
+            format!("(a duplicate of #{})", meta.sequence + 1).dimmed()
+        ));
     }
     if let Some(origin) = &meta.origin {
         line.push_str(&format!("  {}", origin.dimmed()));
     }
     output.line(&line)?;
     if output.verbosity != Verbosity::Quiet && !meta.signing.is_empty() {
-        output.line(&format!("  {} {}  id {}", "signed:".dimmed(), meta.signing.dimmed(), meta.id.dimmed()))?;
+        output.line(&format!(
+            "  {} {}  id {}",
+            "signed:".dimmed(),
+            meta.signing.dimmed(),
+            meta.id.dimmed()
+        ))?;
     }
     if output.verbosity == Verbosity::Verbose {
         if let Some(response) = outcome.fate.response() {
             if !response.body.is_empty() {
-                output.line(&format!("  {} {}", "answered:".dimmed(), sanitize(&body_text(&response.body))))?;
+                output.line(&format!(
+                    "  {} {}",
+                    "answered:".dimmed(),
+                    sanitize(&body_text(&response.body))
+                ))?;
             }
         }
     }
@@ -274,12 +340,25 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
 
 /// The closing summary; `skipped_before` counts inputs that never became a job (capture files
 /// found unreadable before the run), added to those the run skipped.
-pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped_before: u64) -> std::io::Result<()> {
+pub fn summary(
+    output: &Output,
+    summary: &Summary,
+    verb: &str,
+    skipped_before: u64,
+) -> std::io::Result<()> {
     let sent = summary.sent();
     let skipped = skipped_before + summary.skipped;
     let seconds = summary.elapsed.as_secs_f64();
-    let rate = if seconds > 0.0 { sent as f64 / seconds } else { 0.0 };
-    let (p50, p90, p99) = (summary.percentile(50.0), summary.percentile(90.0), summary.percentile(99.0));
+    let rate = if seconds > 0.0 {
+        sent as f64 / seconds
+    } else {
+        0.0
+    };
+    let (p50, p90, p99) = (
+        summary.percentile(50.0),
+        summary.percentile(90.0),
+        summary.percentile(99.0),
+    );
     if output.json {
         return output.record(
             "summary",
@@ -307,7 +386,10 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped_before: u
         summary.delivered.to_string().green()
     );
     if summary.unexpected > 0 {
-        line.push_str(&format!(", {} unexpected status", summary.unexpected.to_string().red()));
+        line.push_str(&format!(
+            ", {} unexpected status",
+            summary.unexpected.to_string().red()
+        ));
     }
     if summary.failed > 0 {
         line.push_str(&format!(", {} failed", summary.failed.to_string().red()));
@@ -316,7 +398,10 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped_before: u
         line.push_str(&format!(", {} skipped", skipped.to_string().red()));
     }
     if sent + summary.skipped < summary.planned {
-        line.push_str(&format!(", {} not sent", summary.planned - sent - summary.skipped));
+        line.push_str(&format!(
+            ", {} not sent",
+            summary.planned - sent - summary.skipped
+        ));
     }
     if !summary.latencies.is_empty() {
         line.push_str(&format!(
@@ -331,8 +416,14 @@ pub fn summary(output: &Output, summary: &Summary, verb: &str, skipped_before: u
 
 /// A header value as it may be shown: a header that carries a secret itself shows only that it is there.
 fn shown_value<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
-    if crate::scheme::SECRET_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
-        std::borrow::Cow::Owned(format!("<the secret, {} characters, not shown>", value.chars().count()))
+    if crate::scheme::SECRET_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+    {
+        std::borrow::Cow::Owned(format!(
+            "<the secret, {} characters, not shown>",
+            value.chars().count()
+        ))
     } else {
         std::borrow::Cow::Borrowed(value)
     }
@@ -349,7 +440,11 @@ pub fn request(
     mut fields: Value,
 ) -> std::io::Result<()> {
     if output.json {
-        let headers: Vec<Value> = delivery.headers.iter().map(|(n, v)| json!([n, shown_value(n, v)])).collect();
+        let headers: Vec<Value> = delivery
+            .headers
+            .iter()
+            .map(|(n, v)| json!([n, shown_value(n, v)]))
+            .collect();
         fields["method"] = json!(delivery.method);
         fields["url"] = json!(url.as_str());
         fields["headers"] = json!(headers);
@@ -375,11 +470,19 @@ pub fn request(
         let value = shown_value(name, value);
         output.line(&format!("{}: {value}", name.cyan()))?;
     }
-    output.line(&format!("{}: {}", "Content-Length".cyan(), delivery.body.len()))?;
+    output.line(&format!(
+        "{}: {}",
+        "Content-Length".cyan(),
+        delivery.body.len()
+    ))?;
     output.line("")?;
     output.line(&body_text(&delivery.body))?;
     if let Some(plaintext) = plaintext {
-        output.line(&format!("{} {}", "# plaintext before encryption:".dimmed(), body_text(plaintext)))?;
+        output.line(&format!(
+            "{} {}",
+            "# plaintext before encryption:".dimmed(),
+            body_text(plaintext)
+        ))?;
     }
     output.line("")
 }

@@ -14,7 +14,15 @@ impl Probe {
         expected: &'static str,
         why: String,
     ) -> CaseResult {
-        CaseResult { info: info(id), grade, sent, expected, answer: None, why, advice: None }
+        CaseResult {
+            info: info(id),
+            grade,
+            sent,
+            expected,
+            answer: None,
+            why,
+            advice: None,
+        }
     }
 
     pub(super) fn not_applicable(&mut self, id: &'static str, why: &str) {
@@ -22,7 +30,13 @@ impl Probe {
         self.record(result);
     }
 
-    pub(super) fn graded(&mut self, id: &'static str, mut result: CaseResult, answer: Option<Answered>, advice: &str) {
+    pub(super) fn graded(
+        &mut self,
+        id: &'static str,
+        mut result: CaseResult,
+        answer: Option<Answered>,
+        advice: &str,
+    ) {
         result.answer = answer;
         if matches!(result.grade, Grade::Fail | Grade::Warn | Grade::Interop) {
             result.advice = Some(advice.to_string());
@@ -38,7 +52,8 @@ impl Probe {
         tries: Vec<(String, Delivery, Vec<String>)>,
         advice: &str,
     ) {
-        self.forgeries_graded(id, tries, Grade::Fail, "", advice).await
+        self.forgeries_graded(id, tries, Grade::Fail, "", advice)
+            .await
     }
 
     /// [`Probe::forgeries`], with `accepted` the grade of an accepted one (WARN where accepting is
@@ -54,16 +69,25 @@ impl Probe {
         if tries.is_empty() {
             return self.not_applicable(id, "the scheme has no such signature");
         }
-        let sent = tries.iter().map(|(label, _, _)| label.clone()).collect::<Vec<_>>().join("; ");
+        let sent = tries
+            .iter()
+            .map(|(label, _, _)| label.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
         let mut worst = (Grade::Pass, String::from("every one was rejected"), None);
         for (label, delivery, valid) in tries {
             let (grade, why, answer) = match self.send(id, &delivery, &valid).await {
-                Ok(answer) if self.accepts(answer.status) => {
-                    (accepted, format!("accepted {label} with {}{why_accepted}", answer.status), Some(answer))
-                }
+                Ok(answer) if self.accepts(answer.status) => (
+                    accepted,
+                    format!("accepted {label} with {}{why_accepted}", answer.status),
+                    Some(answer),
+                ),
                 Ok(answer) if self.crashed(answer.status) => (
                     Grade::Warn,
-                    format!("answered {label} with {}: a crash on hostile input", answer.status),
+                    format!(
+                        "answered {label} with {}: a crash on hostile input",
+                        answer.status
+                    ),
                     Some(answer),
                 ),
                 Ok(answer) => {
@@ -79,7 +103,9 @@ impl Probe {
                 Grade::Info => 1,
                 _ => 0,
             };
-            if rank(grade) > rank(worst.0) || (worst.2.is_none() && answer.is_some() && rank(grade) == rank(worst.0)) {
+            if rank(grade) > rank(worst.0)
+                || (worst.2.is_none() && answer.is_some() && rank(grade) == rank(worst.0))
+            {
                 worst = (grade, why, answer);
             }
         }
@@ -96,7 +122,9 @@ impl Probe {
         title_case: bool,
         advice: &str,
     ) {
-        let result = self.genuine_variant_result(id, label, delivery, title_case, advice).await;
+        let result = self
+            .genuine_variant_result(id, label, delivery, title_case, advice)
+            .await;
         self.record(result);
     }
 
@@ -109,12 +137,16 @@ impl Probe {
         advice: &str,
     ) -> CaseResult {
         let (grade, why, answer) = match self.send_with(id, &delivery, &[], title_case).await {
-            Ok(answer) if self.accepts(answer.status) => {
-                (Grade::Pass, format!("accepted with {}", answer.status), Some(answer))
-            }
-            Ok(answer) => {
-                (Grade::Interop, format!("a genuine delivery was rejected with {}", answer.status), Some(answer))
-            }
+            Ok(answer) if self.accepts(answer.status) => (
+                Grade::Pass,
+                format!("accepted with {}", answer.status),
+                Some(answer),
+            ),
+            Ok(answer) => (
+                Grade::Interop,
+                format!("a genuine delivery was rejected with {}", answer.status),
+                Some(answer),
+            ),
             Err(error) => (Grade::Info, format!("no answer: {error}"), None),
         };
         let mut result = self.result(id, grade, label, "accepted", why);

@@ -231,8 +231,12 @@ type OnResult = Box<dyn FnMut(&CaseResult) + Send>;
 
 impl Probe {
     pub fn new(config: ProbeConfig) -> Self {
-        let options =
-            ClientOptions { timeout: config.timeout, insecure: false, pool_size: 2, keep_response_headers: true };
+        let options = ClientOptions {
+            timeout: config.timeout,
+            insecure: false,
+            pool_size: 2,
+            keep_response_headers: true,
+        };
         let client = Client::new(&options);
         let title_case = Client::new(&options).title_case_headers();
         Probe {
@@ -249,7 +253,10 @@ impl Probe {
     }
 
     /// Run every wanted case, calling `on_result` as each is graded; returns them all.
-    pub async fn run(mut self, on_result: impl FnMut(&CaseResult) + Send + 'static) -> (Vec<CaseResult>, ProbeSummary) {
+    pub async fn run(
+        mut self,
+        on_result: impl FnMut(&CaseResult) + Send + 'static,
+    ) -> (Vec<CaseResult>, ProbeSummary) {
         self.on_result = Some(Box::new(on_result));
         cases::run_all(&mut self).await;
         let summary = ProbeSummary::of(&self.results, self.stopped.clone());
@@ -278,12 +285,25 @@ impl Probe {
     /// A fresh genuine delivery, signed now (or at `at`), with a new id or the one given.
     fn genuine(&self, at: Option<i64>, id: Option<&str>) -> Result<Genuine, String> {
         let now = at.and_then(|t| chrono::DateTime::from_timestamp(t, 0));
-        let options =
-            ComposeOptions { secret: self.config.secret.as_ref(), id, now, ..ComposeOptions::new(&self.config.url) };
-        let composed = compose(&self.config.provider, &self.config.event, &options).map_err(|e| e.to_string())?;
-        let unsigned = composed.plaintext.clone().unwrap_or_else(|| composed.delivery.body.clone());
+        let options = ComposeOptions {
+            secret: self.config.secret.as_ref(),
+            id,
+            now,
+            ..ComposeOptions::new(&self.config.url)
+        };
+        let composed = compose(&self.config.provider, &self.config.event, &options)
+            .map_err(|e| e.to_string())?;
+        let unsigned = composed
+            .plaintext
+            .clone()
+            .unwrap_or_else(|| composed.delivery.body.clone());
         let timestamp = now.unwrap_or_else(chrono::Utc::now).timestamp();
-        Ok(Genuine { delivery: composed.delivery, unsigned, id: composed.id, timestamp })
+        Ok(Genuine {
+            delivery: composed.delivery,
+            unsigned,
+            id: composed.id,
+            timestamp,
+        })
     }
 
     /// `genuine`'s body signed again with `secret` at `timestamp`, over `url`.
@@ -295,8 +315,14 @@ impl Probe {
         timestamp: i64,
         url: &str,
     ) -> Result<Delivery, String> {
-        let request =
-            SignRequest { secret, body, url, id: &genuine.id, timestamp, options: &self.config.provider.spec.options };
+        let request = SignRequest {
+            secret,
+            body,
+            url,
+            id: &genuine.id,
+            timestamp,
+            options: &self.config.provider.spec.options,
+        };
         let signed = scheme::sign(self.kind(), &request).map_err(|e| e.to_string())?;
         Ok(self.with_signed(genuine, signed))
     }
@@ -306,7 +332,11 @@ impl Probe {
         for (name, value) in signed.headers {
             headers.set(&name, value);
         }
-        Delivery { headers, body: Bytes::from(signed.body), ..genuine.delivery.clone() }
+        Delivery {
+            headers,
+            body: Bytes::from(signed.body),
+            ..genuine.delivery.clone()
+        }
     }
 
     /// The signatures that would be valid for what was sent, to look for in a rejection.
@@ -322,7 +352,12 @@ impl Probe {
     }
 
     /// Send one request. A rejection is searched for the secret and for `valid` signatures.
-    async fn send(&mut self, case: &'static str, delivery: &Delivery, valid: &[String]) -> Result<Answered, String> {
+    async fn send(
+        &mut self,
+        case: &'static str,
+        delivery: &Delivery,
+        valid: &[String],
+    ) -> Result<Answered, String> {
         self.send_with(case, delivery, valid, false).await
     }
 
@@ -333,7 +368,11 @@ impl Probe {
         valid: &[String],
         title_case: bool,
     ) -> Result<Answered, String> {
-        let client = if title_case { &self.title_case } else { &self.client };
+        let client = if title_case {
+            &self.title_case
+        } else {
+            &self.client
+        };
         match client.send(&self.config.url, delivery).await {
             Ok(response) => {
                 self.unanswered_in_a_row = 0;
@@ -360,8 +399,12 @@ impl Probe {
         for (name, value) in &response.headers {
             answer.push_str(&format!("\n{name}: {value}"));
         }
-        let secret_forms =
-            self.config.secret.as_ref().map(|s| forge::secret_forms(self.kind(), &s.value)).unwrap_or_default();
+        let secret_forms = self
+            .config
+            .secret
+            .as_ref()
+            .map(|s| forge::secret_forms(self.kind(), &s.value))
+            .unwrap_or_default();
         for form in &secret_forms {
             if answer.contains(form.as_str()) {
                 self.leaks.push((case, "the secret".into()));
@@ -411,7 +454,11 @@ fn answered(response: &Response) -> Answered {
     if text.chars().count() > 80 {
         excerpt.push('…');
     }
-    Answered { status: response.status, elapsed: response.elapsed, excerpt }
+    Answered {
+        status: response.status,
+        elapsed: response.elapsed,
+        excerpt,
+    }
 }
 
 /// Refuse targets off this machine unless `allow_remote`: probes are attacks.
@@ -419,10 +466,16 @@ pub async fn check_target(url: &Url, allow_remote: bool) -> Result<(), String> {
     if allow_remote {
         return Ok(());
     }
-    let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let host = url
+        .host_str()
+        .unwrap_or_default()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     let port = url.port_or_known_default().unwrap_or(80);
-    let addresses: Vec<std::net::SocketAddr> =
-        tokio::net::lookup_host((host, port)).await.map_err(|e| format!("cannot resolve {host}: {e}"))?.collect();
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
     if addresses.is_empty() || addresses.iter().any(|a| !a.ip().is_loopback()) {
         return Err(format!(
             "{host} is not a loopback address: probes are attacks, so only this machine is a target unless --allow-remote is given"

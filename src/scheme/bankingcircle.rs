@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{
-    constant_time_eq, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, Verification, VerifyRequest,
+    constant_time_eq, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, Verification,
+    VerifyRequest,
 };
 
 pub const NONCE_HEADER: &str = "Nonce";
@@ -53,7 +54,10 @@ impl TextEncoding {
                 if bytes.len() % 2 != 0 {
                     return None;
                 }
-                let units: Vec<u16> = bytes.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+                let units: Vec<u16> = bytes
+                    .chunks_exact(2)
+                    .map(|p| u16::from_le_bytes([p[0], p[1]]))
+                    .collect();
                 String::from_utf16(&units).ok()
             }
         }
@@ -69,10 +73,12 @@ impl TextEncoding {
 
 /// The AES-256 key: exactly 32 characters, used as their bytes.
 pub fn key_bytes(secret: &str) -> Result<[u8; 32], String> {
-    secret
-        .as_bytes()
-        .try_into()
-        .map_err(|_| format!("a Banking Circle key is 32 characters (ASCII); this one is {} bytes", secret.len()))
+    secret.as_bytes().try_into().map_err(|_| {
+        format!(
+            "a Banking Circle key is 32 characters (ASCII); this one is {} bytes",
+            secret.len()
+        )
+    })
 }
 
 pub fn checksum(plaintext_utf8: &[u8]) -> String {
@@ -80,7 +86,12 @@ pub fn checksum(plaintext_utf8: &[u8]) -> String {
 }
 
 /// Encrypt with a given nonce; `sign` draws a random one.
-pub fn encrypt(key: &[u8; 32], nonce: &[u8; 12], text: &str, encoding: TextEncoding) -> (Vec<u8>, [u8; 16]) {
+pub fn encrypt(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    text: &str,
+    encoding: TextEncoding,
+) -> (Vec<u8>, [u8; 16]) {
     let cipher = Aes256Gcm::new(key.into());
     let mut buffer = encoding.encode(text);
     let tag = cipher
@@ -90,7 +101,10 @@ pub fn encrypt(key: &[u8; 32], nonce: &[u8; 12], text: &str, encoding: TextEncod
 }
 
 pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
-    let key = key_bytes(request.secret).map_err(|why| SignError::Secret { scheme: SchemeKind::Bankingcircle, why })?;
+    let key = key_bytes(request.secret).map_err(|why| SignError::Secret {
+        scheme: SchemeKind::Bankingcircle,
+        why,
+    })?;
     let text = std::str::from_utf8(request.body).map_err(|_| SignError::Body {
         scheme: SchemeKind::Bankingcircle,
         why: "the plaintext must be UTF-8 text".into(),
@@ -106,11 +120,17 @@ pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
             (TAG_HEADER.into(), B64.encode(tag)),
             (CHECKSUM_HEADER.into(), checksum(request.body)),
         ],
-        note: format!("AES-256-GCM encrypted ({} plaintext), Checksum = SHA-256 of the JSON", encoding.name()),
+        note: format!(
+            "AES-256-GCM encrypted ({} plaintext), Checksum = SHA-256 of the JSON",
+            encoding.name()
+        ),
     })
 }
 
-fn header_bytes<const N: usize>(request: &VerifyRequest<'_>, name: &str) -> Result<[u8; N], Verdict> {
+fn header_bytes<const N: usize>(
+    request: &VerifyRequest<'_>,
+    name: &str,
+) -> Result<[u8; N], Verdict> {
     let value = request
         .headers
         .get(name)
@@ -118,24 +138,44 @@ fn header_bytes<const N: usize>(request: &VerifyRequest<'_>, name: &str) -> Resu
     B64.decode(value.trim())
         .ok()
         .and_then(|bytes| <[u8; N]>::try_from(bytes).ok())
-        .ok_or_else(|| Verdict::invalid(Invalid::Malformed, format!("{name} is not base64 of {N} bytes")))
+        .ok_or_else(|| {
+            Verdict::invalid(
+                Invalid::Malformed,
+                format!("{name} is not base64 of {N} bytes"),
+            )
+        })
 }
 
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verification {
     let key = match key_bytes(secret) {
         Ok(key) => key,
         Err(why) => {
-            return Verdict::invalid(Invalid::Malformed, format!("the configured key is unusable: {why}")).into()
+            return Verdict::invalid(
+                Invalid::Malformed,
+                format!("the configured key is unusable: {why}"),
+            )
+            .into()
         }
     };
-    let (nonce, tag) = match (header_bytes::<12>(request, NONCE_HEADER), header_bytes::<16>(request, TAG_HEADER)) {
+    let (nonce, tag) = match (
+        header_bytes::<12>(request, NONCE_HEADER),
+        header_bytes::<16>(request, TAG_HEADER),
+    ) {
         (Ok(nonce), Ok(tag)) => (nonce, tag),
         (Err(verdict), _) | (_, Err(verdict)) => return verdict.into(),
     };
     let checksum_header = request.headers.get(CHECKSUM_HEADER).map(str::trim);
     let cipher = Aes256Gcm::new((&key).into());
     let mut buffer = request.body.to_vec();
-    if cipher.decrypt_in_place_detached(Nonce::from_slice(&nonce), b"", &mut buffer, Tag::from_slice(&tag)).is_err() {
+    if cipher
+        .decrypt_in_place_detached(
+            Nonce::from_slice(&nonce),
+            b"",
+            &mut buffer,
+            Tag::from_slice(&tag),
+        )
+        .is_err()
+    {
         return Verdict::invalid(
             Invalid::Mismatch,
             "decryption failed (authentication tag): the body changed or the key differs",
@@ -144,21 +184,30 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verification {
     }
     // Decryption proved the bytes are genuine; now read them as text the way the sender wrote them.
     let preferred = request.options.plaintext_encoding;
-    let decoded = [preferred, preferred.other()].into_iter().find_map(|encoding| {
-        let text = encoding.decode(&buffer)?;
-        let matches = checksum_header
-            .is_none_or(|given| constant_time_eq(given.as_bytes(), checksum(text.as_bytes()).as_bytes()));
-        matches.then_some((encoding, text))
-    });
+    let decoded = [preferred, preferred.other()]
+        .into_iter()
+        .find_map(|encoding| {
+            let text = encoding.decode(&buffer)?;
+            let matches = checksum_header.is_none_or(|given| {
+                constant_time_eq(given.as_bytes(), checksum(text.as_bytes()).as_bytes())
+            });
+            matches.then_some((encoding, text))
+        });
     match (decoded, checksum_header) {
         (Some((encoding, text)), Some(_)) => Verification {
-            verdict: Verdict::valid(format!("decrypted ({} plaintext) and Checksum matches", encoding.name())),
+            verdict: Verdict::valid(format!(
+                "decrypted ({} plaintext) and Checksum matches",
+                encoding.name()
+            )),
             plaintext: Some(text.into_bytes()),
         },
         (Some((encoding, text)), None) => Verification {
             verdict: Verdict::invalid(
                 Invalid::MissingHeader,
-                format!("decrypted ({} plaintext) but there is no {CHECKSUM_HEADER} header", encoding.name()),
+                format!(
+                    "decrypted ({} plaintext) but there is no {CHECKSUM_HEADER} header",
+                    encoding.name()
+                ),
             ),
             plaintext: Some(text.into_bytes()),
         },

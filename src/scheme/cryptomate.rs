@@ -14,12 +14,18 @@ pub const DIGEST_PREFIX: &str = "sha256:";
 
 pub fn digest(key: &str) -> String {
     use sha2::{Digest, Sha256};
-    format!("{DIGEST_PREFIX}{}", hex::encode(Sha256::digest(key.as_bytes())))
+    format!(
+        "{DIGEST_PREFIX}{}",
+        hex::encode(Sha256::digest(key.as_bytes()))
+    )
 }
 
 /// Keep the key header only as its digest.
 pub fn keep_only_digest(headers: &mut Headers) {
-    if let Some(key) = headers.get(KEY_HEADER).filter(|v| !v.starts_with(DIGEST_PREFIX)) {
+    if let Some(key) = headers
+        .get(KEY_HEADER)
+        .filter(|v| !v.starts_with(DIGEST_PREFIX))
+    {
         let stored = digest(key);
         headers.set(KEY_HEADER, stored);
     }
@@ -27,7 +33,10 @@ pub fn keep_only_digest(headers: &mut Headers) {
 
 /// Put the key back where only its digest was kept, when `secret` is that key.
 pub fn restore_key(headers: &mut Headers, secret: Option<&str>) -> Restored {
-    let Some(stored) = headers.get(KEY_HEADER).filter(|v| v.starts_with(DIGEST_PREFIX)) else {
+    let Some(stored) = headers
+        .get(KEY_HEADER)
+        .filter(|v| v.starts_with(DIGEST_PREFIX))
+    else {
         return Restored::Nothing;
     };
     match secret.filter(|s| constant_time_eq(digest(s).as_bytes(), stored.as_bytes())) {
@@ -44,7 +53,10 @@ pub fn sign(request: &SignRequest<'_>) -> Signed {
         body: request.body.to_vec(),
         headers: vec![
             (KEY_HEADER.into(), request.secret.into()),
-            (TIMESTAMP_HEADER.into(), (request.timestamp * 1000).to_string()),
+            (
+                TIMESTAMP_HEADER.into(),
+                (request.timestamp * 1000).to_string(),
+            ),
         ],
         note: "X-Webhook-Key shared secret (the body is not signed)".into(),
     }
@@ -61,13 +73,19 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     };
     if !constant_time_eq(given.as_bytes(), secret.as_bytes()) {
         // With no body binding, a different key can only mean a different secret.
-        return Verdict::invalid(Invalid::WrongSecret, format!("{KEY_HEADER} differs from the secret in use"));
+        return Verdict::invalid(
+            Invalid::WrongSecret,
+            format!("{KEY_HEADER} differs from the secret in use"),
+        );
     }
     match request.headers.get(TIMESTAMP_HEADER) {
-        None => Verdict::valid(format!("{KEY_HEADER} matches (no {TIMESTAMP_HEADER}; the body is not signed)")),
-        Some(ts) if ts.trim().parse::<i64>().is_err() => {
-            Verdict::invalid(Invalid::Malformed, format!("{TIMESTAMP_HEADER} {ts:?} is not Unix milliseconds"))
-        }
+        None => Verdict::valid(format!(
+            "{KEY_HEADER} matches (no {TIMESTAMP_HEADER}; the body is not signed)"
+        )),
+        Some(ts) if ts.trim().parse::<i64>().is_err() => Verdict::invalid(
+            Invalid::Malformed,
+            format!("{TIMESTAMP_HEADER} {ts:?} is not Unix milliseconds"),
+        ),
         Some(_) => Verdict::valid(format!("{KEY_HEADER} matches (the body is not signed)")),
     }
 }

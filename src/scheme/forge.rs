@@ -51,7 +51,10 @@ pub fn random_secret(kind: SchemeKind) -> String {
 }
 
 /// Sign with the empty key. `None` where no empty key can be used (AES needs 32 bytes).
-pub fn sign_with_empty_key(kind: SchemeKind, request: &SignRequest<'_>) -> Option<Result<Signed, SignError>> {
+pub fn sign_with_empty_key(
+    kind: SchemeKind,
+    request: &SignRequest<'_>,
+) -> Option<Result<Signed, SignError>> {
     match kind {
         SchemeKind::None | SchemeKind::Bankingcircle => None,
         SchemeKind::Standard => {
@@ -61,12 +64,21 @@ pub fn sign_with_empty_key(kind: SchemeKind, request: &SignRequest<'_>) -> Optio
                 headers: vec![
                     (id_name.into(), request.id.into()),
                     (ts_name.into(), request.timestamp.to_string()),
-                    (sig_name.into(), standard::signature(&[], request.id, request.timestamp, request.body)),
+                    (
+                        sig_name.into(),
+                        standard::signature(&[], request.id, request.timestamp, request.body),
+                    ),
                 ],
                 note: "signed with the empty key".into(),
             }))
         }
-        _ => Some(sign(kind, &SignRequest { secret: "", ..*request })),
+        _ => Some(sign(
+            kind,
+            &SignRequest {
+                secret: "",
+                ..*request
+            },
+        )),
     }
 }
 
@@ -84,7 +96,11 @@ pub fn tamper(kind: SchemeKind, body: &[u8]) -> Option<Vec<u8>> {
                 None => 0,
             };
             let at = from + body[from..].iter().position(u8::is_ascii_digit)?;
-            changed[at] = if changed[at] == b'9' { b'1' } else { changed[at] + 1 };
+            changed[at] = if changed[at] == b'9' {
+                b'1'
+            } else {
+                changed[at] + 1
+            };
         }
     }
     Some(changed)
@@ -92,7 +108,11 @@ pub fn tamper(kind: SchemeKind, body: &[u8]) -> Option<Vec<u8>> {
 
 /// Empty and shortened signatures in the scheme's syntax (`v1,`, `v1=`, `sha256=`, a prefix of
 /// the valid value), each with a label; applied to a genuine delivery's headers and body.
-pub fn truncated(kind: SchemeKind, headers: &Headers, body: &[u8]) -> Vec<(String, Headers, Vec<u8>)> {
+pub fn truncated(
+    kind: SchemeKind,
+    headers: &Headers,
+    body: &[u8],
+) -> Vec<(String, Headers, Vec<u8>)> {
     let variants = |name: &str, values: Vec<String>| -> Vec<(String, Headers, Vec<u8>)> {
         values
             .into_iter()
@@ -114,53 +134,104 @@ pub fn truncated(kind: SchemeKind, headers: &Headers, body: &[u8]) -> Vec<(Strin
             };
             let t = parsed.timestamp.unwrap_or_default();
             let v1 = parsed.v1.first().cloned().unwrap_or_default();
-            variants(stripe::HEADER, vec![format!("t={t},v1="), format!("t={t},v1={}", prefix(&v1)), format!("t={t}")])
+            variants(
+                stripe::HEADER,
+                vec![
+                    format!("t={t},v1="),
+                    format!("t={t},v1={}", prefix(&v1)),
+                    format!("t={t}"),
+                ],
+            )
         }
         SchemeKind::Standard => {
-            let name = if standard::uses_svix_names(headers) { "svix-signature" } else { "webhook-signature" };
-            let valid = headers.get(name).and_then(|v| v.split_once(',')).map(|(_, s)| s.to_string());
+            let name = if standard::uses_svix_names(headers) {
+                "svix-signature"
+            } else {
+                "webhook-signature"
+            };
+            let valid = headers
+                .get(name)
+                .and_then(|v| v.split_once(','))
+                .map(|(_, s)| s.to_string());
             let valid = valid.unwrap_or_default();
-            variants(name, vec!["v1,".into(), format!("v1,{}", prefix(&valid)), "v1".into()])
+            variants(
+                name,
+                vec!["v1,".into(), format!("v1,{}", prefix(&valid)), "v1".into()],
+            )
         }
         SchemeKind::Github => {
             let mut only_256 = headers.clone();
             only_256.remove(github::HEADER_SHA1);
-            let valid =
-                headers.get(github::HEADER_SHA256).unwrap_or_default().trim_start_matches("sha256=").to_string();
-            let values = vec!["sha256=".to_string(), format!("sha256={}", prefix(&valid)), String::new()];
+            let valid = headers
+                .get(github::HEADER_SHA256)
+                .unwrap_or_default()
+                .trim_start_matches("sha256=")
+                .to_string();
+            let values = vec![
+                "sha256=".to_string(),
+                format!("sha256={}", prefix(&valid)),
+                String::new(),
+            ];
             values
                 .into_iter()
                 .map(|value| {
                     let mut changed = only_256.clone();
                     changed.set(github::HEADER_SHA256, &value);
-                    (format!("{}: {value}", github::HEADER_SHA256), changed, body.to_vec())
+                    (
+                        format!("{}: {value}", github::HEADER_SHA256),
+                        changed,
+                        body.to_vec(),
+                    )
                 })
                 .collect()
         }
         SchemeKind::Mobilepay => {
-            let valid = headers.get(mobilepay::HEADER).unwrap_or_default().to_string();
+            let valid = headers
+                .get(mobilepay::HEADER)
+                .unwrap_or_default()
+                .to_string();
             variants(mobilepay::HEADER, vec![String::new(), prefix(&valid)])
         }
         SchemeKind::Cryptomate => {
-            let valid = headers.get(cryptomate::KEY_HEADER).unwrap_or_default().to_string();
+            let valid = headers
+                .get(cryptomate::KEY_HEADER)
+                .unwrap_or_default()
+                .to_string();
             variants(cryptomate::KEY_HEADER, vec![String::new(), prefix(&valid)])
         }
         SchemeKind::Bankingcircle => {
-            let valid = headers.get(bankingcircle::TAG_HEADER).unwrap_or_default().to_string();
-            variants(bankingcircle::TAG_HEADER, vec![String::new(), prefix(&valid)])
+            let valid = headers
+                .get(bankingcircle::TAG_HEADER)
+                .unwrap_or_default()
+                .to_string();
+            variants(
+                bankingcircle::TAG_HEADER,
+                vec![String::new(), prefix(&valid)],
+            )
         }
         SchemeKind::Treezor => {
             let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
                 return Vec::new();
             };
-            let valid = fields.get(treezor::SIGNATURE_FIELD).and_then(Value::as_str).unwrap_or_default().to_string();
+            let valid = fields
+                .get(treezor::SIGNATURE_FIELD)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             [String::new(), prefix(&valid)]
                 .into_iter()
                 .map(|value| {
                     let mut changed = fields.clone();
-                    changed.insert(treezor::SIGNATURE_FIELD.into(), Value::String(value.clone()));
+                    changed.insert(
+                        treezor::SIGNATURE_FIELD.into(),
+                        Value::String(value.clone()),
+                    );
                     let label = format!("{}: {value:?}", treezor::SIGNATURE_FIELD);
-                    (label, headers.clone(), php_json::encode(&Value::Object(changed)))
+                    (
+                        label,
+                        headers.clone(),
+                        php_json::encode(&Value::Object(changed)),
+                    )
                 })
                 .collect()
         }
@@ -176,10 +247,17 @@ pub fn rotation(kind: SchemeKind, headers: &Headers) -> Option<Headers> {
             let parsed = stripe::parse_header(headers.get(stripe::HEADER)?).ok()?;
             let valid = parsed.v1.first()?;
             let junk = hex::encode(rand::random::<[u8; 32]>());
-            changed.set(stripe::HEADER, format!("t={},v1={junk},v1={valid}", parsed.timestamp?));
+            changed.set(
+                stripe::HEADER,
+                format!("t={},v1={junk},v1={valid}", parsed.timestamp?),
+            );
         }
         SchemeKind::Standard => {
-            let name = if standard::uses_svix_names(headers) { "svix-signature" } else { "webhook-signature" };
+            let name = if standard::uses_svix_names(headers) {
+                "svix-signature"
+            } else {
+                "webhook-signature"
+            };
             let junk = B64.encode(rand::random::<[u8; 32]>());
             changed.set(name, format!("v1,{junk} {}", headers.get(name)?));
         }
@@ -190,7 +268,12 @@ pub fn rotation(kind: SchemeKind, headers: &Headers) -> Option<Headers> {
 
 /// Only a signature of a version the scheme's libraries ignore, or only a weaker legacy one;
 /// `secret` signs it validly, over the same timestamp and body.
-pub fn downgrades(kind: SchemeKind, headers: &Headers, body: &[u8], secret: &str) -> Vec<(String, Headers)> {
+pub fn downgrades(
+    kind: SchemeKind,
+    headers: &Headers,
+    body: &[u8],
+    secret: &str,
+) -> Vec<(String, Headers)> {
     let with = |name: &str, value: String| {
         let mut changed = headers.clone();
         changed.set(name, &value);
@@ -204,19 +287,31 @@ pub fn downgrades(kind: SchemeKind, headers: &Headers, body: &[u8], secret: &str
             let Some(t) = parsed.timestamp else {
                 return Vec::new();
             };
-            vec![with(stripe::HEADER, format!("t={t},v0={}", stripe::signature(secret, t, body)))]
+            vec![with(
+                stripe::HEADER,
+                format!("t={t},v0={}", stripe::signature(secret, t, body)),
+            )]
         }
         SchemeKind::Standard => {
             let Ok(key) = standard::key_bytes(secret) else {
                 return Vec::new();
             };
-            let name = if standard::uses_svix_names(headers) { "svix-signature" } else { "webhook-signature" };
-            let (Some(id), Some(t)) = (standard::delivery_id(headers), standard::signed_at(headers)) else {
+            let name = if standard::uses_svix_names(headers) {
+                "svix-signature"
+            } else {
+                "webhook-signature"
+            };
+            let (Some(id), Some(t)) =
+                (standard::delivery_id(headers), standard::signed_at(headers))
+            else {
                 return Vec::new();
             };
             let valid = standard::signature(&key, id, t, body);
             let digest = valid.trim_start_matches("v1,");
-            vec![with(name, format!("v1a,{digest}")), with(name, format!("v2,{digest}"))]
+            vec![
+                with(name, format!("v1a,{digest}")),
+                with(name, format!("v2,{digest}")),
+            ]
         }
         SchemeKind::Github => {
             let mut changed = headers.clone();
@@ -249,7 +344,11 @@ pub fn many_signatures(kind: SchemeKind, headers: &Headers, count: usize) -> Opt
             changed.set(stripe::HEADER, value);
         }
         SchemeKind::Standard => {
-            let name = if standard::uses_svix_names(headers) { "svix-signature" } else { "webhook-signature" };
+            let name = if standard::uses_svix_names(headers) {
+                "svix-signature"
+            } else {
+                "webhook-signature"
+            };
             let mut value = String::new();
             for _ in 0..count {
                 value.push_str("v1,");
@@ -275,7 +374,10 @@ pub fn wrong_checksum(kind: SchemeKind, headers: &Headers) -> Option<Headers> {
         return None;
     }
     let mut changed = headers.clone();
-    changed.set(bankingcircle::CHECKSUM_HEADER, bankingcircle::checksum(b"{\"not\":\"the plaintext\"}"));
+    changed.set(
+        bankingcircle::CHECKSUM_HEADER,
+        bankingcircle::checksum(b"{\"not\":\"the plaintext\"}"),
+    );
     Some(changed)
 }
 
@@ -290,17 +392,26 @@ pub fn key_variants(kind: SchemeKind, headers: &Headers) -> Vec<(String, Headers
     let half: String = key.chars().take(key.chars().count() / 2).collect();
     let swapped: String = key
         .chars()
-        .map(|c| if c.is_ascii_lowercase() { c.to_ascii_uppercase() } else { c.to_ascii_lowercase() })
-        .collect();
-    [("a prefix of the key", half), ("the key in another case", swapped)]
-        .into_iter()
-        .filter(|(_, value)| value != key)
-        .map(|(label, value)| {
-            let mut changed = headers.clone();
-            changed.set(cryptomate::KEY_HEADER, value);
-            (label.to_string(), changed)
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
         })
-        .collect()
+        .collect();
+    [
+        ("a prefix of the key", half),
+        ("the key in another case", swapped),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value != key)
+    .map(|(label, value)| {
+        let mut changed = headers.clone();
+        changed.set(cryptomate::KEY_HEADER, value);
+        (label.to_string(), changed)
+    })
+    .collect()
 }
 
 /// Signatures of the same length as the valid one that match it in none of their bytes, or in
@@ -311,20 +422,35 @@ pub fn near_signatures(kind: SchemeKind, headers: &Headers) -> Option<(Headers, 
         SchemeKind::Github => (github::HEADER_SHA256, headers.get(github::HEADER_SHA256)?),
         SchemeKind::Mobilepay => (mobilepay::HEADER, headers.get(mobilepay::HEADER)?),
         SchemeKind::Standard => {
-            let name = if standard::uses_svix_names(headers) { "svix-signature" } else { "webhook-signature" };
+            let name = if standard::uses_svix_names(headers) {
+                "svix-signature"
+            } else {
+                "webhook-signature"
+            };
             (name, headers.get(name)?)
         }
         _ => return None,
     };
     // The signature is the value's last run of characters; hex or base64 alike, the last one is
     // changed for the near miss, and every one for the far miss (same alphabet, same length).
-    let cut = value.rfind(['=', ',']).filter(|_| kind != SchemeKind::Mobilepay).map_or(0, |at| at + 1);
+    let cut = value
+        .rfind(['=', ','])
+        .filter(|_| kind != SchemeKind::Mobilepay)
+        .map_or(0, |at| at + 1);
     let (kept, signature) = value.split_at(cut);
     let signature = signature.trim_end_matches('=');
     let padding = &value[cut + signature.len()..];
     let other = |c: char| if c == 'a' { 'b' } else { 'a' };
-    let near: String =
-        signature.char_indices().map(|(i, c)| if i + 1 == signature.len() { other(c) } else { c }).collect();
+    let near: String = signature
+        .char_indices()
+        .map(|(i, c)| {
+            if i + 1 == signature.len() {
+                other(c)
+            } else {
+                c
+            }
+        })
+        .collect();
     let far: String = signature.chars().map(other).collect();
     let with = |sig: &str| {
         let mut changed = headers.clone();
@@ -357,21 +483,36 @@ pub fn signature_values(kind: SchemeKind, headers: &Headers, body: &[u8]) -> Vec
         SchemeKind::Standard => {
             for name in ["webhook-signature", "svix-signature"] {
                 let entries = headers.get(name).unwrap_or_default().split(' ');
-                values.extend(entries.filter_map(|e| e.split_once(',')).map(|(_, s)| s.to_string()));
+                values.extend(
+                    entries
+                        .filter_map(|e| e.split_once(','))
+                        .map(|(_, s)| s.to_string()),
+                );
             }
         }
         SchemeKind::Github => {
             for name in [github::HEADER_SHA256, github::HEADER_SHA1] {
                 if let Some(value) = headers.get(name) {
-                    values.push(value.split_once('=').map_or(value, |(_, hex)| hex).to_string());
+                    values.push(
+                        value
+                            .split_once('=')
+                            .map_or(value, |(_, hex)| hex)
+                            .to_string(),
+                    );
                 }
             }
         }
         SchemeKind::Mobilepay | SchemeKind::Bankingcircle => {
-            let name = if kind == SchemeKind::Mobilepay { mobilepay::HEADER } else { bankingcircle::TAG_HEADER };
+            let name = if kind == SchemeKind::Mobilepay {
+                mobilepay::HEADER
+            } else {
+                bankingcircle::TAG_HEADER
+            };
             values.extend(headers.get(name).map(str::to_string));
         }
-        SchemeKind::Cryptomate => values.extend(headers.get(cryptomate::KEY_HEADER).map(str::to_string)),
+        SchemeKind::Cryptomate => {
+            values.extend(headers.get(cryptomate::KEY_HEADER).map(str::to_string))
+        }
         SchemeKind::Treezor => {
             if let Some(top) = crate::json::TopLevel::parse(body) {
                 values.extend(top.text(treezor::SIGNATURE_FIELD));
@@ -384,5 +525,7 @@ pub fn signature_values(kind: SchemeKind, headers: &Headers, body: &[u8]) -> Vec
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|window| window == needle)
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }

@@ -8,21 +8,35 @@ pub const HEADER_SHA256: &str = "X-Hub-Signature-256";
 pub const HEADER_SHA1: &str = "X-Hub-Signature";
 
 pub fn signature_sha256(secret: &str, body: &[u8]) -> String {
-    format!("sha256={}", hex::encode(mac::sha256(secret.as_bytes(), &[body])))
+    format!(
+        "sha256={}",
+        hex::encode(mac::sha256(secret.as_bytes(), &[body]))
+    )
 }
 
 pub fn signature_sha1(secret: &str, body: &[u8]) -> String {
-    format!("sha1={}", hex::encode(mac::sha1(secret.as_bytes(), &[body])))
+    format!(
+        "sha1={}",
+        hex::encode(mac::sha1(secret.as_bytes(), &[body]))
+    )
 }
 
 pub fn sign(request: &SignRequest<'_>) -> Signed {
     Signed {
         body: request.body.to_vec(),
         headers: vec![
-            (HEADER_SHA256.into(), signature_sha256(request.secret, request.body)),
-            (HEADER_SHA1.into(), signature_sha1(request.secret, request.body)),
+            (
+                HEADER_SHA256.into(),
+                signature_sha256(request.secret, request.body),
+            ),
+            (
+                HEADER_SHA1.into(),
+                signature_sha1(request.secret, request.body),
+            ),
         ],
-        note: "X-Hub-Signature-256 (HMAC-SHA256 of the body) and legacy X-Hub-Signature (HMAC-SHA1)".into(),
+        note:
+            "X-Hub-Signature-256 (HMAC-SHA256 of the body) and legacy X-Hub-Signature (HMAC-SHA1)"
+                .into(),
     }
 }
 
@@ -38,7 +52,10 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         return Verdict::invalid(Invalid::MissingHeader, detail);
     };
     let Some(hex_digest) = header.trim().strip_prefix("sha256=") else {
-        return Verdict::invalid(Invalid::Malformed, "signature header does not start with sha256=");
+        return Verdict::invalid(
+            Invalid::Malformed,
+            "signature header does not start with sha256=",
+        );
     };
     let Ok(given) = hex::decode(hex_digest) else {
         return Verdict::invalid(Invalid::Malformed, "signature is not hexadecimal");
@@ -46,7 +63,10 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     if constant_time_eq(&given, &mac::sha256(secret.as_bytes(), &[request.body])) {
         Verdict::valid(format!("{HEADER_SHA256} matches"))
     } else {
-        Verdict::invalid(Invalid::Mismatch, "signature does not match: the body changed or the secret differs")
+        Verdict::invalid(
+            Invalid::Mismatch,
+            "signature does not match: the body changed or the secret differs",
+        )
     }
 }
 
@@ -58,7 +78,9 @@ mod tests {
     #[test]
     fn the_legacy_sha1_header_alone_is_refused() {
         let (secret, body) = ("s", b"{}");
-        let headers: crate::delivery::Headers = [(HEADER_SHA1, signature_sha1(secret, body))].into_iter().collect();
+        let headers: crate::delivery::Headers = [(HEADER_SHA1, signature_sha1(secret, body))]
+            .into_iter()
+            .collect();
         let options = SchemeOptions::default();
         let request = VerifyRequest {
             headers: &headers,

@@ -11,18 +11,30 @@ pub const HEADER: &str = "x-mobilepay-signature";
 /// The body as MobilePay signs it: ASCII whitespace removed (real bodies are compact JSON whose
 /// strings hold no spaces, so this is the documented pseudocode taken literally).
 fn without_whitespace(body: &[u8]) -> Vec<u8> {
-    body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect()
+    body.iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect()
 }
 
 pub fn signature(secret: &str, url: &str, body: &[u8]) -> String {
-    B64.encode(mac::sha1(secret.as_bytes(), &[url.as_bytes(), &without_whitespace(body)]))
+    B64.encode(mac::sha1(
+        secret.as_bytes(),
+        &[url.as_bytes(), &without_whitespace(body)],
+    ))
 }
 
 pub fn sign(request: &SignRequest<'_>) -> Signed {
     Signed {
         body: request.body.to_vec(),
-        headers: vec![(HEADER.into(), signature(request.secret, request.url, request.body))],
-        note: format!("x-mobilepay-signature over {} + body without whitespace", request.url),
+        headers: vec![(
+            HEADER.into(),
+            signature(request.secret, request.url, request.body),
+        )],
+        note: format!(
+            "x-mobilepay-signature over {} + body without whitespace",
+            request.url
+        ),
     }
 }
 
@@ -33,13 +45,19 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     let Ok(given) = B64.decode(value.trim()) else {
         return Verdict::invalid(Invalid::Malformed, format!("{HEADER} is not base64"));
     };
-    let expected = mac::sha1(secret.as_bytes(), &[request.url.as_bytes(), &without_whitespace(request.body)]);
+    let expected = mac::sha1(
+        secret.as_bytes(),
+        &[request.url.as_bytes(), &without_whitespace(request.body)],
+    );
     if constant_time_eq(&given, &expected) {
         Verdict::valid(format!("signature over {} matches", request.url))
     } else {
         Verdict::invalid(
             Invalid::Mismatch,
-            format!("signature does not match for URL {}: the URL, the body or the secret differs", request.url),
+            format!(
+                "signature does not match for URL {}: the URL, the body or the secret differs",
+                request.url
+            ),
         )
     }
 }

@@ -77,9 +77,15 @@ impl SchemeKind {
     pub fn summary(self) -> &'static str {
         match self {
             SchemeKind::None => "unsigned by design",
-            SchemeKind::Mobilepay => "x-mobilepay-signature: base64 HMAC-SHA1(url + body without whitespace)",
-            SchemeKind::Treezor => "object_payload_signature: base64 HMAC-SHA256(PHP json_encode(object_payload))",
-            SchemeKind::Bankingcircle => "AES-256-GCM body; Nonce, AuthenticationTag, Checksum headers",
+            SchemeKind::Mobilepay => {
+                "x-mobilepay-signature: base64 HMAC-SHA1(url + body without whitespace)"
+            }
+            SchemeKind::Treezor => {
+                "object_payload_signature: base64 HMAC-SHA256(PHP json_encode(object_payload))"
+            }
+            SchemeKind::Bankingcircle => {
+                "AES-256-GCM body; Nonce, AuthenticationTag, Checksum headers"
+            }
             SchemeKind::Cryptomate => "X-Webhook-Key shared secret; X-Request-Timestamp (ms)",
             SchemeKind::Standard => "webhook-signature: v1,base64 HMAC-SHA256(id.timestamp.body)",
             SchemeKind::Stripe => "Stripe-Signature: t=…,v1=hex HMAC-SHA256(t.body)",
@@ -226,11 +232,16 @@ impl Invalid {
 
 impl Verdict {
     pub fn valid(detail: impl Into<String>) -> Self {
-        Verdict::Valid { detail: detail.into() }
+        Verdict::Valid {
+            detail: detail.into(),
+        }
     }
 
     pub fn invalid(reason: Invalid, detail: impl Into<String>) -> Self {
-        Verdict::Invalid { reason, detail: detail.into() }
+        Verdict::Invalid {
+            reason,
+            detail: detail.into(),
+        }
     }
 
     pub fn is_valid(&self) -> bool {
@@ -276,7 +287,10 @@ pub struct Verification {
 
 impl From<Verdict> for Verification {
     fn from(verdict: Verdict) -> Self {
-        Verification { verdict, plaintext: None }
+        Verification {
+            verdict,
+            plaintext: None,
+        }
     }
 }
 
@@ -299,24 +313,38 @@ pub struct InBody {
 
 impl fmt::Debug for InBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("InBody").field("covers", &self.covers).field("field", &self.field).finish_non_exhaustive()
+        f.debug_struct("InBody")
+            .field("covers", &self.covers)
+            .field("field", &self.field)
+            .finish_non_exhaustive()
     }
 }
 
 /// Sign a parsed body in place, for schemes that sign inside the body: the signature field is
 /// set (kept in its place, or added at the end). `None` when the scheme signs elsewhere or the
 /// body lacks the covered field.
-pub fn sign_value(kind: SchemeKind, secret: &str, body: &mut serde_json::Value) -> Option<&'static str> {
+pub fn sign_value(
+    kind: SchemeKind,
+    secret: &str,
+    body: &mut serde_json::Value,
+) -> Option<&'static str> {
     let in_body = kind.in_body()?;
     let signature = (in_body.signature)(secret, &(in_body.canonical)(body.get(in_body.covers)?));
-    body.as_object_mut()?.insert(in_body.field.to_string(), serde_json::Value::String(signature));
+    body.as_object_mut()?.insert(
+        in_body.field.to_string(),
+        serde_json::Value::String(signature),
+    );
     Some(in_body.note)
 }
 
 /// The Unix time a delivery was signed at, for schemes that sign a timestamp.
 pub fn signed_at(kind: SchemeKind, headers: &Headers) -> Option<i64> {
     match kind {
-        SchemeKind::Stripe => stripe::parse_header(headers.get(stripe::HEADER)?).ok()?.timestamp,
+        SchemeKind::Stripe => {
+            stripe::parse_header(headers.get(stripe::HEADER)?)
+                .ok()?
+                .timestamp
+        }
         SchemeKind::Standard => standard::signed_at(headers),
         _ => None,
     }
@@ -340,12 +368,27 @@ pub fn resign(
     }
     let (id, options) = match kind {
         SchemeKind::Standard => {
-            let options = SchemeOptions { svix_headers: standard::uses_svix_names(headers), ..options.clone() };
-            (standard::delivery_id(headers).unwrap_or(fallback_id).to_string(), options)
+            let options = SchemeOptions {
+                svix_headers: standard::uses_svix_names(headers),
+                ..options.clone()
+            };
+            (
+                standard::delivery_id(headers)
+                    .unwrap_or(fallback_id)
+                    .to_string(),
+                options,
+            )
         }
         _ => (String::new(), options.clone()),
     };
-    let request = SignRequest { secret, body, url: "", id: &id, timestamp: now, options: &options };
+    let request = SignRequest {
+        secret,
+        body,
+        url: "",
+        id: &id,
+        timestamp: now,
+        options: &options,
+    };
     let signed = sign(kind, &request)?;
     for (name, value) in signed.headers {
         headers.set(&name, value);
@@ -435,7 +478,10 @@ pub fn verify_explained(
         return Verdict::NoSecret.into();
     };
     let verification = verify(kind, request, secret);
-    if !matches!(verification.verdict.reason(), Some(Invalid::Mismatch | Invalid::WrongSecret)) {
+    if !matches!(
+        verification.verdict.reason(),
+        Some(Invalid::Mismatch | Invalid::WrongSecret)
+    ) {
         return verification;
     }
     for other in others.iter().filter(|o| o.value != secret) {
@@ -463,7 +509,10 @@ fn reserialised_form_that_verifies(
     secret: &str,
 ) -> Option<&'static str> {
     // Treezor re-encodes the payload anyway and Banking Circle encrypts: rewriting cannot be told apart.
-    if matches!(kind, SchemeKind::Treezor | SchemeKind::Bankingcircle | SchemeKind::Cryptomate) {
+    if matches!(
+        kind,
+        SchemeKind::Treezor | SchemeKind::Bankingcircle | SchemeKind::Cryptomate
+    ) {
         return None;
     }
     let value: serde_json::Value = serde_json::from_slice(request.body).ok()?;
@@ -473,7 +522,11 @@ fn reserialised_form_that_verifies(
         if form == request.body {
             continue;
         }
-        let attempt = VerifyRequest { body: &form, top_level: None, ..*request };
+        let attempt = VerifyRequest {
+            body: &form,
+            top_level: None,
+            ..*request
+        };
         if verify(kind, &attempt, secret).verdict.is_valid() {
             return Some(name);
         }
@@ -501,7 +554,8 @@ pub(crate) mod mac {
     use hmac::{Hmac, Mac};
 
     pub fn sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
         for part in parts {
             mac.update(part);
         }
@@ -509,7 +563,8 @@ pub(crate) mod mac {
     }
 
     pub fn sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
-        let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
         for part in parts {
             mac.update(part);
         }
@@ -523,7 +578,11 @@ pub(crate) fn check_timestamp(timestamp: i64, now: i64, tolerance: u64) -> Resul
     if distance <= tolerance {
         return Ok(());
     }
-    let direction = if timestamp < now { "old" } else { "in the future" };
+    let direction = if timestamp < now {
+        "old"
+    } else {
+        "in the future"
+    };
     Err(Verdict::invalid(
         Invalid::StaleTimestamp,
         format!("timestamp {timestamp} is {distance} s {direction}; tolerance is {tolerance} s"),
@@ -536,7 +595,9 @@ mod tests {
 
     #[test]
     fn a_key_stored_as_its_digest_is_restored_only_by_that_key() {
-        let mut headers: Headers = [(cryptomate::KEY_HEADER, "the-key"), ("X-Other", "1")].into_iter().collect();
+        let mut headers: Headers = [(cryptomate::KEY_HEADER, "the-key"), ("X-Other", "1")]
+            .into_iter()
+            .collect();
         stored_form(SchemeKind::Cryptomate, &mut headers);
         let stored = headers.get(cryptomate::KEY_HEADER).unwrap().to_string();
         assert_eq!(stored, cryptomate::digest("the-key"));
@@ -545,21 +606,55 @@ mod tests {
         assert_eq!(headers.get(cryptomate::KEY_HEADER), Some(stored.as_str()));
         let mut wrong = headers.clone();
         let header = cryptomate::KEY_HEADER;
-        assert_eq!(restored_form(SchemeKind::Cryptomate, &mut wrong, Some("other")), Restored::NoMatch { header });
-        assert_eq!(restored_form(SchemeKind::Cryptomate, &mut wrong, None), Restored::NoMatch { header });
-        assert_eq!(restored_form(SchemeKind::Cryptomate, &mut headers, Some("the-key")), Restored::Restored { header });
+        assert_eq!(
+            restored_form(SchemeKind::Cryptomate, &mut wrong, Some("other")),
+            Restored::NoMatch { header }
+        );
+        assert_eq!(
+            restored_form(SchemeKind::Cryptomate, &mut wrong, None),
+            Restored::NoMatch { header }
+        );
+        assert_eq!(
+            restored_form(SchemeKind::Cryptomate, &mut headers, Some("the-key")),
+            Restored::Restored { header }
+        );
         assert_eq!(headers.get(cryptomate::KEY_HEADER), Some("the-key"));
-        assert_eq!(restored_form(SchemeKind::Stripe, &mut headers, Some("the-key")), Restored::Nothing);
+        assert_eq!(
+            restored_form(SchemeKind::Stripe, &mut headers, Some("the-key")),
+            Restored::Nothing
+        );
     }
 
     #[test]
     fn resigning_keeps_the_id_and_the_header_names_and_renews_the_timestamp() {
         let secret = "whsec_aG9va2N0bC1zdGFuZGFyZC13ZWJob29rcy10ZXN0ISE=";
-        let options = SchemeOptions { svix_headers: true, ..SchemeOptions::default() };
-        let request = SignRequest { secret, body: b"{}", url: "", id: "msg_1", timestamp: 1_000, options: &options };
-        let mut headers: Headers = sign(SchemeKind::Standard, &request).unwrap().headers.into_iter().collect();
+        let options = SchemeOptions {
+            svix_headers: true,
+            ..SchemeOptions::default()
+        };
+        let request = SignRequest {
+            secret,
+            body: b"{}",
+            url: "",
+            id: "msg_1",
+            timestamp: 1_000,
+            options: &options,
+        };
+        let mut headers: Headers = sign(SchemeKind::Standard, &request)
+            .unwrap()
+            .headers
+            .into_iter()
+            .collect();
         assert_eq!(signed_at(SchemeKind::Standard, &headers), Some(1_000));
-        let note = resign(SchemeKind::Standard, &mut headers, b"{}", secret, 2_000, &SchemeOptions::default(), "x");
+        let note = resign(
+            SchemeKind::Standard,
+            &mut headers,
+            b"{}",
+            secret,
+            2_000,
+            &SchemeOptions::default(),
+            "x",
+        );
         assert!(note.unwrap().unwrap().contains("msg_1.2000"));
         assert_eq!(headers.get("svix-id"), Some("msg_1"));
         assert!(!headers.contains("webhook-signature"), "{headers:?}");
@@ -573,17 +668,41 @@ mod tests {
             top_level: None,
             options: &options,
         };
-        assert!(verify(SchemeKind::Standard, &check, secret).verdict.is_valid());
+        assert!(verify(SchemeKind::Standard, &check, secret)
+            .verdict
+            .is_valid());
 
-        let mut stripe: Headers = [(stripe::HEADER, stripe::header_value("s", 5, b"x"))].into_iter().collect();
+        let mut stripe: Headers = [(stripe::HEADER, stripe::header_value("s", 5, b"x"))]
+            .into_iter()
+            .collect();
         assert_eq!(signed_at(SchemeKind::Stripe, &stripe), Some(5));
-        resign(SchemeKind::Stripe, &mut stripe, b"x", "s", 9, &SchemeOptions::default(), "").unwrap();
-        assert_eq!(stripe.get(stripe::HEADER), Some(stripe::header_value("s", 9, b"x").as_str()));
+        resign(
+            SchemeKind::Stripe,
+            &mut stripe,
+            b"x",
+            "s",
+            9,
+            &SchemeOptions::default(),
+            "",
+        )
+        .unwrap();
+        assert_eq!(
+            stripe.get(stripe::HEADER),
+            Some(stripe::header_value("s", 9, b"x").as_str())
+        );
         // A scheme without a signed timestamp has nothing to renew.
         let mut github = Headers::new();
-        assert!(resign(SchemeKind::Github, &mut github, b"x", "s", 9, &SchemeOptions::default(), "")
-            .unwrap()
-            .is_none());
+        assert!(resign(
+            SchemeKind::Github,
+            &mut github,
+            b"x",
+            "s",
+            9,
+            &SchemeOptions::default(),
+            ""
+        )
+        .unwrap()
+        .is_none());
         assert_eq!(signed_at(SchemeKind::Github, &github), None);
     }
 }

@@ -71,11 +71,17 @@ pub(crate) fn write_number(out: &mut Vec<u8>, n: &Number) {
 /// PHP's `php_gcvt(value, 17, '.', 'e')` in shortest-round-trip mode (`serialize_precision = -1`).
 pub fn php_float(value: f64) -> String {
     if value == 0.0 {
-        return if value.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if value.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // Rust's `{:e}` gives the shortest round-trip digits, like zend_dtoa mode 0.
     let sci = format!("{:e}", value.abs());
-    let (mantissa, exponent) = sci.split_once('e').expect("`{:e}` always writes an exponent");
+    let (mantissa, exponent) = sci
+        .split_once('e')
+        .expect("`{:e}` always writes an exponent");
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     let exponent: i32 = exponent.parse().expect("`{:e}` writes an integer exponent");
     // zend_dtoa's decpt: the value is 0.DIGITS × 10^decpt.
@@ -129,8 +135,10 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
     let mut at = 0;
     while at < bytes.len() {
         // Copy the run of ASCII that needs no escape in one go; most of a payload is such runs.
-        let run =
-            bytes[at..].iter().take_while(|&&b| (0x20..0x80).contains(&b) && !matches!(b, b'"' | b'\\' | b'/')).count();
+        let run = bytes[at..]
+            .iter()
+            .take_while(|&&b| (0x20..0x80).contains(&b) && !matches!(b, b'"' | b'\\' | b'/'))
+            .count();
         out.extend_from_slice(&bytes[at..at + run]);
         at += run;
         let Some(ch) = s[at..].chars().next() else {
@@ -165,7 +173,11 @@ pub(crate) fn write_string(out: &mut Vec<u8>, s: &str) {
 /// would collapse; the caller then takes the slower path through a parsed value).
 pub fn transcode(text: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(text).ok()?;
-    let mut transcoder = Transcoder { text, at: 0, out: Vec::with_capacity(text.len()) };
+    let mut transcoder = Transcoder {
+        text,
+        at: 0,
+        out: Vec::with_capacity(text.len()),
+    };
     transcoder.value(0)?;
     transcoder.skip_space();
     (transcoder.at == text.len()).then_some(transcoder.out)
@@ -243,7 +255,10 @@ impl<'a> Transcoder<'a> {
             let key = self.string()?;
             write_string(&mut self.out, &key);
             let end = self.out.len();
-            if keys.iter().any(|&(s, e)| self.out[s..e] == self.out[start..end]) {
+            if keys
+                .iter()
+                .any(|&(s, e)| self.out[s..e] == self.out[start..end])
+            {
                 return None;
             }
             keys.push((start, end));
@@ -366,12 +381,17 @@ impl<'a> Transcoder<'a> {
     fn hex4(&mut self) -> Option<u16> {
         let digits = self.text.get(self.at..self.at + 4)?;
         self.at += 4;
-        u16::from_str_radix(digits, 16).ok().filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+        u16::from_str_radix(digits, 16)
+            .ok()
+            .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 
     fn number(&mut self) -> Option<()> {
         let start = self.at;
-        while matches!(self.peek(), Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')) {
+        while matches!(
+            self.peek(),
+            Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E')
+        ) {
             self.at += 1;
         }
         let token = &self.text[start..self.at];

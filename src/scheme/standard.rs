@@ -9,7 +9,8 @@ use base64::Engine;
 use crate::delivery::Headers;
 
 use super::{
-    check_timestamp, constant_time_eq, mac, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict, VerifyRequest,
+    check_timestamp, constant_time_eq, mac, Invalid, SchemeKind, SignError, SignRequest, Signed,
+    Verdict, VerifyRequest,
 };
 
 pub const PREFIX: &str = "whsec_";
@@ -20,7 +21,9 @@ pub fn key_bytes(secret: &str) -> Result<Vec<u8>, String> {
     let padded = format!("{encoded}{}", "=".repeat((4 - encoded.len() % 4) % 4));
     match B64.decode(padded.as_bytes()) {
         Ok(key) if !key.is_empty() => Ok(key),
-        _ => Err(format!("a Standard Webhooks secret is `{PREFIX}` followed by base64 key bytes")),
+        _ => Err(format!(
+            "a Standard Webhooks secret is `{PREFIX}` followed by base64 key bytes"
+        )),
     }
 }
 
@@ -57,7 +60,10 @@ pub fn signature(key: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
-    let key = key_bytes(request.secret).map_err(|why| SignError::Secret { scheme: SchemeKind::Standard, why })?;
+    let key = key_bytes(request.secret).map_err(|why| SignError::Secret {
+        scheme: SchemeKind::Standard,
+        why,
+    })?;
     if request.id.contains('.') {
         return Err(SignError::Body {
             scheme: SchemeKind::Standard,
@@ -70,21 +76,37 @@ pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
         headers: vec![
             (id_name.into(), request.id.into()),
             (ts_name.into(), request.timestamp.to_string()),
-            (sig_name.into(), signature(&key, request.id, request.timestamp, request.body)),
+            (
+                sig_name.into(),
+                signature(&key, request.id, request.timestamp, request.body),
+            ),
         ],
-        note: format!("{sig_name} v1 over \"{}.{}.<body>\"", request.id, request.timestamp),
+        note: format!(
+            "{sig_name} v1 over \"{}.{}.<body>\"",
+            request.id, request.timestamp
+        ),
     })
 }
 
 pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     let key = match key_bytes(secret) {
         Ok(key) => key,
-        Err(why) => return Verdict::invalid(Invalid::Malformed, format!("the configured secret is unusable: {why}")),
+        Err(why) => {
+            return Verdict::invalid(
+                Invalid::Malformed,
+                format!("the configured secret is unusable: {why}"),
+            )
+        }
     };
     // Accept either naming, whichever the delivery carries.
-    let names = [header_names(false), header_names(true)].into_iter().find(|[_, _, sig]| request.headers.contains(sig));
+    let names = [header_names(false), header_names(true)]
+        .into_iter()
+        .find(|[_, _, sig]| request.headers.contains(sig));
     let Some([id_name, ts_name, sig_name]) = names else {
-        return Verdict::invalid(Invalid::MissingHeader, "no webhook-signature (or svix-signature) header");
+        return Verdict::invalid(
+            Invalid::MissingHeader,
+            "no webhook-signature (or svix-signature) header",
+        );
     };
     let Some(id) = request.headers.get(id_name) else {
         return Verdict::invalid(Invalid::MissingHeader, format!("no {id_name} header"));
@@ -93,10 +115,16 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         return Verdict::invalid(Invalid::MissingHeader, format!("no {ts_name} header"));
     };
     let Ok(timestamp) = ts.trim().parse::<i64>() else {
-        return Verdict::invalid(Invalid::Malformed, format!("{ts_name} {ts:?} is not a Unix timestamp"));
+        return Verdict::invalid(
+            Invalid::Malformed,
+            format!("{ts_name} {ts:?} is not a Unix timestamp"),
+        );
     };
     let t = timestamp.to_string();
-    let expected = mac::sha256(&key, &[id.as_bytes(), b".", t.as_bytes(), b".", request.body]);
+    let expected = mac::sha256(
+        &key,
+        &[id.as_bytes(), b".", t.as_bytes(), b".", request.body],
+    );
     let header = request.headers.get(sig_name).unwrap_or_default();
     let mut v1_count = 0;
     let mut matched = false;
@@ -116,10 +144,16 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         }
     }
     if v1_count == 0 {
-        return Verdict::invalid(Invalid::Malformed, format!("{sig_name} has no v1 signature"));
+        return Verdict::invalid(
+            Invalid::Malformed,
+            format!("{sig_name} has no v1 signature"),
+        );
     }
     if !matched {
-        return Verdict::invalid(Invalid::Mismatch, "no v1 signature matches: the body changed or the secret differs");
+        return Verdict::invalid(
+            Invalid::Mismatch,
+            "no v1 signature matches: the body changed or the secret differs",
+        );
     }
     if let Err(stale) = check_timestamp(timestamp, request.now, request.tolerance) {
         return stale;

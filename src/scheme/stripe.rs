@@ -2,7 +2,9 @@
 //! `whsec_…` string as bytes (not base64-decoded). Several `v1` entries appear while a secret rotates;
 //! any one matching is enough. `v0` and unknown schemes are ignored.
 
-use super::{check_timestamp, constant_time_eq, mac, Invalid, SignRequest, Signed, Verdict, VerifyRequest};
+use super::{
+    check_timestamp, constant_time_eq, mac, Invalid, SignRequest, Signed, Verdict, VerifyRequest,
+};
 
 pub const HEADER: &str = "Stripe-Signature";
 
@@ -18,7 +20,10 @@ pub fn header_value(secret: &str, timestamp: i64, body: &[u8]) -> String {
 pub fn sign(request: &SignRequest<'_>) -> Signed {
     Signed {
         body: request.body.to_vec(),
-        headers: vec![(HEADER.into(), header_value(request.secret, request.timestamp, request.body))],
+        headers: vec![(
+            HEADER.into(),
+            header_value(request.secret, request.timestamp, request.body),
+        )],
         note: format!("Stripe-Signature v1 over \"{}.<body>\"", request.timestamp),
     }
 }
@@ -37,7 +42,12 @@ pub fn parse_header(value: &str) -> Result<ParsedHeader, String> {
             return Err(format!("item {item:?} is not key=value"));
         };
         match key {
-            "t" => parsed.timestamp = Some(val.parse().map_err(|_| format!("t={val} is not a Unix timestamp"))?),
+            "t" => {
+                parsed.timestamp = Some(
+                    val.parse()
+                        .map_err(|_| format!("t={val} is not a Unix timestamp"))?,
+                )
+            }
             "v1" => parsed.v1.push(val.to_string()),
             _ => {}
         }
@@ -61,10 +71,16 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
     }
     let t = timestamp.to_string();
     let expected = mac::sha256(secret.as_bytes(), &[t.as_bytes(), b".", request.body]);
-    let matched =
-        parsed.v1.iter().filter_map(|sig| hex::decode(sig).ok()).any(|given| constant_time_eq(&given, &expected));
+    let matched = parsed
+        .v1
+        .iter()
+        .filter_map(|sig| hex::decode(sig).ok())
+        .any(|given| constant_time_eq(&given, &expected));
     if !matched {
-        return Verdict::invalid(Invalid::Mismatch, "no v1 signature matches: the body changed or the secret differs");
+        return Verdict::invalid(
+            Invalid::Mismatch,
+            "no v1 signature matches: the body changed or the secret differs",
+        );
     }
     // The signature is genuine; only now is the timestamp worth judging.
     if let Err(stale) = check_timestamp(timestamp, request.now, request.tolerance) {

@@ -12,8 +12,8 @@ use serde_json::Value;
 use crate::json::TopLevel;
 
 use super::{
-    constant_time_eq, mac, php_json, InBody, Invalid, SchemeKind, SignError, SignRequest, Signed, Verdict,
-    VerifyRequest,
+    constant_time_eq, mac, php_json, InBody, Invalid, SchemeKind, SignError, SignRequest, Signed,
+    Verdict, VerifyRequest,
 };
 
 pub const PAYLOAD_FIELD: &str = "object_payload";
@@ -54,14 +54,24 @@ pub fn signature_of_encoded(secret: &str, canonical: &[u8]) -> String {
 /// Sign a body: compute the signature from its `object_payload` and write it into the
 /// `object_payload_signature` field. Every other byte of the body is kept as it was.
 pub fn sign(request: &SignRequest<'_>) -> Result<Signed, SignError> {
-    let body_error = |why: String| SignError::Body { scheme: SchemeKind::Treezor, why };
-    let text = std::str::from_utf8(request.body).map_err(|_| body_error("the body is not UTF-8".into()))?;
-    let value: Value = serde_json::from_str(text).map_err(|e| body_error(format!("the body is not JSON: {e}")))?;
-    let payload =
-        value.get(PAYLOAD_FIELD).ok_or_else(|| body_error(format!("the body has no top-level {PAYLOAD_FIELD}")))?;
+    let body_error = |why: String| SignError::Body {
+        scheme: SchemeKind::Treezor,
+        why,
+    };
+    let text = std::str::from_utf8(request.body)
+        .map_err(|_| body_error("the body is not UTF-8".into()))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| body_error(format!("the body is not JSON: {e}")))?;
+    let payload = value
+        .get(PAYLOAD_FIELD)
+        .ok_or_else(|| body_error(format!("the body has no top-level {PAYLOAD_FIELD}")))?;
     let signature = signature(request.secret, payload);
     let body = splice_signature(text, &signature).map_err(body_error)?;
-    Ok(Signed { body, headers: Vec::new(), note: NOTE.into() })
+    Ok(Signed {
+        body,
+        headers: Vec::new(),
+        note: NOTE.into(),
+    })
 }
 
 /// Put `signature` in the top-level `object_payload_signature` of a JSON object held as text,
@@ -105,15 +115,34 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         },
     };
     let Some(payload) = top.get(PAYLOAD_FIELD) else {
-        return Verdict::invalid(Invalid::MissingHeader, format!("the body has no {PAYLOAD_FIELD} field"));
+        return Verdict::invalid(
+            Invalid::MissingHeader,
+            format!("the body has no {PAYLOAD_FIELD} field"),
+        );
     };
-    let given: String = match top.get(SIGNATURE_FIELD).map(|raw| serde_json::from_str::<Value>(raw.get())) {
-        None => return Verdict::invalid(Invalid::MissingHeader, format!("the body has no {SIGNATURE_FIELD} field")),
+    let given: String = match top
+        .get(SIGNATURE_FIELD)
+        .map(|raw| serde_json::from_str::<Value>(raw.get()))
+    {
+        None => {
+            return Verdict::invalid(
+                Invalid::MissingHeader,
+                format!("the body has no {SIGNATURE_FIELD} field"),
+            )
+        }
         Some(Ok(Value::String(s))) => s,
-        Some(_) => return Verdict::invalid(Invalid::Malformed, format!("{SIGNATURE_FIELD} is not a string")),
+        Some(_) => {
+            return Verdict::invalid(
+                Invalid::Malformed,
+                format!("{SIGNATURE_FIELD} is not a string"),
+            )
+        }
     };
     let Ok(given) = B64.decode(given.trim()) else {
-        return Verdict::invalid(Invalid::Malformed, format!("{SIGNATURE_FIELD} is not base64"));
+        return Verdict::invalid(
+            Invalid::Malformed,
+            format!("{SIGNATURE_FIELD} is not base64"),
+        );
     };
     // Senders that write the payload as PHP does (Treezor, hookctl) sent the signed bytes as they
     // are: try those first. A match means exactly what the secret signed arrived, so it is sound;
@@ -127,7 +156,12 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
         // A repeated key (PHP keeps the last value, in the first one's place): go through a value.
         None => match serde_json::from_str::<Value>(payload.get()) {
             Ok(value) => php_json::encode(&value),
-            Err(e) => return Verdict::invalid(Invalid::Malformed, format!("{PAYLOAD_FIELD} is not JSON: {e}")),
+            Err(e) => {
+                return Verdict::invalid(
+                    Invalid::Malformed,
+                    format!("{PAYLOAD_FIELD} is not JSON: {e}"),
+                )
+            }
         },
     };
     let expected = mac::sha256(secret.as_bytes(), &[&canonical]);
@@ -157,7 +191,13 @@ mod tests {
 
     #[test]
     fn splice_appends_when_absent() {
-        assert_eq!(splice_signature("{\"a\":1}", "s").unwrap(), b"{\"a\":1,\"object_payload_signature\":\"s\"}");
-        assert_eq!(splice_signature("{}", "s").unwrap(), b"{\"object_payload_signature\":\"s\"}");
+        assert_eq!(
+            splice_signature("{\"a\":1}", "s").unwrap(),
+            b"{\"a\":1,\"object_payload_signature\":\"s\"}"
+        );
+        assert_eq!(
+            splice_signature("{}", "s").unwrap(),
+            b"{\"object_payload_signature\":\"s\"}"
+        );
     }
 }

@@ -23,7 +23,11 @@ impl Listener {
     /// Start `hookctl listen --port 0 --json ARGS...` with extra environment variables.
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut command = hookctl();
-        command.args(["listen", "--port", "0", "--json"]).args(args).stdout(Stdio::piped()).stderr(Stdio::null());
+        command
+            .args(["listen", "--port", "0", "--json"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
         for (name, value) in env {
             command.env(name, value);
         }
@@ -32,17 +36,27 @@ impl Listener {
         let (sender, records) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let value: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+                let value: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
                 if sender.send(value).is_err() {
                     break;
                 }
             }
         });
-        let first = records.recv_timeout(PATIENCE).expect("the listener announces its address");
+        let first = records
+            .recv_timeout(PATIENCE)
+            .expect("the listener announces its address");
         assert_eq!(first["type"], "listening", "{first}");
-        assert!(first["data"]["url"].as_str().unwrap().starts_with("http://127.0.0.1:"));
+        assert!(first["data"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:"));
         let port = first["data"]["port"].as_u64().unwrap() as u16;
-        Listener { child: Some(child), port, records }
+        Listener {
+            child: Some(child),
+            port,
+            records,
+        }
     }
 
     pub fn start(args: &[&str]) -> Self {
@@ -94,7 +108,9 @@ impl Listener {
     /// Send a signal (`-TERM`, `-KILL`, …) and wait for the exit.
     pub fn signal(mut self, signal: &str) -> (ExitStatus, Vec<Value>) {
         let child = self.child.as_ref().unwrap();
-        let _ = std::process::Command::new("kill").args([signal, &child.id().to_string()]).status();
+        let _ = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status();
         let mut child = self.child.take().unwrap();
         let status = child.wait().expect("the listener exits");
         let rest = self.records.iter().collect();

@@ -46,7 +46,11 @@ pub fn repo_path(relative: &str) -> PathBuf {
 
 /// The signature vectors: the copy in tests/data, which must equal ../shared/vectors.json where that exists.
 pub fn vectors() -> Vec<Value> {
-    let text = std::fs::read_to_string(repo_path("tests/data/vectors.json")).expect("tests/data/vectors.json");
+    let text = std::fs::read_to_string(repo_path("tests/data/vectors.json"))
+        .expect("tests/data/vectors.json");
     let value: Value = serde_json::from_str(&text).expect("vectors.json is JSON");
-    value["vectors"].as_array().expect("a vectors array").clone()
+    value["vectors"]
+        .as_array()
+        .expect("a vectors array")
+        .clone()
 }

@@ -25,7 +25,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn headers(&self) -> hookctl::delivery::Headers {
@@ -52,7 +55,9 @@ pub type FullHandler = Arc<dyn Fn(&Recorded) -> (u16, Vec<(String, String)>, Byt
 impl TestServer {
     /// A server that answers every request with `status` and a short body.
     pub fn start(status: u16) -> Self {
-        TestServer::with_handler(Arc::new(move |_| (status, Bytes::from_static(b"{\"ok\":true}"))))
+        TestServer::with_handler(Arc::new(move |_| {
+            (status, Bytes::from_static(b"{\"ok\":true}"))
+        }))
     }
 
     /// A server that answers each request as `handler` says.
@@ -71,7 +76,10 @@ impl TestServer {
         let (shutdown_tx, mut shutdown_rx) = oneshot::channel::<()>();
         let (reqs, conns) = (requests.clone(), connections.clone());
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 ready_tx.send(listener.local_addr().unwrap()).unwrap();
@@ -115,7 +123,14 @@ impl TestServer {
             });
         });
         let addr = ready_rx.recv().expect("the test server starts");
-        TestServer { addr, requests, connections, shutdown: Some(shutdown_tx), thread: Some(thread), expect_hits: true }
+        TestServer {
+            addr,
+            requests,
+            connections,
+            shutdown: Some(shutdown_tx),
+            thread: Some(thread),
+            expect_hits: true,
+        }
     }
 
     /// A server the test expects nothing to reach (a dry run, a refused command).
@@ -141,7 +156,10 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         let hit = !self.requests.lock().map(|r| r.is_empty()).unwrap_or(true);
         if self.expect_hits && !hit && !std::thread::panicking() {
-            panic!("the test server at {} was never reached (use .unhit() where that is expected)", self.addr);
+            panic!(
+                "the test server at {} was never reached (use .unhit() where that is expected)",
+                self.addr
+            );
         }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
