@@ -6,9 +6,9 @@ use bytes::Bytes;
 
 /// Request headers in the order they came, duplicates kept; names compare case-insensitively.
 ///
-/// Names and values live one after another in a single string: a delivery's headers cost two
-/// allocations however many there are, where a string per name and per value cost two each (a
-/// listener under load copies every request's headers).
+/// Names and values live one after another in a single string, so that a delivery's headers cost
+/// two allocations however many there are (a listener under load copies every request's headers;
+/// guards.rs `a_deliverys_headers_cost_two_allocations_however_many_there_are` keeps it).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Headers {
     text: String,

@@ -94,8 +94,8 @@ fn write_then_rename(
 
 /// On Linux, a capture is written into a file that has no name yet (`O_TMPFILE`) and then linked
 /// under its final name: one change to the folder instead of two (create, then rename), which
-/// the filesystem does one at a time (BENCHMARKS.md: in a C loop, 1.3× the files a second on
-/// tmpfs and 1.6× on ext4). A listener killed mid-write leaves nothing behind at all.
+/// the filesystem does one at a time (BENCHMARKS.md has the figures). A listener killed mid-write
+/// leaves nothing behind at all.
 #[cfg(target_os = "linux")]
 mod unnamed {
     use std::io::Write;

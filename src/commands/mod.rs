@@ -55,10 +55,9 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The runtime of `send` and `replay`: one thread. Sending is mostly the kernel's work, and one
-/// core composes and sends faster than a receiver on another core answers (BENCHMARKS.md); on one
-/// thread no request, body or outcome crosses threads, which is faster still and keeps the
-/// allocator from holding memory freed on another thread (peak RSS over 200,000 requests: about
-/// 25 MiB against 50 MiB with a worker pool).
+/// core composes and sends faster than a receiver on another core answers; on one thread no
+/// request, body or outcome crosses threads, and the allocator does not hold memory freed on
+/// another thread. BENCHMARKS.md has the figures; `bench/run`'s send RSS row keeps the memory.
 fn sending_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
