@@ -132,6 +132,20 @@ pub fn secret_env_name(provider: &str) -> String {
     format!("HOOKCTL_{upper}_SECRET")
 }
 
+/// A usage error unless `secret` has the form `provider`'s scheme needs, naming where it came from.
+pub fn check_usable(provider: &Provider, secret: &Secret) -> Result<(), crate::error::UsageError> {
+    provider
+        .spec
+        .scheme
+        .check_secret(&secret.value)
+        .map_err(|why| {
+            crate::error::UsageError::new(format!(
+                "the secret for {} (from {}) is not usable: {why}",
+                provider.name, secret.source
+            ))
+        })
+}
+
 /// Find the secret for a provider; `None` only for providers that do not sign.
 pub fn resolve_secret(provider: &Provider, flag: Option<&str>, config: &Config) -> Option<Secret> {
     resolve_secret_with(provider, flag, config, |name| std::env::var(name).ok())

@@ -13,6 +13,26 @@ fn lines(path: &std::path::Path) -> Vec<String> {
         .collect()
 }
 
+/// Start a listener saving into `into` (with `extra` options), send it `count` deliveries of
+/// `event`, and return its records once it has stopped.
+fn save(
+    into: &std::path::Path,
+    extra: &[&str],
+    event: &str,
+    count: usize,
+) -> Vec<serde_json::Value> {
+    let count = count.to_string();
+    let mut args = vec!["--save", into.to_str().unwrap(), "--count", &count];
+    args.extend_from_slice(extra);
+    let listener = Listener::start(&args);
+    let (out, _, stderr) =
+        run(hookctl().args(["send", event, "--count", &count, "--to", &listener.to("/")]));
+    assert!(out.status.success(), "{stderr}");
+    let (status, records) = listener.wait();
+    assert!(status.success());
+    records
+}
+
 fn verify(paths: &[&std::path::Path]) -> (i32, Vec<serde_json::Value>, String) {
     let mut command = hookctl();
     command.arg("verify").args(paths).arg("--json");
@@ -76,16 +96,7 @@ fn concurrent_deliveries_become_whole_lines_that_verify() {
     );
     // A folder for --save without .jsonl: a file a delivery, as before.
     let folder = dir.path().join("folder");
-    let listener = Listener::start(&["--save", folder.to_str().unwrap(), "--count", "2"]);
-    run(hookctl().args([
-        "send",
-        "github:push",
-        "--count",
-        "2",
-        "--to",
-        &listener.to("/"),
-    ]));
-    listener.wait();
+    save(&folder, &[], "github:push", 2);
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 2);
 }
 
@@ -119,10 +130,7 @@ fn with_sync_every_group_of_lines_is_synced_before_it_is_answered() {
     assert_eq!(journal_counts["syncs"], groups, "one fdatasync per group");
     // Folders sync too (each file and its folder); what counts here is that it still saves.
     let folder = dir.path().join("synced-folder");
-    let listener = Listener::start(&["--save", folder.to_str().unwrap(), "--sync", "--count", "1"]);
-    run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
-    let (status, _) = listener.wait();
-    assert!(status.success());
+    save(&folder, &["--sync"], "github:push", 1);
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1);
 }
 
@@ -130,16 +138,7 @@ fn with_sync_every_group_of_lines_is_synced_before_it_is_answered() {
 fn a_torn_last_line_is_skipped_with_a_warning_and_cut_by_the_next_listener() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("torn.jsonl");
-    let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "2"]);
-    run(hookctl().args([
-        "send",
-        "stripe:charge.succeeded",
-        "--count",
-        "2",
-        "--to",
-        &listener.to("/"),
-    ]));
-    listener.wait();
+    save(&journal, &[], "stripe:charge.succeeded", 2);
     let mut text = std::fs::read(&journal).unwrap();
     let whole = text.len();
     text.extend_from_slice(b"{\"format\":2,\"id\":\"cut sh");
@@ -164,9 +163,7 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_cut_by_the_next_listener() {
         2
     );
 
-    let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "1"]);
-    run(hookctl().args(["send", "github:push", "--to", &listener.to("/")]));
-    listener.wait();
+    save(&journal, &[], "github:push", 1);
     let written = lines(&journal);
     assert_eq!(
         written.len(),
@@ -181,27 +178,9 @@ fn a_torn_last_line_is_skipped_with_a_warning_and_cut_by_the_next_listener() {
 #[test]
 fn replay_and_verify_read_a_folder_of_files_and_journals() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = Listener::start(&["--save", dir.path().to_str().unwrap(), "--count", "2"]);
-    run(hookctl().args([
-        "send",
-        "github:push",
-        "--count",
-        "2",
-        "--to",
-        &listener.to("/"),
-    ]));
-    listener.wait();
+    save(dir.path(), &[], "github:push", 2);
     let journal = dir.path().join("zz.jsonl");
-    let listener = Listener::start(&["--save", journal.to_str().unwrap(), "--count", "3"]);
-    run(hookctl().args([
-        "send",
-        "treezor:payin.update",
-        "--count",
-        "3",
-        "--to",
-        &listener.to("/"),
-    ]));
-    listener.wait();
+    save(&journal, &[], "treezor:payin.update", 3);
 
     let (code, verified, stderr) = verify(&[dir.path()]);
     assert_eq!(code, 0, "{stderr}");

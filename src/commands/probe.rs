@@ -64,16 +64,7 @@ pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
             ))
             .into());
         }
-        provider
-            .spec
-            .scheme
-            .check_secret(&secret.value)
-            .map_err(|why| {
-                UsageError::new(format!(
-                    "the secret for {} (from {}) is not usable: {why}",
-                    provider.name, secret.source
-                ))
-            })?;
+        crate::config::check_usable(provider, secret)?;
     }
     probe_view::heading(output, &provider.name, &event.name, &url)?;
     let config = ProbeConfig {

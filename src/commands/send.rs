@@ -109,16 +109,7 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
     for (provider, event) in picked {
         let secret = resolve_secret(provider, args.secret.as_deref(), &ctx.config);
         if let Some(secret) = &secret {
-            provider
-                .spec
-                .scheme
-                .check_secret(&secret.value)
-                .map_err(|why| {
-                    UsageError::new(format!(
-                        "the secret for {} (from {}) is not usable: {why}",
-                        provider.name, secret.source
-                    ))
-                })?;
+            crate::config::check_usable(provider, secret)?;
         }
         plans.push(Plan::new(provider, event, secret, expect.as_ref()));
     }

@@ -114,11 +114,6 @@ impl SchemeKind {
         (self == SchemeKind::Treezor).then_some(&treezor::IN_BODY)
     }
 
-    /// The header that carries the secret itself (CryptoMate), which must never be stored or shown.
-    pub fn secret_header(self) -> Option<&'static str> {
-        (self == SchemeKind::Cryptomate).then_some(cryptomate::KEY_HEADER)
-    }
-
     /// Check that a secret has the form this scheme needs, before anything is signed with it.
     pub fn check_secret(self, secret: &str) -> Result<(), String> {
         match self {
