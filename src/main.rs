@@ -12,9 +12,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // Parse before anything else, so --help and usage errors cost nothing.
     let cli = Cli::parse();
+    // The output is written out before the result comes back (a closed pipe is not an error).
     let result = hookctl::commands::run(cli);
-    // Whatever is still buffered goes out before the exit code (a closed pipe is not an error).
-    let _ = hookctl::output::flush_stdout();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ mod journal;
 mod listen;
 mod php_json;
 mod probe;
+mod records;
 mod replay;
 mod retry;
 mod robustness;

@@ -69,6 +69,7 @@ pub struct StopHeader {
 }
 
 /// Where a provider's delivery figures come from.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use colored::Colorize;
-use serde_json::json;
 use url::Url;
 
 use super::Context;
@@ -22,6 +21,7 @@ use crate::dispatch::{self, JobSource};
 use crate::error::exit;
 use crate::inspect::{Inspection, Inspector};
 use crate::outcome::Outcome;
+use crate::output::records::{DemoRow, DemoSummary, Record, Summary};
 use crate::output::{listen_view, send_view};
 use crate::output::{Output, Verbosity};
 use crate::receiver::{Receiver, ReceiverConfig, Report};
@@ -169,11 +169,11 @@ pub async fn run(args: DemoArgs, ctx: &Context) -> anyhow::Result<u8> {
             .all(|r| r.sent == r.verified && r.sent == r.replayed && r.sent == r.reverified);
     summarise(output, &table, total, all_passed)?;
     if args.save.is_some() {
-        output.note(&format!(
+        output.note(&format_args!(
             "The captures are in {}; try `hookctl verify {}`.",
             dir.display(),
             dir.display()
-        ));
+        ))?;
     }
     Ok(if all_passed {
         exit::SUCCESS
@@ -245,24 +245,18 @@ async fn exchange(
     Ok(reports)
 }
 
+/// A line per delivery: the demo shows every delivery in its one-line form.
 fn show(output: &Output, report: &Report, phase: &str) -> std::io::Result<()> {
-    let Some(view) = listen_view::delivery_view(report) else {
-        return Ok(());
-    };
-    if output.json {
-        let mut data = listen_view::delivery_json(&view);
-        data["phase"] = json!(phase);
-        output.record("delivery", data)
-    } else {
-        output.line(&listen_view::delivery_human(&view, Verbosity::Quiet))
+    if matches!(report, Report::Delivery { .. }) {
+        output
+            .with_verbosity(Verbosity::Quiet)
+            .emit(&listen_view::record(report, Some(phase)))?;
     }
+    Ok(())
 }
 
 fn heading(output: &Output, text: &str) -> std::io::Result<()> {
-    if output.json {
-        return Ok(());
-    }
-    output.line(&format!("\n{}", text.bold()))
+    output.text(&format_args!("\n{}", text.bold()))
 }
 
 fn summarise(
@@ -271,58 +265,21 @@ fn summarise(
     total: u64,
     all_passed: bool,
 ) -> std::io::Result<()> {
-    if output.json {
-        let rows: serde_json::Map<String, serde_json::Value> = table
-            .iter()
-            .map(|(name, r)| {
-                (
-                    name.clone(),
-                    json!({"sent": r.sent, "verified": r.verified, "replayed": r.replayed, "reverified": r.reverified}),
-                )
-            })
-            .collect();
-        return output.record(
-            "summary",
-            json!({"deliveries": total, "passed": all_passed, "providers": rows}),
-        );
-    }
-    output.line("")?;
-    output.line(
-        &format!(
-            "{:<14} {:>6} {:>9} {:>9} {:>12}",
-            "PROVIDER", "SENT", "VERIFIED", "REPLAYED", "RE-VERIFIED"
-        )
-        .bold()
-        .to_string(),
-    )?;
-    for (name, row) in table {
-        // Pad before colouring, so the columns line up with or without colour.
-        let cell = |n: u64, width: usize| {
-            let text = format!("{:>width$}", format!("{n}/{}", row.sent));
-            if n == row.sent {
-                text.green().to_string()
-            } else {
-                text.red().bold().to_string()
-            }
-        };
-        output.line(&format!(
-            "{name:<14} {:>6} {} {} {}",
-            row.sent,
-            cell(row.verified, 9),
-            cell(row.replayed, 9),
-            cell(row.reverified, 12)
-        ))?;
-    }
-    output.line("")?;
-    if all_passed {
-        output.line(&format!(
-            "{} all {total} deliveries were verified live, after capture, and again when replayed.",
-            "✔".green().bold()
-        ))
-    } else {
-        output.line(&format!(
-            "{} some deliveries did not verify: see above.",
-            "✘".red().bold()
-        ))
-    }
+    let providers = table
+        .iter()
+        .map(|(name, r)| {
+            let row = DemoRow {
+                sent: r.sent,
+                verified: r.verified,
+                replayed: r.replayed,
+                reverified: r.reverified,
+            };
+            (name.clone(), row)
+        })
+        .collect();
+    output.emit(&Record::Summary(Summary::Demo(DemoSummary {
+        deliveries: total,
+        passed: all_passed,
+        providers,
+    })))
 }

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bytes::Bytes;
 use colored::Colorize;
-use serde_json::json;
 use tokio::sync::Notify;
 use url::Url;
 
@@ -20,8 +19,8 @@ use crate::cli::ListenArgs;
 use crate::client::{Client, ClientOptions};
 use crate::error::{exit, UsageError};
 use crate::inspect::Inspector;
-use crate::output::listen_view::{self, RejectedView};
-use crate::output::{Output, Verbosity};
+use crate::output::records::{JournalCounts, ListenSummary, Millis, Record, Summary};
+use crate::output::{listen_view, send_view, Output};
 use crate::receiver::{OnReport, Receiver, ReceiverConfig, Redact, Report};
 use crate::server::ServerConfig;
 use crate::target;
@@ -66,7 +65,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
             if removed > 0 {
                 output.note(&format!(
                     "Removed {removed} partial capture files left by an interrupted listener"
-                ));
+                ))?;
             }
         }
         None => {}
@@ -124,7 +123,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         output.note(&format!(
             "Cut a torn last line ({} bytes, a write cut short) from {journal}",
             receiver.repaired
-        ));
+        ))?;
     }
     let counts = receiver.counts.clone();
 
@@ -326,24 +325,16 @@ fn announce(
     inspector: &Inspector,
     args: &ListenArgs,
 ) -> anyhow::Result<()> {
-    let url = format!("http://{address}{}", config.path.as_deref().unwrap_or("/"));
-    if output.json {
-        output.record(
-            "listening",
-            json!({"url": url, "address": address.to_string(), "port": address.port()}),
-        )?;
-    } else {
-        output.line(&format!(
-            "Listening on {}",
-            format!("http://{address}").bold()
-        ))?;
-    }
+    output.emit(&Record::Listening(listen_view::listening(
+        address,
+        config.path.as_deref(),
+    )))?;
     if !address.ip().is_loopback() {
-        eprintln!(
-            "{} listening on {} is reachable from other machines; webhooks carry payment data",
-            "warning:".yellow().bold(),
+        let message = format!(
+            "listening on {} is reachable from other machines; webhooks carry payment data",
             address.ip()
         );
+        send_view::warning(output, "", &message)?;
     }
     let builtin: Vec<&str> = inspector
         .catalogue()
@@ -357,64 +348,26 @@ fn announce(
         .map(|p| p.name.as_str())
         .collect();
     if !builtin.is_empty() {
-        output.note(&format!(
+        output.note(&format_args!(
             "{} verifying {} with the built-in test secrets; give --secret or HOOKCTL_<PROVIDER>_SECRET for your own",
             "note:".yellow(),
             builtin.join(", ")
-        ));
+        ))?;
     }
     if let Some(dir) = &config.save {
-        output.note(&format!("Saving every delivery to {}", dir.display()));
+        output.note(&format_args!("Saving every delivery to {}", dir.display()))?;
     }
     if let Some((forward, _)) = &config.forward {
-        output.note(&format!("Forwarding every delivery to {forward}"));
+        output.note(&format_args!("Forwarding every delivery to {forward}"))?;
     }
     if args.count.is_some() || !args.expect.is_empty() {
-        output.note("Press Ctrl-C to stop early.");
+        output.note(&"Press Ctrl-C to stop early.")?;
     }
     Ok(())
 }
 
 fn show(output: &Output, report: &Report) -> std::io::Result<()> {
-    match report {
-        Report::Delivery { .. } => {
-            let view =
-                listen_view::delivery_view(report).expect("a delivery report has a delivery view");
-            if output.json {
-                output.record("delivery", listen_view::delivery_json(&view))
-            } else if output.verbosity == Verbosity::Quiet {
-                output.line_from(&listen_view::SummaryLine(&view))
-            } else {
-                output.line(&listen_view::delivery_human(&view, output.verbosity))
-            }
-        }
-        Report::Rejected {
-            received,
-            status,
-            why,
-        } => {
-            let view = RejectedView {
-                received,
-                status: *status,
-                why,
-            };
-            if output.json {
-                output.record("rejected", listen_view::rejected_json(&view))
-            } else {
-                output.line(&listen_view::rejected_human(&view))
-            }
-        }
-        Report::ConnectionError { peer, error } => {
-            if output.json {
-                output.record(
-                    "connection_error",
-                    json!({"peer": peer.to_string(), "error": error}),
-                )
-            } else {
-                output.line(&listen_view::connection_error_human(*peer, error))
-            }
-        }
-    }
+    output.emit(&listen_view::record(report, None))
 }
 
 /// Counts, and the goals of --count and --expect.
@@ -492,64 +445,25 @@ impl Tally {
         timed_out: bool,
         journal: Option<&capture::Counts>,
     ) -> std::io::Result<()> {
-        use std::sync::atomic::Ordering::Relaxed;
-        let journal = journal.map(|c| {
-            json!({"lines": c.lines.load(Relaxed), "groups": c.groups.load(Relaxed), "syncs": c.syncs.load(Relaxed)})
-        });
         let missing: Vec<&str> = self
             .expected
             .iter()
             .filter(|(_, seen)| !seen)
             .map(|(e, _)| e.as_str())
             .collect();
-        if output.json {
-            return output.record(
-                "summary",
-                json!({
-                    "deliveries": self.deliveries,
-                    "valid": self.valid,
-                    "invalid": self.invalid,
-                    "not_saved": self.unsaved,
-                    "rejected": self.rejected,
-                    "missing": missing,
-                    "timed_out": timed_out,
-                    "journal": journal,
-                    "elapsed_ms": crate::output::millis(elapsed),
-                }),
-            );
-        }
-        let mut line = format!(
-            "{} {} deliveries: {} valid, {} invalid",
-            "Received".bold(),
-            self.deliveries,
-            self.valid.to_string().green(),
-            if self.invalid > 0 {
-                self.invalid.to_string().red().to_string()
-            } else {
-                "0".into()
-            }
-        );
-        if self.rejected > 0 {
-            line.push_str(&format!(", {} other requests refused", self.rejected));
-        }
-        if self.unsaved > 0 {
-            line.push_str(&format!(", {} NOT SAVED", self.unsaved.to_string().red()));
-        }
-        if timed_out && !self.satisfied() {
-            let wanted = self
-                .count
-                .map(|n| format!("; {} of {n} expected", self.deliveries))
-                .unwrap_or_default();
-            line.push_str(&format!(
-                ". {} after {}{wanted}",
-                "Timed out".red().bold(),
-                crate::output::human_duration(elapsed)
-            ));
-        }
-        if !missing.is_empty() {
-            line.push_str(&format!(". Never arrived: {}", missing.join(", ").red()));
-        }
-        eprintln!("{line}");
-        Ok(())
+        output.emit(&Record::Summary(Summary::Listen(ListenSummary {
+            deliveries: self.deliveries,
+            valid: self.valid,
+            invalid: self.invalid,
+            not_saved: self.unsaved,
+            rejected: self.rejected,
+            missing,
+            timed_out,
+            journal: journal.map(JournalCounts::of),
+            elapsed_ms: Millis(elapsed),
+            elapsed,
+            count: self.count,
+            satisfied: self.satisfied(),
+        })))
     }
 }

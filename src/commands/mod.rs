@@ -13,6 +13,8 @@ pub mod verify;
 use crate::catalogue::Catalogue;
 use crate::cli::{Cli, Command};
 use crate::config::Config;
+use crate::error::{exit_code, is_broken_pipe, sanitize};
+use crate::output::records::{ErrorShown, Record};
 use crate::output::Output;
 
 /// What every command gets: the output decision, the catalogue and the settings.
@@ -22,9 +24,37 @@ pub struct Context {
     pub config: Config,
 }
 
-/// Run the parsed command line; the result is the exit code.
+/// Run the parsed command line on the terminal; the result is the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let output = Output::from_args(&cli.global);
+    run_with(cli, &output)
+}
+
+/// Run the parsed command line, writing to `output` (a test's buffers, say). With `--json` a
+/// failure also ends the output with an `error` record; whatever is buffered is written out.
+pub fn run_with(cli: Cli, output: &Output) -> anyhow::Result<u8> {
+    let result = dispatch(cli, output.clone());
+    if let Err(error) = &result {
+        if output.json && !is_broken_pipe(error) {
+            let message = sanitize(&format!("{error:#}")).into_owned();
+            let record = Record::Error(ErrorShown {
+                file: None,
+                message: &message,
+                exit_code: Some(exit_code(error)),
+            });
+            // The error itself is what matters; a failure to write it is not news.
+            let _ = output.emit(&record);
+        }
+    }
+    match output.flush() {
+        Err(error) if result.is_ok() && error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error.into())
+        }
+        _ => result,
+    }
+}
+
+fn dispatch(cli: Cli, output: Output) -> anyhow::Result<u8> {
     if let Command::Completions { shell } = cli.command {
         return completions::run(shell);
     }

@@ -90,7 +90,7 @@ pub async fn run(args: ProbeArgs, ctx: &Context) -> anyhow::Result<u8> {
             probe_view::junit(&provider.name, &results, args.strict),
         )
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
-        output.note(&format!("JUnit report written to {}", file.display()));
+        output.note(&format_args!("JUnit report written to {}", file.display()))?;
     }
     Ok(summary.exit_code(args.strict))
 }

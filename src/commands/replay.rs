@@ -3,9 +3,6 @@
 
 use std::sync::Arc;
 
-use colored::Colorize;
-use serde_json::json;
-
 use super::Context;
 use crate::batch::CaptureBatch;
 use crate::capture::{self, Capture};
@@ -14,7 +11,9 @@ use crate::client::{Client, ClientOptions};
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
 use crate::outcome::Fate;
-use crate::output::{send_view, Output};
+use crate::output::records::{ErrorShown, Record};
+use crate::output::send_view::{self, RequestAbout};
+use crate::output::Output;
 use crate::target;
 use crate::units::Filter;
 
@@ -68,7 +67,7 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let progress = send_view::Progress::new(output, replay.total());
     let summary = dispatch::run(replay, client, &options, progress).await?;
-    send_view::summary(output, &summary, "Replayed", unreadable.len() as u64)?;
+    send_view::summary(output, &summary, true, unreadable.len() as u64)?;
     let code = summary.exit_code();
     Ok(if code == exit::SUCCESS && !unreadable.is_empty() {
         exit::RUNTIME
@@ -94,9 +93,16 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
                 if let Some(message) = &meta.warning {
                     send_view::warning(output, &origin, message)?;
                 }
-                let fields = json!({"file": origin, "provider": meta.provider, "event": meta.event, "signed": meta.signing});
-                let about = format!("{origin} ({}:{})", meta.provider, meta.event);
-                send_view::request(output, &about, &job.url, &job.delivery, None, fields)?;
+                let about = RequestAbout {
+                    about: format!("{origin} ({}:{})", meta.provider, meta.event),
+                    file: Some(&origin),
+                    provider: &meta.provider,
+                    event: &meta.event,
+                    id: None,
+                    signed: &meta.signing,
+                    scenario: None,
+                };
+                send_view::request(output, about, &job.url, &job.delivery, None)?;
             }
             Err(unsent) => {
                 let origin = unsent.meta.origin.unwrap_or_default();
@@ -105,7 +111,11 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
                         skipped += 1;
                         send_view::skipped_file(output, &origin, &why)?;
                     }
-                    Fate::Failed(why) => eprintln!("{} {origin}: {why}", "error:".red().bold()),
+                    Fate::Failed(why) => output.emit(&Record::Error(ErrorShown {
+                        file: Some(&origin),
+                        message: &why,
+                        exit_code: None,
+                    }))?,
                     Fate::Delivered(_) | Fate::Unexpected(_) => {}
                 }
             }

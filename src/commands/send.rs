@@ -7,7 +7,6 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use bytes::Bytes;
 use colored::Colorize;
-use serde_json::json;
 
 use super::Context;
 use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings, ScenarioLayout};
@@ -19,7 +18,8 @@ use crate::compose::ComposeError;
 use crate::config::resolve_secret;
 use crate::dispatch::{self, JobSource};
 use crate::error::{exit, UsageError};
-use crate::output::{send_view, Output};
+use crate::output::send_view::{self, RequestAbout};
+use crate::output::Output;
 use crate::retry::parse_schedule;
 use crate::target;
 
@@ -44,7 +44,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     };
     let progress = send_view::Progress::new(&ctx.output, run.total());
     let summary = dispatch::run(run.clone(), client, &options, progress).await?;
-    send_view::summary(&ctx.output, &summary, "Sent", 0)?;
+    send_view::summary(&ctx.output, &summary, false, 0)?;
     if let Some(arrangement) = &run.arrangement {
         send_view::arrangement(&ctx.output, arrangement)?;
     }
@@ -55,26 +55,28 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
     for index in 0..run.deliveries() {
         let (plan, composed) = run.compose(index);
         let composed = composed?;
-        let mut fields = json!({
-            "provider": plan.provider.name,
-            "event": plan.event.name,
-            "id": composed.id,
-            "signed": composed.signing,
-        });
+        let of_scenario = run.scenario_of(index);
         let mut about = format!("{}:{}", plan.provider.name, plan.event.name);
-        if let Some((scenario, run, step, steps)) = run.scenario_of(index) {
-            fields["scenario"] = json!(scenario);
-            fields["run"] = json!(run);
-            fields["step"] = json!(step);
+        if let Some((scenario, run, step, steps)) = &of_scenario {
             about = format!("{scenario} run {run}, step {step}/{steps}: {about}");
         }
+        let scenario = of_scenario
+            .as_ref()
+            .map(|(scenario, run, step, _)| (scenario.as_str(), *run, *step as usize));
         send_view::request(
             output,
-            &about,
+            RequestAbout {
+                about,
+                file: None,
+                provider: &plan.provider.name,
+                event: &plan.event.name,
+                id: Some(&composed.id),
+                signed: &composed.signing,
+                scenario,
+            },
             &run.url,
             &composed.delivery,
             composed.plaintext.as_deref(),
-            fields,
         )?;
     }
     Ok(exit::SUCCESS)
@@ -187,7 +189,7 @@ fn plan_batch(args: &SendArgs, ctx: &Context) -> anyhow::Result<FixtureBatch> {
         ctx.output.note(&format!(
             "{} signing with the built-in test secret; give --secret (or HOOKCTL_<PROVIDER>_SECRET) to use your own",
             "note:".yellow()
-        ));
+        ))?;
     }
     Ok(run)
 }

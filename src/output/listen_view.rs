@@ -1,69 +1,113 @@
 //! How `listen` shows each request: a block per delivery for people, one line with --quiet, one
-//! JSON object with --json.
+//! `delivery` record with --json; and the listener's own lines.
 
 use std::fmt;
 use std::time::Duration;
 
 use colored::{ColoredString, Colorize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::json_view;
-use super::{body_json, body_text, human_duration, millis, Verbosity};
-use crate::capture::Saved;
+use super::records::{
+    Bytes, ConnectionFailure, DeliveryRecord, ForwardedShown, HeaderPairs, JournalCounts,
+    ListenSummary, Listening, Millis, ReceivedDelivery, ReceivedForPeople, Record, RejectedRequest,
+    Response, Text, Timestamp, VerdictOf,
+};
+use super::{body_text, human_duration, Verbosity};
 use crate::catalogue::Decision;
 use crate::error::sanitize;
-use crate::inspect::Inspection;
-use crate::receiver::{Forwarded, Replied, Report};
+use crate::receiver::{Replied, Report};
 use crate::scheme::Verdict;
-use crate::server::Received;
 use crate::units;
 
 /// Bodies longer than this are cut short on the terminal (never in captures or JSON).
 const SHOWN_BODY_LIMIT: usize = 64 * 1024;
 
-/// One delivery and everything the listener did with it.
-pub struct DeliveryView<'a> {
-    pub received: &'a Received,
-    pub inspection: &'a Inspection,
-    pub status: u16,
-    /// From arrival to the answer being ready.
-    pub elapsed: Duration,
-    pub capture: Option<&'a Result<Saved, String>>,
-    pub forwarded: Option<&'a Forwarded>,
-    /// The answer given from the provider's reply table.
-    pub replied: Option<&'a Replied>,
-}
-
-/// The view of a delivery report, for printing; `None` for the other reports.
-pub fn delivery_view(report: &Report) -> Option<DeliveryView<'_>> {
-    let Report::Delivery {
-        received,
-        inspection,
-        status,
-        elapsed,
-        capture,
-        forwarded,
-        replied,
-    } = report
-    else {
-        return None;
-    };
-    Some(DeliveryView {
-        received,
-        inspection,
-        status: *status,
-        elapsed: *elapsed,
-        capture: capture.as_ref(),
-        forwarded: forwarded.as_ref(),
-        replied: replied.as_ref(),
-    })
-}
-
-/// A request the listener answered without treating it as a delivery.
-pub struct RejectedView<'a> {
-    pub received: &'a Received,
-    pub status: u16,
-    pub why: &'a str,
+/// The record of one report: a `delivery`, `rejected` or `connection_error`. `phase` is the
+/// demo's (`live`, `replay`).
+pub fn record<'a>(report: &'a Report, phase: Option<&'a str>) -> Record<'a> {
+    match report {
+        Report::Delivery {
+            received: r,
+            inspection: i,
+            status,
+            elapsed,
+            capture,
+            forwarded,
+            replied,
+        } => {
+            let remark = replied
+                .as_ref()
+                .map(|replied| reply_remark(replied, *elapsed));
+            Record::Delivery(DeliveryRecord::Received(ReceivedDelivery {
+                sequence: r.sequence,
+                received_at: Timestamp(r.received_at),
+                peer: Text(r.peer),
+                method: &r.delivery.method,
+                target: &r.delivery.target,
+                http_version: r.http_version,
+                headers: HeaderPairs {
+                    headers: &r.delivery.headers,
+                    redact: false,
+                },
+                body: Bytes(&r.delivery.body),
+                provider: i.provider_name(),
+                event: i.event.as_deref(),
+                verdict: VerdictOf(i),
+                response: Response {
+                    status: *status,
+                    elapsed_ms: Millis(*elapsed),
+                },
+                plaintext: i.plaintext.as_deref().map(Bytes),
+                late_reply: remark.as_ref().is_some_and(|(_, late)| *late),
+                remark: remark.map(|(text, _)| text),
+                capture: capture.as_ref().and_then(|c| c.as_ref().ok()).map(Text),
+                capture_error: capture
+                    .as_ref()
+                    .and_then(|c| c.as_ref().err())
+                    .map(String::as_str),
+                forwarded: forwarded.as_ref().map(|f| match &f.result {
+                    Ok((status, elapsed, body)) => ForwardedShown {
+                        url: &f.url,
+                        status: Some(*status),
+                        elapsed_ms: Some(Millis(*elapsed)),
+                        body: Some(Bytes(body)),
+                        error: None,
+                    },
+                    Err(error) => ForwardedShown {
+                        url: &f.url,
+                        status: None,
+                        elapsed_ms: None,
+                        body: None,
+                        error: Some(error),
+                    },
+                }),
+                phase,
+                human: ReceivedForPeople {
+                    at: r.received_at,
+                    inspection: i,
+                    elapsed: *elapsed,
+                },
+            }))
+        }
+        Report::Rejected {
+            received,
+            status,
+            why,
+        } => Record::Rejected(RejectedRequest {
+            sequence: received.sequence,
+            received_at: Timestamp(received.received_at),
+            peer: Text(received.peer),
+            method: &received.delivery.method,
+            target: &received.delivery.target,
+            status: *status,
+            reason: why,
+        }),
+        Report::ConnectionError { peer, error } => Record::ConnectionError(ConnectionFailure {
+            peer: Text(*peer),
+            error,
+        }),
+    }
 }
 
 /// The local UTC offset, looked up once: asking for it per delivery costs more than the rest of
@@ -107,9 +151,9 @@ fn styled(
 fn write_verdict_mark(
     f: &mut fmt::Formatter<'_>,
     colour: bool,
-    inspection: &Inspection,
+    verdict: Option<&Verdict>,
 ) -> fmt::Result {
-    match &inspection.verdict {
+    match verdict {
         Some(Verdict::Valid { .. }) => styled(f, colour, "✔ valid", |t| t.green().bold()),
         Some(Verdict::Invalid { reason, .. }) => styled(
             f,
@@ -123,52 +167,104 @@ fn write_verdict_mark(
     }
 }
 
-/// The first line of a delivery's report, which with --quiet is all of it: time, request,
-/// provider, event, verdict and answer. Written straight to where it goes, since a busy listener
-/// prints one per delivery.
-pub struct SummaryLine<'a>(pub &'a DeliveryView<'a>);
-
-impl fmt::Display for SummaryLine<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let view = self.0;
-        let (r, i) = (view.received, view.inspection);
+impl ReceivedDelivery<'_> {
+    /// The first line of a delivery's report, which with --quiet is all of it: time, request,
+    /// provider, event, verdict and answer. Written straight to where it goes, since a busy
+    /// listener prints one per delivery.
+    fn summary_line(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Asked once per line: each asking reads the colour settings again.
         let colour = colored::control::SHOULD_COLORIZE.should_colorize();
-        styled(f, colour, &clock(r.received_at), |t| t.dimmed())?;
-        for part in [
-            " ",
-            &r.delivery.method,
-            " ",
-            &sanitize(&r.delivery.target),
-            " ",
-        ] {
+        styled(f, colour, &clock(self.human.at), |t| t.dimmed())?;
+        for part in [" ", self.method, " ", &sanitize(self.target), " "] {
             f.write_str(part)?;
         }
-        styled(f, colour, i.provider_name().unwrap_or("?"), |t| t.bold())?;
+        styled(f, colour, self.provider.unwrap_or("?"), |t| t.bold())?;
         f.write_str(" ")?;
-        styled(
-            f,
-            colour,
-            &sanitize(i.event.as_deref().unwrap_or("?")),
-            |t| t.bold(),
-        )?;
+        styled(f, colour, &sanitize(self.event.unwrap_or("?")), |t| {
+            t.bold()
+        })?;
         f.write_str("  ")?;
-        write_verdict_mark(f, colour, i)?;
+        write_verdict_mark(f, colour, self.human.inspection.verdict.as_ref())?;
         f.write_str("  → ")?;
         let mut digits = itoa::Buffer::new();
-        let status = digits.format(view.status);
-        if (200..300).contains(&view.status) {
-            styled(f, colour, status, |t| t.green())?;
+        let status = self.response.status;
+        let shown = digits.format(status);
+        if (200..300).contains(&status) {
+            styled(f, colour, shown, |t| t.green())?;
         } else {
-            styled(f, colour, status, |t| t.red())?;
+            styled(f, colour, shown, |t| t.red())?;
         }
-        write!(f, " in {}", human_duration(view.elapsed))
+        write!(f, " in {}", human_duration(self.human.elapsed))
+    }
+}
+
+/// `{:-}` the summary line alone; `{}` with the verdict's detail, the reply, the forward, the
+/// capture and the body; `{:#}` with the headers and the whole body too.
+impl fmt::Display for ReceivedDelivery<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let verbosity = Verbosity::of(f);
+        self.summary_line(f)?;
+        if verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        write!(f, "\n  {}", self.human.inspection.detail().dimmed())?;
+        if let Some(remark) = &self.remark {
+            if self.late_reply {
+                write!(f, "\n  {}", remark.red().bold())?;
+            } else {
+                write!(f, "\n  {remark}")?;
+            }
+        }
+        if let Some(forwarded) = &self.forwarded {
+            match (forwarded.status, forwarded.error) {
+                (Some(status), _) => {
+                    let elapsed = forwarded.elapsed_ms.map_or(Duration::ZERO, |m| m.0);
+                    let body = forwarded.body.map_or(&[][..], |b| b.0);
+                    write!(
+                        f,
+                        "\n  forwarded to {}: {status} in {}",
+                        forwarded.url,
+                        human_duration(elapsed)
+                    )?;
+                    if !body.is_empty() {
+                        write!(f, ": {}", one_line(body))?;
+                    }
+                }
+                (None, error) => write!(
+                    f,
+                    "\n  {} {}",
+                    "forward failed:".red(),
+                    error.unwrap_or_default()
+                )?,
+            }
+        }
+        if let Some(saved) = &self.capture {
+            write!(f, "\n  {} {}", "saved".dimmed(), saved.0)?;
+        }
+        if let Some(error) = self.capture_error {
+            write!(f, "\n  {} {error}", "NOT SAVED:".red().bold())?;
+        }
+        if verbosity == Verbosity::Verbose {
+            write!(
+                f,
+                "\n  {} {}",
+                self.http_version.dimmed(),
+                self.peer.0.to_string().dimmed()
+            )?;
+            for (name, value) in self.headers.headers.iter() {
+                write!(f, "\n  {}: {}", name.cyan(), sanitize(value))?;
+            }
+        }
+        let shown = self.plaintext.unwrap_or(self.body).0;
+        if self.plaintext.is_some() {
+            write!(f, "\n  {}", "decrypted body:".dimmed())?;
+        }
+        write!(f, "\n{}", body_for_terminal(shown, verbosity))
     }
 }
 
 /// What was answered from a reply table and how fast, and whether that was too late.
-fn reply_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
-    let replied = view.replied?;
+fn reply_remark(replied: &Replied, elapsed: Duration) -> (String, bool) {
     let word = match replied.decision {
         Decision::Approve => "approved",
         Decision::Decline => "declined",
@@ -176,15 +272,15 @@ fn reply_remark(view: &DeliveryView<'_>) -> Option<(String, bool)> {
     let mut text = format!(
         "{} {word}: answered in {}",
         replied.what,
-        human_duration(view.elapsed)
+        human_duration(elapsed)
     );
     let mut late = false;
     if let Some((deadline, whose)) = &replied.deadline {
-        late = view.elapsed > *deadline;
+        late = elapsed > *deadline;
         let within = if late { "OVER" } else { "within" };
         text.push_str(&format!(" ({within} {whose}'s {})", thousands_ms(deadline)));
     }
-    Some((text, late))
+    (text, late)
 }
 
 /// Whole milliseconds with a thousands separator: `1,200 ms`.
@@ -200,62 +296,6 @@ fn thousands_ms(duration: &Duration) -> String {
     out + " ms"
 }
 
-pub fn delivery_human(view: &DeliveryView<'_>, verbosity: Verbosity) -> String {
-    let r = view.received;
-    let i = view.inspection;
-    let mut out = SummaryLine(view).to_string();
-    if verbosity == Verbosity::Quiet {
-        return out;
-    }
-    out.push_str(&format!("\n  {}", i.detail().dimmed()));
-    if let Some((remark, late)) = reply_remark(view) {
-        let shown = if late {
-            remark.red().bold().to_string()
-        } else {
-            remark
-        };
-        out.push_str(&format!("\n  {shown}"));
-    }
-    if let Some(forwarded) = view.forwarded {
-        match &forwarded.result {
-            Ok((status, elapsed, body)) => out.push_str(&format!(
-                "\n  forwarded to {}: {} in {}{}",
-                forwarded.url,
-                status,
-                human_duration(*elapsed),
-                if body.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {}", one_line(body))
-                }
-            )),
-            Err(error) => out.push_str(&format!("\n  {} {}", "forward failed:".red(), error)),
-        }
-    }
-    match view.capture {
-        Some(Ok(saved)) => out.push_str(&format!("\n  {} {saved}", "saved".dimmed())),
-        Some(Err(error)) => out.push_str(&format!("\n  {} {error}", "NOT SAVED:".red().bold())),
-        None => {}
-    }
-    if verbosity == Verbosity::Verbose {
-        out.push_str(&format!(
-            "\n  {} {}",
-            r.http_version.dimmed(),
-            r.peer.to_string().dimmed()
-        ));
-        for (name, value) in r.delivery.headers.iter() {
-            out.push_str(&format!("\n  {}: {}", name.cyan(), sanitize(value)));
-        }
-    }
-    let shown = i.plaintext.as_deref().unwrap_or(&r.delivery.body);
-    if i.plaintext.is_some() {
-        out.push_str(&format!("\n  {}", "decrypted body:".dimmed()));
-    }
-    out.push('\n');
-    out.push_str(&body_for_terminal(shown, verbosity));
-    out
-}
-
 fn one_line(body: &[u8]) -> String {
     let text = body_text(body).replace('\n', " ");
     if text.chars().count() > 120 {
@@ -266,7 +306,7 @@ fn one_line(body: &[u8]) -> String {
 }
 
 /// A body as coloured JSON when it is JSON, else as escaped text; cut short unless verbose.
-pub fn body_for_terminal(body: &[u8], verbosity: Verbosity) -> String {
+fn body_for_terminal(body: &[u8], verbosity: Verbosity) -> String {
     if body.is_empty() {
         return "(empty body)".dimmed().to_string();
     }
@@ -289,79 +329,99 @@ pub fn body_for_terminal(body: &[u8], verbosity: Verbosity) -> String {
     )
 }
 
-pub fn delivery_json(view: &DeliveryView<'_>) -> Value {
-    let r = view.received;
-    let i = view.inspection;
-    let headers: Vec<Value> = r
-        .delivery
-        .headers
-        .iter()
-        .map(|(n, v)| json!([n, v]))
-        .collect();
-    let mut data = json!({
-        "sequence": r.sequence,
-        "received_at": r.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "peer": r.peer.to_string(),
-        "method": r.delivery.method,
-        "target": r.delivery.target,
-        "http_version": r.http_version,
-        "headers": headers,
-        "body": body_json(&r.delivery.body),
-        "provider": i.provider_name(),
-        "event": i.event,
-        "verdict": i.stored_verdict(),
-        "response": {"status": view.status, "elapsed_ms": millis(view.elapsed)},
-    });
-    if let Some(plaintext) = &i.plaintext {
-        data["plaintext"] = body_json(plaintext);
+impl fmt::Display for RejectedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {}  {} {}",
+            clock(self.received_at.0).dimmed(),
+            sanitize(self.method),
+            sanitize(self.target),
+            format!("✘ {}", self.status).red().bold(),
+            self.reason
+        )
     }
-    if let Some((remark, _)) = reply_remark(view) {
-        data["remark"] = json!(remark);
+}
+
+impl fmt::Display for ConnectionFailure<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}  {} {}",
+            clock(chrono::Utc::now()).dimmed(),
+            self.peer.0,
+            "✘ connection error:".red().bold(),
+            sanitize(self.error)
+        )
     }
-    match view.capture {
-        Some(Ok(saved)) => data["capture"] = json!(saved.to_string()),
-        Some(Err(error)) => data["capture_error"] = json!(error),
-        None => {}
+}
+
+/// Where the listener listens: the first record.
+pub fn listening(address: std::net::SocketAddr, path: Option<&str>) -> Listening {
+    Listening {
+        url: format!("http://{address}{}", path.unwrap_or("/")),
+        address: address.to_string(),
+        port: address.port(),
     }
-    if let Some(forwarded) = view.forwarded {
-        data["forwarded"] = match &forwarded.result {
-            Ok((status, elapsed, body)) => {
-                json!({"url": forwarded.url, "status": status, "elapsed_ms": millis(*elapsed), "body": body_json(body)})
+}
+
+impl fmt::Display for Listening {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Listening on {}",
+            format!("http://{}", self.address).bold()
+        )
+    }
+}
+
+impl JournalCounts {
+    pub fn of(counts: &crate::capture::Counts) -> JournalCounts {
+        use std::sync::atomic::Ordering::Relaxed;
+        JournalCounts {
+            lines: counts.lines.load(Relaxed),
+            groups: counts.groups.load(Relaxed),
+            syncs: counts.syncs.load(Relaxed),
+        }
+    }
+}
+
+/// The listener's closing line: counts, and what `--count`, `--expect` or `--timeout` left undone.
+impl ListenSummary<'_> {
+    pub(super) fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} deliveries: {} valid, {} invalid",
+            "Received".bold(),
+            self.deliveries,
+            self.valid.to_string().green(),
+            if self.invalid > 0 {
+                self.invalid.to_string().red().to_string()
+            } else {
+                "0".into()
             }
-            Err(error) => json!({"url": forwarded.url, "error": error}),
-        };
+        )?;
+        if self.rejected > 0 {
+            write!(f, ", {} other requests refused", self.rejected)?;
+        }
+        if self.not_saved > 0 {
+            write!(f, ", {} NOT SAVED", self.not_saved.to_string().red())?;
+        }
+        if self.timed_out && !self.satisfied {
+            let wanted = self
+                .count
+                .map(|n| format!("; {} of {n} expected", self.deliveries))
+                .unwrap_or_default();
+            write!(
+                f,
+                ". {} after {}{wanted}",
+                "Timed out".red().bold(),
+                human_duration(self.elapsed)
+            )?;
+        }
+        if !self.missing.is_empty() {
+            write!(f, ". Never arrived: {}", self.missing.join(", ").red())?;
+        }
+        Ok(())
     }
-    data
-}
-
-pub fn rejected_human(view: &RejectedView<'_>) -> String {
-    format!(
-        "{} {} {}  {} {}",
-        clock(view.received.received_at).dimmed(),
-        sanitize(&view.received.delivery.method),
-        sanitize(&view.received.delivery.target),
-        format!("✘ {}", view.status).red().bold(),
-        view.why
-    )
-}
-
-pub fn connection_error_human(peer: std::net::SocketAddr, error: &str) -> String {
-    format!(
-        "{} {peer}  {} {}",
-        clock(chrono::Utc::now()).dimmed(),
-        "✘ connection error:".red().bold(),
-        sanitize(error)
-    )
-}
-
-pub fn rejected_json(view: &RejectedView<'_>) -> Value {
-    json!({
-        "sequence": view.received.sequence,
-        "received_at": view.received.received_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
-        "peer": view.received.peer.to_string(),
-        "method": view.received.delivery.method,
-        "target": view.received.delivery.target,
-        "status": view.status,
-        "reason": view.why,
-    })
 }

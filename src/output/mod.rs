@@ -1,21 +1,27 @@
 //! The only place that writes to the terminal: the colour decision, human and JSON Lines views,
 //! progress bars. Commands hand it results; it decides how they look.
 
+use std::fmt;
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use serde_json::{json, Value};
 
 use crate::cli::{ColorChoice, GlobalArgs};
 
+pub mod catalogue_view;
 pub mod json_view;
 pub mod listen_view;
 pub mod probe_view;
+pub mod records;
 pub mod send_view;
+pub mod table;
+pub mod verify_view;
+
+pub use records::Record;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verbosity {
@@ -24,18 +30,43 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Everything written to stdout goes through one buffer, so that a stream of results can be written
-/// with one system call per batch instead of one per line.
-static STDOUT: LazyLock<Mutex<BufWriter<io::Stdout>>> =
-    LazyLock::new(|| Mutex::new(BufWriter::with_capacity(64 * 1024, io::stdout())));
-
-/// Write out whatever is buffered for stdout.
-pub fn flush_stdout() -> io::Result<()> {
-    STDOUT.lock().unwrap_or_else(|e| e.into_inner()).flush()
+impl Verbosity {
+    /// The form a record's `Display` is asked for: `{:-}` quiet, `{}` normal, `{:#}` verbose.
+    pub fn of(f: &fmt::Formatter<'_>) -> Verbosity {
+        if f.sign_minus() {
+            Verbosity::Quiet
+        } else if f.alternate() {
+            Verbosity::Verbose
+        } else {
+            Verbosity::Normal
+        }
+    }
 }
 
-/// How results are shown, decided once from the global flags and the environment.
-#[derive(Debug, Clone)]
+/// One of the two streams, buffered: a stream of results goes out with one system call per
+/// batch instead of one per line.
+struct Stream {
+    writer: Mutex<BufWriter<Box<dyn Write + Send>>>,
+    /// Colour codes are made for the other stream; this one gets them taken out.
+    strip: bool,
+}
+
+impl Stream {
+    fn new(writer: Box<dyn Write + Send>, strip: bool) -> Arc<Stream> {
+        Arc::new(Stream {
+            writer: Mutex::new(BufWriter::with_capacity(64 * 1024, writer)),
+            strip,
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BufWriter<Box<dyn Write + Send>>> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// How results are shown, decided once from the global flags and the environment, and where they
+/// go. Clones share the streams.
+#[derive(Clone)]
 pub struct Output {
     pub json: bool,
     pub verbosity: Verbosity,
@@ -44,25 +75,43 @@ pub struct Output {
     stderr_is_terminal: bool,
     /// Leave lines in the buffer until [`Output::flush`]; for loops that print many results.
     deferred: bool,
+    out: Arc<Stream>,
+    err: Arc<Stream>,
 }
 
 impl Output {
+    /// The terminal's streams. Colour is decided per stream (`hookctl send > log` keeps colour on
+    /// stderr); `colored` makes codes when either stream wants them and the other strips them.
     pub fn from_args(global: &GlobalArgs) -> Self {
-        let colour = decide_colour(global.color, io::stdout().is_terminal());
-        colored::control::set_override(colour);
+        let stdout_colour = decide_colour(global.color, io::stdout().is_terminal());
         let stderr_is_terminal = io::stderr().is_terminal();
+        let stderr_colour = decide_colour(global.color, stderr_is_terminal);
+        colored::control::set_override(stdout_colour || stderr_colour);
         Output {
             json: global.json,
-            verbosity: if global.quiet {
-                Verbosity::Quiet
-            } else if global.verbose {
-                Verbosity::Verbose
-            } else {
-                Verbosity::Normal
-            },
+            verbosity: verbosity(global),
             interactive: !global.json && stderr_is_terminal && io::stdin().is_terminal(),
             stderr_is_terminal,
             deferred: false,
+            out: Stream::new(Box::new(io::stdout()), stderr_colour && !stdout_colour),
+            err: Stream::new(Box::new(io::stderr()), stdout_colour && !stderr_colour),
+        }
+    }
+
+    /// Output into two writers of the caller's, without colour: for running a command in-process.
+    pub fn to_writers(
+        global: &GlobalArgs,
+        stdout: Box<dyn Write + Send>,
+        stderr: Box<dyn Write + Send>,
+    ) -> Self {
+        Output {
+            json: global.json,
+            verbosity: verbosity(global),
+            interactive: false,
+            stderr_is_terminal: false,
+            deferred: false,
+            out: Stream::new(stdout, true),
+            err: Stream::new(stderr, true),
         }
     }
 
@@ -75,18 +124,108 @@ impl Output {
         }
     }
 
-    /// Write out what is buffered.
-    pub fn flush(&self) -> io::Result<()> {
-        STDOUT.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    /// The same streams, shown at another verbosity (the demo's one-line deliveries).
+    pub fn with_verbosity(&self, verbosity: Verbosity) -> Output {
+        Output {
+            verbosity,
+            ..self.clone()
+        }
     }
 
-    fn write(
+    /// Write out what is buffered on both streams.
+    pub fn flush(&self) -> io::Result<()> {
+        self.out.lock().flush()?;
+        self.err.lock().flush()
+    }
+
+    /// Show one record: a JSON line on stdout with `--json`, else its human form (in the form the
+    /// verbosity asks for) on the record's stream; a form that writes nothing shows nothing.
+    pub fn emit(&self, record: &Record<'_>) -> io::Result<()> {
+        if self.json {
+            let mut out = self.out.lock();
+            serde_json::to_writer(&mut *out, record)?;
+            out.write_all(b"\n")?;
+            return self.finish(out, false);
+        }
+        self.show(record, record.to_stderr())
+    }
+
+    /// Records shown as one table for people (a JSON line each with `--json`).
+    pub fn emit_table<T: table::Row>(
         &self,
-        write: impl FnOnce(&mut BufWriter<io::Stdout>) -> io::Result<()>,
+        rows: &[T],
+        record: impl Fn(&T) -> Record<'_>,
     ) -> io::Result<()> {
-        let mut out = STDOUT.lock().unwrap_or_else(|e| e.into_inner());
-        write(&mut out)?;
-        if self.deferred {
+        if self.json {
+            for row in rows {
+                self.emit(&record(row))?;
+            }
+            return Ok(());
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
+        self.text(&table::render(T::HEADER, rows.iter().map(T::cells)))
+    }
+
+    /// Human text that belongs to no record (a heading, a table); nothing with `--json`.
+    pub fn text(&self, text: &dyn fmt::Display) -> io::Result<()> {
+        if self.json {
+            return Ok(());
+        }
+        self.show(text, false)
+    }
+
+    /// A note for the person at the terminal (stderr), suppressed by --quiet and --json.
+    pub fn note(&self, text: &dyn fmt::Display) -> io::Result<()> {
+        if self.verbosity == Verbosity::Quiet || self.json {
+            return Ok(());
+        }
+        self.show(text, true)
+    }
+
+    fn show(&self, shown: &dyn fmt::Display, to_stderr: bool) -> io::Result<()> {
+        let stream = if to_stderr { &self.err } else { &self.out };
+        let mut out = stream.lock();
+        let written = if stream.strip {
+            let text = self.formatted(shown);
+            for piece in anstream::adapter::strip_str(&text) {
+                out.write_all(piece.as_bytes())?;
+            }
+            !text.is_empty()
+        } else {
+            let mut counted = Counted {
+                inner: &mut *out,
+                bytes: 0,
+            };
+            match self.verbosity {
+                Verbosity::Quiet => write!(counted, "{shown:-}")?,
+                Verbosity::Normal => write!(counted, "{shown}")?,
+                Verbosity::Verbose => write!(counted, "{shown:#}")?,
+            }
+            counted.bytes > 0
+        };
+        if written {
+            out.write_all(b"\n")?;
+        }
+        self.finish(out, to_stderr)
+    }
+
+    fn formatted(&self, shown: &dyn fmt::Display) -> String {
+        match self.verbosity {
+            Verbosity::Quiet => format!("{shown:-}"),
+            Verbosity::Normal => format!("{shown}"),
+            Verbosity::Verbose => format!("{shown:#}"),
+        }
+    }
+
+    /// Flush now unless deferred; stderr is never left waiting.
+    fn finish(
+        &self,
+        mut out: std::sync::MutexGuard<'_, BufWriter<Box<dyn Write + Send>>>,
+        stderr: bool,
+    ) -> io::Result<()> {
+        if self.deferred && !stderr {
             Ok(())
         } else {
             out.flush()
@@ -96,34 +235,6 @@ impl Output {
     /// Whether outcomes are shown with the request as sent (`--json --verbose`).
     pub fn shows_requests(&self) -> bool {
         self.json && self.verbosity == Verbosity::Verbose
-    }
-
-    /// Write one line of human output to stdout.
-    pub fn line(&self, text: &str) -> io::Result<()> {
-        self.write(|out| {
-            out.write_all(text.as_bytes())?;
-            out.write_all(b"\n")
-        })
-    }
-
-    /// Write one line of human output to stdout, formatted straight into the buffer.
-    pub fn line_from(&self, text: &dyn std::fmt::Display) -> io::Result<()> {
-        self.write(|out| writeln!(out, "{text}"))
-    }
-
-    /// Write one JSON Lines record `{"type": kind, "data": data}` to stdout.
-    pub fn record(&self, kind: &str, data: Value) -> io::Result<()> {
-        self.write(|out| {
-            serde_json::to_writer(&mut *out, &json!({"type": kind, "data": data}))?;
-            out.write_all(b"\n")
-        })
-    }
-
-    /// A note for the person at the terminal (stderr), suppressed by --quiet and --json.
-    pub fn note(&self, text: &str) {
-        if self.verbosity != Verbosity::Quiet && !self.json {
-            eprintln!("{text}");
-        }
     }
 
     /// A progress bar on stderr, shown only on a terminal and never with --json or --quiet.
@@ -143,25 +254,82 @@ impl Output {
     }
 }
 
-/// Colour on stdout: `--color always|never` wins; otherwise `NO_COLOR`, `TERM=dumb` or a
-/// non-terminal stdout turn it off.
-pub fn decide_colour(choice: ColorChoice, stdout_is_terminal: bool) -> bool {
+fn verbosity(global: &GlobalArgs) -> Verbosity {
+    if global.quiet {
+        Verbosity::Quiet
+    } else if global.verbose {
+        Verbosity::Verbose
+    } else {
+        Verbosity::Normal
+    }
+}
+
+impl fmt::Display for records::Summary<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            records::Summary::Send(summary) => summary.write(f, "Sent"),
+            records::Summary::Replay(summary) => summary.write(f, "Replayed"),
+            records::Summary::Listen(summary) => summary.write(f),
+            records::Summary::Verify(summary) => summary.write(f),
+            records::Summary::Probe(summary) => summary.write(f),
+            records::Summary::Demo(summary) => summary.write(f),
+        }
+    }
+}
+
+impl fmt::Display for records::ErrorShown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use colored::Colorize;
+        match self.file {
+            Some(file) => write!(f, "{} {file}: {}", "error:".red().bold(), self.message),
+            None => write!(f, "{} {}", "error:".red().bold(), self.message),
+        }
+    }
+}
+
+/// A writer that counts what went through it, so that an empty form adds no blank line.
+struct Counted<'w, W: Write> {
+    inner: &'w mut W,
+    bytes: usize,
+}
+
+impl<W: Write> Write for Counted<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Colour on a stream: `--color always|never` wins; otherwise `NO_COLOR`, `TERM=dumb` or a
+/// stream that is not a terminal turn it off.
+pub fn decide_colour(choice: ColorChoice, is_terminal: bool) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
             let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
             let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
-            stdout_is_terminal && !no_color && !dumb
+            is_terminal && !no_color && !dumb
         }
     }
 }
 
-/// A body for JSON output: `{"text": …}` when it is UTF-8, else `{"base64": …}`.
-pub fn body_json(body: &[u8]) -> Value {
-    match std::str::from_utf8(body) {
-        Ok(text) => json!({ "text": text }),
-        Err(_) => json!({ "base64": B64.encode(body) }),
+/// A header value as it may be shown: a header that carries a secret itself shows only that it is there.
+pub fn shown_value<'a>(name: &str, value: &'a str) -> std::borrow::Cow<'a, str> {
+    if crate::scheme::SECRET_HEADERS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+    {
+        std::borrow::Cow::Owned(format!(
+            "<the secret, {} characters, not shown>",
+            value.chars().count()
+        ))
+    } else {
+        std::borrow::Cow::Borrowed(value)
     }
 }
 
@@ -230,8 +398,9 @@ mod tests {
     fn binary_and_control_bytes_never_reach_the_terminal_raw() {
         assert_eq!(body_text(b"ok\x1b[31m\n"), "ok\\u{001b}[31m\n");
         assert!(body_text(&[0xff, 0xfe]).starts_with("[2 bytes of binary data"));
-        assert_eq!(body_json(&[0xff]), json!({"base64": "/w=="}));
-        assert_eq!(body_json(b"{}"), json!({"text": "{}"}));
+        let json = |b: &[u8]| serde_json::to_string(&records::Bytes(b)).unwrap();
+        assert_eq!(json(&[0xff]), r#"{"base64":"/w=="}"#);
+        assert_eq!(json(b"{}"), r#"{"text":"{}"}"#);
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! How `probe` shows its cases: rows grouped by category for people, one `probe_case` record each
 //! with `--json`, a summary, and JUnit XML for CI dashboards.
 
-use colored::Colorize;
-use serde_json::json;
+use std::fmt;
 
-use super::{human_duration, millis, Output};
+use colored::Colorize;
+
+use super::records::{
+    Millis, ProbeCaseListing, ProbeCaseResult, ProbeSummaryShown, Record, Summary,
+};
+use super::{human_duration, Output};
 use crate::error::sanitize;
 use crate::probe::{CaseInfo, CaseResult, Category, Grade, ProbeSummary};
 
@@ -14,10 +18,7 @@ pub fn heading(
     event: &str,
     url: &url::Url,
 ) -> std::io::Result<()> {
-    if output.json {
-        return Ok(());
-    }
-    output.line(&format!(
+    output.text(&format_args!(
         "Probing {} with {provider}:{event} deliveries",
         url.as_str().bold()
     ))
@@ -51,129 +52,129 @@ impl Rows {
     }
 
     pub fn show(&mut self, result: &CaseResult) -> std::io::Result<()> {
-        let output = &self.output;
-        if output.json {
-            let answer = result.answer.as_ref();
-            return output.record(
-                "probe_case",
-                json!({
-                    "case": result.info.id,
-                    "grade": result.grade,
-                    "provider": self.provider,
-                    "category": result.info.category,
-                    "title": result.info.title,
-                    "sent": result.sent,
-                    "expected": result.expected,
-                    "status": answer.map(|a| a.status),
-                    "elapsed_ms": answer.map(|a| millis(a.elapsed)),
-                    "excerpt": answer.map(|a| a.excerpt.as_str()),
-                    "why": result.why,
-                    "advice": result.advice,
-                }),
-            );
+        let category = result.info.category;
+        let heading = (self.last != Some(category)).then(|| category.title());
+        self.last = Some(category);
+        let answer = result.answer.as_ref();
+        self.output.emit(&Record::ProbeCase(ProbeCaseResult {
+            case: result.info.id,
+            grade: result.grade,
+            provider: &self.provider,
+            category,
+            title: result.info.title,
+            sent: &result.sent,
+            expected: result.expected,
+            status: answer.map(|a| a.status),
+            elapsed_ms: answer.map(|a| Millis(a.elapsed)),
+            excerpt: answer.map(|a| a.excerpt.as_str()),
+            why: &result.why,
+            advice: result.advice.as_deref(),
+            elapsed: answer.map(|a| a.elapsed),
+            heading,
+        }))
+    }
+}
+
+/// A row under its category's heading, with why, what was answered and the advice below.
+impl fmt::Display for ProbeCaseResult<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(heading) = self.heading {
+            writeln!(f, "\n{}", heading.bold())?;
         }
-        if self.last != Some(result.info.category) {
-            self.last = Some(result.info.category);
-            output.line(&format!("\n{}", result.info.category.title().bold()))?;
-        }
-        let answer = match &result.answer {
-            Some(a) => format!("→ {} in {}", a.status, human_duration(a.elapsed)),
-            None => String::new(),
+        let answer = match (self.status, self.elapsed) {
+            (Some(status), Some(elapsed)) => format!("→ {status} in {}", human_duration(elapsed)),
+            _ => String::new(),
         };
-        let expected = if result.expected.is_empty() {
+        let expected = if self.expected.is_empty() {
             String::new()
         } else {
-            format!("expected {}", result.expected)
+            format!("expected {}", self.expected)
         };
-        output.line(&format!(
+        write!(
+            f,
             "  {} {:<30} {:<28} {answer}",
-            coloured(result.grade),
-            result.info.id,
+            coloured(self.grade),
+            self.case,
             expected
-        ))?;
-        if !result.why.is_empty() {
-            output.line(&format!("          {}", sanitize(&result.why).dimmed()))?;
+        )?;
+        if !self.why.is_empty() {
+            write!(f, "\n          {}", sanitize(self.why).dimmed())?;
         }
-        if let Some(advice) = &result.advice {
-            if let Some(excerpt) = result
-                .answer
-                .as_ref()
-                .map(|a| &a.excerpt)
-                .filter(|e| !e.is_empty())
-            {
-                output.line(&format!(
-                    "          {} {}",
+        if let Some(advice) = self.advice {
+            if let Some(excerpt) = self.excerpt.filter(|e| !e.is_empty()) {
+                write!(
+                    f,
+                    "\n          {} {}",
                     "answered:".dimmed(),
                     sanitize(excerpt)
-                ))?;
+                )?;
             }
-            output.line(&format!("          {} {advice}", "advice:".bold()))?;
+            write!(f, "\n          {} {advice}", "advice:".bold())?;
         }
         Ok(())
     }
 }
 
 pub fn summary(output: &Output, summary: &ProbeSummary, strict: bool) -> std::io::Result<()> {
-    if output.json {
-        return output.record(
-            "summary",
-            json!({
-                "pass": summary.pass,
-                "fail": summary.fail,
-                "warn": summary.warn,
-                "interop": summary.interop,
-                "info": summary.info,
-                "not_applicable": summary.not_applicable,
-                "stopped": summary.stopped,
-                "strict": strict,
-            }),
-        );
+    output.emit(&Record::Summary(Summary::Probe(ProbeSummaryShown {
+        pass: summary.pass,
+        fail: summary.fail,
+        warn: summary.warn,
+        interop: summary.interop,
+        info: summary.info,
+        not_applicable: summary.not_applicable,
+        stopped: summary.stopped.as_deref(),
+        strict,
+    })))
+}
+
+impl ProbeSummaryShown<'_> {
+    pub(super) fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let counted = |n: usize, colour: fn(String) -> String| {
+            if n > 0 {
+                colour(n.to_string())
+            } else {
+                "0".into()
+            }
+        };
+        write!(
+            f,
+            "\n{} PASS, {} FAIL, {} WARN, {} INTEROP, {} INFO, {} N/A",
+            self.pass.to_string().green(),
+            counted(self.fail, |n| n.red().bold().to_string()),
+            counted(self.warn, |n| n.yellow().to_string()),
+            counted(self.interop, |n| n.yellow().to_string()),
+            self.info,
+            self.not_applicable,
+        )?;
+        if let Some(stopped) = self.stopped {
+            write!(f, ". Stopped early: {stopped}")?;
+        }
+        Ok(())
     }
-    let mut line = format!(
-        "\n{} PASS, {} FAIL, {} WARN, {} INTEROP, {} INFO, {} N/A",
-        summary.pass.to_string().green(),
-        if summary.fail > 0 {
-            summary.fail.to_string().red().bold().to_string()
-        } else {
-            "0".into()
-        },
-        if summary.warn > 0 {
-            summary.warn.to_string().yellow().to_string()
-        } else {
-            "0".into()
-        },
-        if summary.interop > 0 {
-            summary.interop.to_string().yellow().to_string()
-        } else {
-            "0".into()
-        },
-        summary.info,
-        summary.not_applicable,
-    );
-    if let Some(stopped) = &summary.stopped {
-        line.push_str(&format!(". Stopped early: {stopped}"));
-    }
-    output.line(&line)
 }
 
 /// `probe --list`: every case, its group and what it checks.
 pub fn cases(output: &Output, cases: &[CaseInfo]) -> std::io::Result<()> {
     for case in cases {
-        if output.json {
-            output.record(
-                "probe_case_info",
-                json!({"case": case.id, "category": case.category, "title": case.title}),
-            )?;
-        } else {
-            output.line(&format!(
-                "{:<30} {:<18} {}",
-                case.id,
-                case.category.title(),
-                case.title
-            ))?;
-        }
+        output.emit(&Record::ProbeCaseInfo(ProbeCaseListing {
+            case: case.id,
+            category: case.category,
+            title: case.title,
+            category_title: case.category.title(),
+        }))?;
     }
     Ok(())
+}
+
+impl fmt::Display for ProbeCaseListing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{:<30} {:<18} {}",
+            self.case, self.category_title, self.title
+        )
+    }
 }
 
 /// The results as JUnit XML: a test case each; FAIL and INTEROP (and WARN with `strict`) are

@@ -25,6 +25,7 @@ use crate::scheme::{self, forge, SignRequest};
 pub use cases::CASES;
 
 /// How a case came out.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Grade {
     #[serde(rename = "PASS")]
@@ -59,6 +60,7 @@ impl Grade {
 }
 
 /// The groups cases are shown in.
+#[cfg_attr(test, derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Category {

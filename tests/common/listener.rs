@@ -16,6 +16,8 @@ const PATIENCE: Duration = Duration::from_secs(60);
 pub struct Listener {
     child: Option<Child>,
     pub port: u16,
+    /// The `listening` record it started with.
+    pub announced: Value,
     records: Receiver<Value>,
 }
 
@@ -47,6 +49,7 @@ impl Listener {
             .recv_timeout(PATIENCE)
             .expect("the listener announces its address");
         assert_eq!(first["type"], "listening", "{first}");
+        super::check_record(&first);
         assert!(first["data"]["url"]
             .as_str()
             .unwrap()
@@ -55,6 +58,7 @@ impl Listener {
         Listener {
             child: Some(child),
             port,
+            announced: first,
             records,
         }
     }
@@ -71,7 +75,10 @@ impl Listener {
     /// The next record, waiting as long as it takes (within reason).
     pub fn next(&self) -> Value {
         match self.records.recv_timeout(PATIENCE) {
-            Ok(value) => value,
+            Ok(value) => {
+                super::check_record(&value);
+                value
+            }
             Err(RecvTimeoutError::Timeout) => {
                 panic!("the listener printed nothing for {PATIENCE:?}")
             }
@@ -96,7 +103,8 @@ impl Listener {
     pub fn wait(mut self) -> (ExitStatus, Vec<Value>) {
         let mut child = self.child.take().unwrap();
         let status = child.wait().expect("the listener exits");
-        let rest = self.records.iter().collect();
+        let rest: Vec<Value> = self.records.iter().collect();
+        rest.iter().for_each(super::check_record);
         (status, rest)
     }
 
@@ -113,7 +121,8 @@ impl Listener {
             .status();
         let mut child = self.child.take().unwrap();
         let status = child.wait().expect("the listener exits");
-        let rest = self.records.iter().collect();
+        let rest: Vec<Value> = self.records.iter().collect();
+        rest.iter().for_each(super::check_record);
         (status, rest)
     }
 }

@@ -31,13 +31,40 @@ pub fn run(command: &mut Command) -> (Output, String, String) {
     (output, stdout, stderr)
 }
 
-/// The JSON Lines records printed by a `--json` run.
+/// The JSON Lines records printed by a `--json` run, each checked against the committed schema.
 pub fn records(stdout: &str) -> Vec<Value> {
     stdout
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .map(|l| {
+            let record = serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+            check_record(&record);
+            record
+        })
         .collect()
+}
+
+/// `docs/records.schema.json`, compiled once by an implementation independent of the one that
+/// generated it.
+static RECORDS_SCHEMA: std::sync::LazyLock<jsonschema::Validator> =
+    std::sync::LazyLock::new(|| {
+        let text = std::fs::read_to_string(repo_path("docs/records.schema.json"))
+            .expect("docs/records.schema.json is committed");
+        let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("the schema is a valid JSON Schema")
+    });
+
+/// Fail the test when a record does not match the schema, naming every mismatch.
+pub fn check_record(record: &Value) {
+    let errors: Vec<String> = RECORDS_SCHEMA
+        .iter_errors(record)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "a record does not match docs/records.schema.json:\n{record}\n{}",
+        errors.join("\n")
+    );
 }
 
 pub fn repo_path(relative: &str) -> PathBuf {

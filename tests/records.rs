@@ -1,0 +1,150 @@
+//! Every command's `--json` lines match `docs/records.schema.json`: `common::records` and the
+//! listener check each line they read; this test runs each command once and makes sure every
+//! record type was seen, so that none goes unchecked.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::common::listener::{raw_exchange, Listener};
+use crate::common::server::TestServer;
+use crate::common::{hookctl, records, repo_path, run};
+
+/// Run hookctl with `--json` and return its records (each checked against the schema).
+fn json(args: &[&str]) -> Vec<Value> {
+    let (_, stdout, _) = run(hookctl().args(args).arg("--json"));
+    records(&stdout)
+}
+
+#[test]
+fn every_record_type_is_produced_and_matches_the_committed_schema() {
+    let mut seen: Vec<Value> = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("captures");
+
+    seen.extend(json(&["fixtures"]));
+    seen.extend(json(&["fixtures", "stripe"]));
+    seen.extend(json(&["fixtures", "show", "stripe:charge.succeeded"]));
+    seen.extend(json(&[
+        "fixtures",
+        "show",
+        "--scenario",
+        "stripe:checkout-completed",
+    ]));
+    seen.extend(json(&[
+        "send",
+        "stripe:charge.succeeded",
+        "cryptomate:CARD_AUTHORIZATION",
+        "--dry-run",
+    ]));
+    seen.extend(json(&[
+        "send",
+        "--scenario",
+        "stripe:payment-failed",
+        "--dry-run",
+    ]));
+
+    // A listener that saves, a real send with a shuffled, duplicating arrangement, a request it
+    // refuses and a connection that breaks.
+    let listener = Listener::start(&["--save", folder.to_str().unwrap(), "--count", "4"]);
+    seen.push(listener.announced.clone());
+    let raw = raw_exchange(
+        listener.port,
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        Duration::from_secs(10),
+    );
+    assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
+    let _ = raw_exchange(
+        listener.port,
+        b"\x16\x03\x01garbage\r\n\r\n",
+        Duration::from_secs(10),
+    );
+    seen.extend(json(&[
+        "send",
+        "stripe:charge.succeeded",
+        "github:push",
+        "--count",
+        "2",
+        "--shuffle",
+        "--duplicate-rate",
+        "0",
+        "--seed",
+        "7",
+        "--to",
+        &listener.to("/"),
+    ]));
+    let (status, listened) = listener.wait();
+    assert!(status.success());
+    seen.extend(listened);
+
+    // Retries against a receiver that always fails.
+    let failing = TestServer::start(500);
+    seen.extend(json(&[
+        "send",
+        "standard:invoice.paid",
+        "--to",
+        &failing.url("/"),
+        "--retry",
+        "--time-scale",
+        "1e9",
+    ]));
+
+    // The captures, one of them broken, verified and replayed.
+    std::fs::write(folder.join("broken.json"), "{not json").unwrap();
+    std::fs::write(folder.join("torn.jsonl"), "{\"half\": ").unwrap();
+    let folder = folder.to_str().unwrap();
+    seen.extend(json(&["verify", folder]));
+    seen.extend(json(&["replay", folder, "--dry-run"]));
+    let sink = TestServer::start(200);
+    seen.extend(json(&["replay", folder, "--to", &sink.url("/")]));
+    seen.extend(json(&["demo"]));
+    seen.extend(json(&["probe", "--list"]));
+    seen.extend(json(&["send", "stripe:no.such.event"]));
+
+    // A probe of a sound receiver, a few cases of it.
+    let receiver = Listener::start(&[
+        "--reject-invalid",
+        "--provider",
+        "stripe",
+        "--secret",
+        "whsec_records_test",
+    ]);
+    seen.extend(json(&[
+        "probe",
+        "stripe:charge.succeeded",
+        "--to",
+        &receiver.to("/"),
+        "--secret",
+        "whsec_records_test",
+        "--only",
+        "genuine",
+        "--only",
+        "wrong-secret",
+    ]));
+    drop(receiver);
+
+    let kinds: BTreeSet<&str> = seen.iter().filter_map(|r| r["type"].as_str()).collect();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_path("docs/records.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let declared: BTreeSet<&str> = schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["properties"]["type"]["const"].as_str())
+        .collect();
+    let missing: Vec<&&str> = declared.difference(&kinds).collect();
+    assert!(missing.is_empty(), "never produced: {missing:?}");
+    let summaries: BTreeSet<&str> = seen
+        .iter()
+        .filter(|r| r["type"] == "summary")
+        .filter_map(|r| r["data"]["command"].as_str())
+        .collect();
+    assert_eq!(
+        summaries,
+        BTreeSet::from(["demo", "listen", "probe", "replay", "send", "verify"]),
+        "a summary per command"
+    );
+}
