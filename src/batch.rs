@@ -25,7 +25,7 @@ use crate::scheme::{self, Restored, SchemeKind};
 
 /// One event to send, with everything that is the same for each of its deliveries.
 #[derive(Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub provider: Arc<Provider>,
     pub event: Event,
     pub secret: Option<Secret>,
@@ -34,7 +34,7 @@ pub struct Plan {
 
 impl Plan {
     /// An event signed with its provider's resolved secret, expecting the provider's success rule.
-    pub fn new(
+    pub(crate) fn new(
         provider: &Arc<Provider>,
         event: &Event,
         secret: Option<Secret>,
@@ -52,7 +52,7 @@ impl Plan {
 }
 
 /// Events to send, each `count` times, all to one URL.
-pub struct FixtureBatch {
+pub(crate) struct FixtureBatch {
     pub plans: Vec<Plan>,
     pub url: Url,
     pub sets: Vec<(Vec<Segment>, Value)>,
@@ -76,7 +76,7 @@ pub struct FixtureBatch {
 
 /// Scenario runs laid out as deliveries: `count` runs of each scenario, one after the other, each
 /// run its steps in order. A plan is one step.
-pub struct ScenarioLayout {
+pub(crate) struct ScenarioLayout {
     /// Each delivery: its plan, its run (an index into `runs`) and its step.
     slots: Vec<(usize, usize, usize)>,
     /// Each run: its scenario's name (`provider:name`) and the scenario.
@@ -88,7 +88,7 @@ pub struct ScenarioLayout {
 
 impl ScenarioLayout {
     /// `count` runs of each scenario, given with the index of its first step's plan.
-    pub fn new(scenarios: Vec<(String, Arc<Scenario>, usize)>, count: u64) -> Self {
+    pub(crate) fn new(scenarios: Vec<(String, Arc<Scenario>, usize)>, count: u64) -> Self {
         let mut slots = Vec::new();
         let mut runs = Vec::new();
         for (name, scenario, first_plan) in scenarios {
@@ -132,7 +132,7 @@ impl ScenarioLayout {
 
 /// What `send --retry` was asked, beside each provider's schedule.
 #[derive(Debug, Clone, Default)]
-pub struct RetrySettings {
+pub(crate) struct RetrySettings {
     /// Every wait is divided by this.
     pub time_scale: f64,
     pub max_attempts: Option<u32>,
@@ -196,7 +196,7 @@ impl Arrangement {
 impl FixtureBatch {
     /// The first scenario of every provider that has one, run once, signed with the built-in
     /// test secrets.
-    pub fn first_scenarios(catalogue: &Catalogue, url: Url) -> Self {
+    pub(crate) fn first_scenarios(catalogue: &Catalogue, url: Url) -> Self {
         let mut plans = Vec::new();
         let mut laid = Vec::new();
         for provider in catalogue.providers() {
@@ -224,7 +224,7 @@ impl FixtureBatch {
     }
 
     /// Every event of every provider once, signed with the built-in test secrets.
-    pub fn everything(catalogue: &Catalogue, url: Url) -> Self {
+    pub(crate) fn everything(catalogue: &Catalogue, url: Url) -> Self {
         let plans = catalogue
             .providers()
             .iter()
@@ -259,7 +259,7 @@ impl FixtureBatch {
     /// Events to send, each `count` times, all to one URL; see [`FixtureBatch::compile`],
     /// [`FixtureBatch::retried`] and [`FixtureBatch::arranged`] for the rest.
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(crate) fn new(
         plans: Vec<Plan>,
         url: Url,
         sets: Vec<(Vec<Segment>, Value)>,
@@ -287,13 +287,13 @@ impl FixtureBatch {
     }
 
     /// Send scenario runs: the plans are their steps, laid out by `layout`.
-    pub fn with_scenarios(mut self, layout: ScenarioLayout) -> Self {
+    pub(crate) fn with_scenarios(mut self, layout: ScenarioLayout) -> Self {
         self.scenarios = Some(layout);
         self
     }
 
     /// Retry each delivery on its provider's schedule (or the one given).
-    pub fn retried(mut self, settings: &RetrySettings) -> Self {
+    pub(crate) fn retried(mut self, settings: &RetrySettings) -> Self {
         self.retries = self
             .plans
             .iter()
@@ -331,13 +331,13 @@ impl FixtureBatch {
     }
 
     /// Send the deliveries in this order, duplicates included.
-    pub fn arranged(mut self, arrangement: Arrangement) -> Self {
+    pub(crate) fn arranged(mut self, arrangement: Arrangement) -> Self {
         self.arrangement = Some(arrangement);
         self
     }
 
     /// Deliveries in the plain order, duplicates left out.
-    pub fn deliveries(&self) -> u64 {
+    pub(crate) fn deliveries(&self) -> u64 {
         match &self.scenarios {
             Some(layout) => layout.slots.len() as u64,
             None => self.plans.len() as u64 * self.count,
@@ -345,7 +345,7 @@ impl FixtureBatch {
     }
 
     /// The first delivery of each plan, to check each once before a run.
-    pub fn first_of_each_plan(&self) -> Vec<u64> {
+    pub(crate) fn first_of_each_plan(&self) -> Vec<u64> {
         match &self.scenarios {
             Some(layout) => {
                 let mut seen = std::collections::HashSet::new();
@@ -360,7 +360,7 @@ impl FixtureBatch {
     }
 
     /// The scenario, run, step and steps of delivery `sequence`, when sending scenarios.
-    pub fn scenario_of(&self, sequence: u64) -> Option<(String, u64, u32, u32)> {
+    pub(crate) fn scenario_of(&self, sequence: u64) -> Option<(String, u64, u32, u32)> {
         let layout = self.scenarios.as_ref()?;
         let (_, run, step) = layout.slots[sequence as usize];
         let (name, scenario) = &layout.runs[run];
@@ -382,7 +382,7 @@ impl FixtureBatch {
 
     /// Compile each plan's body once, so that its deliveries only fill in fresh values. A plan
     /// whose template cannot be compiled is rendered the slow way; both give the same bytes.
-    pub fn compile(mut self) -> Self {
+    pub(crate) fn compile(mut self) -> Self {
         self.compiled = self
             .plans
             .iter()
@@ -406,7 +406,7 @@ impl FixtureBatch {
 
     /// Delivery `index` of the batch, in the plain order: each event `count` times, or each
     /// scenario's runs step by step.
-    pub fn compose(&self, index: u64) -> (&Plan, Result<Composed, ComposeError>) {
+    pub(crate) fn compose(&self, index: u64) -> (&Plan, Result<Composed, ComposeError>) {
         let plan_index = self.plan_of(index);
         let plan = &self.plans[plan_index];
         let step_sets = match &self.scenarios {
@@ -518,7 +518,7 @@ impl JobSource for FixtureBatch {
 }
 
 /// Sources sent one after the other, as one.
-pub struct Chain(pub Vec<Arc<dyn JobSource>>);
+pub(crate) struct Chain(pub Vec<Arc<dyn JobSource>>);
 
 impl JobSource for Chain {
     fn total(&self) -> u64 {
@@ -537,7 +537,7 @@ impl JobSource for Chain {
 }
 
 /// Captured deliveries to send again, read from their files as the replay goes.
-pub struct CaptureBatch {
+pub(crate) struct CaptureBatch {
     captures: ReadAhead,
     pub to: Url,
     /// Whether `to` names its own path (else each capture's path and query are used).
@@ -552,7 +552,7 @@ pub struct CaptureBatch {
 
 impl CaptureBatch {
     /// Replay these captures, in this order; reading them starts at once.
-    pub fn new(files: Vec<Source>, to: Url, catalogue: Catalogue) -> Self {
+    pub(crate) fn new(files: Vec<Source>, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
         let captures = ReadAhead::start(files.into());
         CaptureBatch {
@@ -567,7 +567,7 @@ impl CaptureBatch {
     }
 
     /// Use the secrets from these sources (`--secret`, environment, config, built-in).
-    pub fn with_secrets(mut self, flag: Option<&str>, config: &Config) -> Self {
+    pub(crate) fn with_secrets(mut self, flag: Option<&str>, config: &Config) -> Self {
         self.secrets = self
             .catalogue
             .providers()

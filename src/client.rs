@@ -23,7 +23,7 @@ use crate::delivery::Delivery;
 use crate::error::error_chain;
 
 #[derive(Debug, Clone)]
-pub struct ClientOptions {
+pub(crate) struct ClientOptions {
     pub timeout: Duration,
     pub insecure: bool,
     /// How many idle connections to keep per origin: the concurrency, so none is closed and reopened.
@@ -34,7 +34,7 @@ pub struct ClientOptions {
 
 impl ClientOptions {
     /// For sending deliveries (`send`, `replay`, `demo`): a connection kept per concurrent request.
-    pub fn sending(timeout: Duration, insecure: bool, concurrency: usize) -> Self {
+    pub(crate) fn sending(timeout: Duration, insecure: bool, concurrency: usize) -> Self {
         ClientOptions {
             timeout,
             insecure,
@@ -56,7 +56,7 @@ pub struct Response {
 
 /// Why a request got no answer.
 #[derive(Debug, thiserror::Error)]
-pub enum SendError {
+pub(crate) enum SendError {
     #[error("connection refused by {host}: is anything listening there? (`hookctl listen` starts a receiver)")]
     Refused { host: String },
     #[error("no answer from {host} within {timeout:?}")]
@@ -143,7 +143,7 @@ struct Idle {
     connections: Vec<SendRequest<Full<Bytes>>>,
 }
 
-pub struct Client {
+pub(crate) struct Client {
     idle: Mutex<Vec<Idle>>,
     /// Built at the first HTTPS connection: loading the system's certificates takes milliseconds
     /// that a plain-HTTP run (most runs against a local receiver) should not pay.
@@ -157,7 +157,7 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(options: &ClientOptions) -> Self {
+    pub(crate) fn new(options: &ClientOptions) -> Self {
         Client {
             idle: Mutex::new(Vec::new()),
             tls: std::sync::OnceLock::new(),
@@ -170,19 +170,19 @@ impl Client {
     }
 
     /// The same client, writing header names in Title-Case on its connections.
-    pub fn title_case_headers(mut self) -> Self {
+    pub(crate) fn title_case_headers(mut self) -> Self {
         self.title_case = true;
         self
     }
 
     /// Send a delivery to `url` (scheme, authority, path and query): the delivery's method, headers
     /// and body as they are, with `Host` added when the delivery has none.
-    pub async fn send(&self, url: &Url, delivery: &Delivery) -> Result<Response, SendError> {
+    pub(crate) async fn send(&self, url: &Url, delivery: &Delivery) -> Result<Response, SendError> {
         self.send_within(url, delivery, self.timeout).await
     }
 
     /// [`Client::send`], waiting at most `timeout` for the answer (a provider's own timeout).
-    pub async fn send_within(
+    pub(crate) async fn send_within(
         &self,
         url: &Url,
         delivery: &Delivery,

@@ -19,7 +19,7 @@ use crate::signals::StopSignals;
 /// One request to make: where, what counts as delivered, and the delivery. Its outcome's
 /// metadata holds the URL and the expectation.
 #[derive(Clone)]
-pub struct Job {
+pub(crate) struct Job {
     pub meta: JobMeta,
     pub url: Url,
     pub expect: StatusRule,
@@ -31,7 +31,7 @@ pub struct Job {
 }
 
 /// Where jobs come from: made on demand, so a long run holds only what is in flight.
-pub trait JobSource: Send + Sync + 'static {
+pub(crate) trait JobSource: Send + Sync + 'static {
     fn total(&self) -> u64;
     /// Job `index`, or the outcome of a job that could not be made (failed, or skipped when its
     /// source could not be read).
@@ -39,7 +39,7 @@ pub trait JobSource: Send + Sync + 'static {
 }
 
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     pub concurrency: usize,
     /// Requests per second at most.
     pub rate: Option<f64>,
@@ -49,7 +49,7 @@ pub struct Options {
 
 /// Told of outcomes as they arrive, a batch at a time: everything that finished since the last
 /// call. It runs on the reporting task, and a failure to report stops the run.
-pub trait Report: Send + 'static {
+pub(crate) trait Report: Send + 'static {
     fn outcomes(&mut self, outcomes: &[Outcome]) -> std::io::Result<()>;
 
     /// One attempt of a delivery that is retried, as it happens.
@@ -100,7 +100,7 @@ impl Halt {
 }
 
 /// Run every job of a source, handing each outcome to `report` as it arrives.
-pub async fn run(
+pub(crate) async fn run(
     source: Arc<dyn JobSource>,
     client: Arc<Client>,
     options: &Options,

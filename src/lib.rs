@@ -8,27 +8,27 @@
 //! the only part that writes to the terminal, and [`commands`] wire the parts together, one file
 //! per subcommand. The README's "Development" section draws the flow file by file.
 
-pub mod batch;
+pub(crate) mod batch;
 pub mod capture;
 pub mod catalogue;
 pub mod cli;
-pub mod client;
+pub(crate) mod client;
 pub mod commands;
 pub mod compose;
 pub mod config;
 pub mod delivery;
-pub mod dispatch;
+pub(crate) mod dispatch;
 pub mod error;
 pub mod inspect;
-pub mod json;
-pub mod outcome;
+pub(crate) mod json;
+pub(crate) mod outcome;
 pub mod output;
-pub mod probe;
-pub mod receiver;
-pub mod redact;
-pub mod retry;
+pub(crate) mod probe;
+pub(crate) mod receiver;
+pub(crate) mod redact;
+pub(crate) mod retry;
 pub mod scheme;
 pub mod server;
-pub mod signals;
+pub(crate) mod signals;
 pub mod target;
-pub mod units;
+pub(crate) mod units;

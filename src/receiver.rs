@@ -22,7 +22,7 @@ use crate::server::{self, Answer, ReadProblem, Received, ServerConfig};
 use crate::units;
 
 /// The listener's configuration, checked once.
-pub struct ReceiverConfig {
+pub(crate) struct ReceiverConfig {
     pub path: Option<String>,
     pub public_url: Option<String>,
     /// A folder, or a journal (`*.jsonl`), to save every delivery in.
@@ -80,7 +80,7 @@ pub struct Replied {
 }
 
 /// Told of every report, on the task that handled the request, before the answer goes out.
-pub type OnReport = Arc<dyn Fn(Report) + Send + Sync>;
+pub(crate) type OnReport = Arc<dyn Fn(Report) + Send + Sync>;
 
 /// The state every request handler shares.
 struct Shared {
@@ -93,7 +93,7 @@ struct Shared {
 
 /// Where card numbers, IBANs and e-mail addresses are masked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Redact {
+pub(crate) enum Redact {
     Nowhere,
     /// In what is printed.
     Shown,
@@ -121,7 +121,7 @@ impl Default for ReceiverConfig {
 }
 
 /// A running receiver; `server` completes once it has stopped and drained.
-pub struct Receiver {
+pub(crate) struct Receiver {
     pub address: SocketAddr,
     stop: Arc<Notify>,
     pub server: JoinHandle<()>,
@@ -134,7 +134,7 @@ pub struct Receiver {
 impl Receiver {
     /// Serve on a bound listener until [`Receiver::stop`], handing every report to `on_report`
     /// where it happens: no task is woken per delivery just to hear of it.
-    pub fn start(
+    pub(crate) fn start(
         listener: TcpListener,
         server_config: ServerConfig,
         config: ReceiverConfig,
@@ -186,7 +186,7 @@ impl Receiver {
 
     /// [`Receiver::start`], with the reports queued on a channel (which closes once the receiver
     /// has stopped and drained), for callers that want to wait for them.
-    pub fn start_queued(
+    pub(crate) fn start_queued(
         listener: TcpListener,
         server_config: ServerConfig,
         config: ReceiverConfig,
@@ -203,7 +203,7 @@ impl Receiver {
     }
 
     /// Stop accepting; in-flight deliveries finish and still report.
-    pub fn stop(&self) {
+    pub(crate) fn stop(&self) {
         self.stop.notify_one();
     }
 }

@@ -2,7 +2,7 @@
 //! Used by `listen --redact` for what is shown, and for what is saved when asked.
 
 /// Mask every card number, IBAN and e-mail address in a text.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let masked = mask_card_numbers(text);
     let masked = mask_ibans(&masked);
     mask_emails(&masked)

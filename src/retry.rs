@@ -10,7 +10,7 @@ use crate::scheme::{self, SchemeKind, SchemeOptions};
 
 /// How one delivery is retried.
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub(crate) struct RetryPolicy {
     /// The wait before the first attempt (`--schedule` may give one; the providers' are 0).
     pub first_delay: Duration,
     /// The wait before each attempt after the first, in the provider's time.
@@ -27,7 +27,7 @@ pub struct RetryPolicy {
 
 /// What re-signing an attempt needs.
 #[derive(Debug, Clone)]
-pub struct Resign {
+pub(crate) struct Resign {
     pub kind: SchemeKind,
     pub secret: String,
     pub options: SchemeOptions,
@@ -35,18 +35,18 @@ pub struct Resign {
 
 impl RetryPolicy {
     /// Attempts in all, the first included.
-    pub fn attempts(&self) -> u32 {
+    pub(crate) fn attempts(&self) -> u32 {
         self.schedule.len() as u32 + 1
     }
 
     /// The wait before attempt `next` (2 for the first retry), real and scaled.
-    pub fn wait_before(&self, next: u32) -> Option<(Duration, Duration)> {
+    pub(crate) fn wait_before(&self, next: u32) -> Option<(Duration, Duration)> {
         let real = *self.schedule.get(next.checked_sub(2)? as usize)?;
         Some((real, self.scaled(real)))
     }
 
     /// A wait of the provider's time as this run waits it.
-    pub fn scaled(&self, real: Duration) -> Duration {
+    pub(crate) fn scaled(&self, real: Duration) -> Duration {
         if self.time_scale > 0.0 {
             real.div_f64(self.time_scale)
         } else {
@@ -55,7 +55,7 @@ impl RetryPolicy {
     }
 
     /// Why retrying stops after this answer, if it does.
-    pub fn stopped_by(&self, response: &Response) -> Option<String> {
+    pub(crate) fn stopped_by(&self, response: &Response) -> Option<String> {
         if self.stop_statuses.contains(&response.status) {
             return Some(format!("{} stops retries", response.status));
         }
@@ -71,7 +71,7 @@ impl RetryPolicy {
     }
 
     /// Sign the next attempt with a fresh timestamp, where the scheme signs one.
-    pub fn renew(
+    pub(crate) fn renew(
         &self,
         headers: &mut crate::delivery::Headers,
         body: &[u8],
@@ -96,7 +96,7 @@ impl RetryPolicy {
 }
 
 /// Parse `--schedule`: the wait before each attempt, the first included (`0,5s,1m`).
-pub fn parse_schedule(text: &str) -> Result<(Duration, Vec<Duration>), String> {
+pub(crate) fn parse_schedule(text: &str) -> Result<(Duration, Vec<Duration>), String> {
     let waits = text
         .split(',')
         .map(|part| {

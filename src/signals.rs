@@ -1,7 +1,7 @@
 //! Ctrl-C (SIGINT) and SIGTERM, registered at once when created, so that a signal arriving right
 //! after a readiness line is already handled gracefully rather than killing the process.
 
-pub struct StopSignals {
+pub(crate) struct StopSignals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -10,7 +10,7 @@ pub struct StopSignals {
 
 impl StopSignals {
     /// Register the handlers now. Needs a running tokio runtime.
-    pub fn new() -> std::io::Result<Self> {
+    pub(crate) fn new() -> std::io::Result<Self> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
@@ -24,7 +24,7 @@ impl StopSignals {
     }
 
     /// Wait for the next stop signal.
-    pub async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.interrupt.recv() => {}

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::error::UsageError;
 
 /// `500ms`, `10s`, `1m`, `1h30m`, or a plain number of seconds; more than zero.
-pub fn duration(option: &str, text: &str) -> Result<Duration, UsageError> {
+pub(crate) fn duration(option: &str, text: &str) -> Result<Duration, UsageError> {
     let text = text.trim();
     let parsed = match text.parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => {
@@ -27,7 +27,7 @@ pub fn duration(option: &str, text: &str) -> Result<Duration, UsageError> {
 }
 
 /// Unix seconds, or an RFC 3339 time.
-pub fn timestamp(option: &str, text: &str) -> Result<DateTime<Utc>, UsageError> {
+pub(crate) fn timestamp(option: &str, text: &str) -> Result<DateTime<Utc>, UsageError> {
     if let Ok(seconds) = text.trim().parse::<i64>() {
         return DateTime::from_timestamp(seconds, 0)
             .ok_or_else(|| UsageError::new(format!("{option}: {text} is out of range")));
@@ -42,7 +42,7 @@ pub fn timestamp(option: &str, text: &str) -> Result<DateTime<Utc>, UsageError> 
 }
 
 /// A size in bytes: `1048576`, `512KB`, `16MiB`, `50MB`, `1GiB` (KB/MB/GB are powers of 1000).
-pub fn size(option: &str, text: &str) -> Result<usize, UsageError> {
+pub(crate) fn size(option: &str, text: &str) -> Result<usize, UsageError> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -71,7 +71,7 @@ pub fn size(option: &str, text: &str) -> Result<usize, UsageError> {
 }
 
 /// Value parsers for clap: the option's name comes from clap's own error.
-pub mod values {
+pub(crate) mod values {
     use std::time::Duration;
 
     use chrono::{DateTime, Utc};
@@ -83,24 +83,24 @@ pub mod values {
             .map_or(error.0.clone(), |(_, why)| why.to_string())
     }
 
-    pub fn duration(text: &str) -> Result<Duration, String> {
+    pub(crate) fn duration(text: &str) -> Result<Duration, String> {
         super::duration("", text).map_err(plain)
     }
 
-    pub fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
+    pub(crate) fn timestamp(text: &str) -> Result<DateTime<Utc>, String> {
         super::timestamp("", text).map_err(plain)
     }
 
-    pub fn size(text: &str) -> Result<usize, String> {
+    pub(crate) fn size(text: &str) -> Result<usize, String> {
         super::size("", text).map_err(plain)
     }
 
-    pub fn status_rule(text: &str) -> Result<crate::catalogue::StatusRule, String> {
+    pub(crate) fn status_rule(text: &str) -> Result<crate::catalogue::StatusRule, String> {
         crate::catalogue::StatusRule::parse(text)
     }
 
     /// `Name: value`, a name and value that a header can carry.
-    pub fn header(text: &str) -> Result<(String, String), String> {
+    pub(crate) fn header(text: &str) -> Result<(String, String), String> {
         let (name, value) = text
             .split_once(':')
             .ok_or_else(|| format!("{text:?} is not `Name: value`"))?;
@@ -112,12 +112,12 @@ pub mod values {
         Ok((name.to_string(), value.to_string()))
     }
 
-    pub fn filter(text: &str) -> Result<super::Filter, String> {
+    pub(crate) fn filter(text: &str) -> Result<super::Filter, String> {
         super::Filter::parse(text)
     }
 
     /// `50`, `50/s` or `600/m`: requests per second.
-    pub fn rate(text: &str) -> Result<f64, String> {
+    pub(crate) fn rate(text: &str) -> Result<f64, String> {
         let bad = || format!("{text:?} is not like 50/s or 600/m");
         let (number, per) = match text.split_once('/') {
             Some((n, unit)) => (n, unit.trim()),
@@ -176,7 +176,7 @@ impl Filter {
 }
 
 /// A size for people: `16 MiB`, `50.0 MB`, `512 B`.
-pub fn human_size(bytes: usize) -> String {
+pub(crate) fn human_size(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
     if bytes >= MIB && bytes % MIB == 0 {
         format!("{} MiB", bytes / MIB)
@@ -192,7 +192,7 @@ pub fn human_size(bytes: usize) -> String {
 /// A number in decimal with leading zeros up to `width` digits, as `{:0width$}` writes it but
 /// without the formatter's padding machinery: the listener writes clock digits for every
 /// delivery and a time stamp for every capture.
-pub fn push_padded(out: &mut String, value: u64, width: usize) {
+pub(crate) fn push_padded(out: &mut String, value: u64, width: usize) {
     let mut digits = itoa::Buffer::new();
     let text = digits.format(value);
     out.extend(std::iter::repeat_n('0', width.saturating_sub(text.len())));

@@ -1,5 +1,8 @@
 //! All integration tests, in one binary: linking is most of the test time on a small machine.
 
+// A test binary has no outside users: `pub` here means "shared between test modules".
+#![allow(unreachable_pub)]
+
 mod common;
 
 mod catalogue;

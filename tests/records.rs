@@ -148,3 +148,64 @@ fn every_record_type_is_produced_and_matches_the_committed_schema() {
         "a summary per command"
     );
 }
+
+/// A buffer a test keeps a handle on while `Output` writes into it.
+#[derive(Clone, Default)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Run a command in this process, its output into buffers: the exit code, stdout and stderr.
+fn in_process(args: &[&str]) -> (u8, String, String) {
+    use clap::Parser;
+    let cli =
+        hookctl::cli::Cli::try_parse_from(std::iter::once("hookctl").chain(args.iter().copied()))
+            .expect("the arguments parse");
+    let (stdout, stderr) = (Shared::default(), Shared::default());
+    let output = hookctl::output::Output::to_writers(
+        &cli.global,
+        Box::new(stdout.clone()),
+        Box::new(stderr.clone()),
+    );
+    let code =
+        hookctl::commands::run_with(cli, &output).unwrap_or_else(|e| hookctl::error::exit_code(&e));
+    (code, stdout.text(), stderr.text())
+}
+
+#[test]
+fn commands_run_in_process_into_the_output_they_are_given() {
+    let (code, stdout, _) = in_process(&["fixtures", "--json"]);
+    assert_eq!(code, 0);
+    let providers = records(&stdout);
+    assert!(providers.len() >= 8, "{stdout}");
+    assert!(providers.iter().all(|r| r["type"] == "provider"));
+
+    // People get the table on stdout and the hint on stderr, without colour codes.
+    let (code, stdout, stderr) = in_process(&["fixtures"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("PROVIDER"), "{stdout}");
+    assert!(stdout.contains("stripe"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stderr.contains("hookctl fixtures PROVIDER"), "{stderr}");
+
+    // A failure ends --json output with an error record carrying the exit code.
+    let (code, stdout, _) = in_process(&["fixtures", "show", "stripe:no.such", "--json"]);
+    assert_eq!(code, 2);
+    let last = records(&stdout).pop().expect("an error record");
+    assert_eq!(last["type"], "error");
+    assert_eq!(last["data"]["exit_code"], 2);
+}

@@ -39,7 +39,7 @@ pub fn write(dir: &Path, name: &str, capture: &Capture) -> std::io::Result<PathB
 }
 
 /// [`write`]; with `sync`, the file's data and then the folder are on disk before it returns.
-pub fn write_synced(
+pub(super) fn write_synced(
     dir: &Path,
     name: &str,
     capture: &Capture,
@@ -109,7 +109,7 @@ mod unnamed {
 
     /// Whether the capture is in place. `false` means nothing was left in the folder: the caller
     /// writes it the portable way, which also reports real errors (a missing folder, a full disk).
-    pub fn write(dir: &Path, final_path: &Path, bytes: &[u8], sync: bool) -> bool {
+    pub(super) fn write(dir: &Path, final_path: &Path, bytes: &[u8], sync: bool) -> bool {
         if UNSUPPORTED.load(Ordering::Relaxed) {
             return false;
         }

@@ -26,7 +26,7 @@ macro_rules! case {
 }
 
 /// Every case, in the order they run.
-pub static CASES: &[CaseInfo] = &[
+pub(crate) static CASES: &[CaseInfo] = &[
     case!("genuine", Control, "a genuine, fresh delivery is accepted"),
     case!(
         "missing-signature",

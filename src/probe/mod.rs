@@ -22,7 +22,7 @@ use crate::config::Secret;
 use crate::delivery::Delivery;
 use crate::scheme::{self, forge, SignRequest};
 
-pub use cases::CASES;
+pub(crate) use cases::CASES;
 
 /// How a case came out.
 #[cfg_attr(test, derive(schemars::JsonSchema))]
@@ -144,7 +144,7 @@ pub struct CaseResult {
 }
 
 /// What to probe and how.
-pub struct ProbeConfig {
+pub(crate) struct ProbeConfig {
     pub url: Url,
     pub provider: Arc<Provider>,
     pub event: Event,
@@ -214,7 +214,7 @@ struct Genuine {
 }
 
 /// A run in progress: the target, the clients, and what came out so far.
-pub struct Probe {
+pub(crate) struct Probe {
     config: ProbeConfig,
     client: Client,
     /// Sends header names in Title-Case (the default client sends them lower-case).
@@ -232,7 +232,7 @@ pub struct Probe {
 type OnResult = Box<dyn FnMut(&CaseResult) + Send>;
 
 impl Probe {
-    pub fn new(config: ProbeConfig) -> Self {
+    pub(crate) fn new(config: ProbeConfig) -> Self {
         let options = ClientOptions {
             timeout: config.timeout,
             insecure: false,
@@ -255,7 +255,7 @@ impl Probe {
     }
 
     /// Run every wanted case, calling `on_result` as each is graded; returns them all.
-    pub async fn run(
+    pub(crate) async fn run(
         mut self,
         on_result: impl FnMut(&CaseResult) + Send + 'static,
     ) -> (Vec<CaseResult>, ProbeSummary) {
@@ -464,7 +464,7 @@ fn answered(response: &Response) -> Answered {
 }
 
 /// Refuse targets off this machine unless `allow_remote`: probes are attacks.
-pub async fn check_target(url: &Url, allow_remote: bool) -> Result<(), String> {
+pub(crate) async fn check_target(url: &Url, allow_remote: bool) -> Result<(), String> {
     if allow_remote {
         return Ok(());
     }
@@ -487,6 +487,6 @@ pub async fn check_target(url: &Url, allow_remote: bool) -> Result<(), String> {
 }
 
 /// The ids of every case, for messages.
-pub fn case_ids() -> Vec<&'static str> {
+pub(crate) fn case_ids() -> Vec<&'static str> {
     CASES.iter().map(|c| c.id).collect()
 }

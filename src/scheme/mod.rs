@@ -548,7 +548,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 pub(crate) mod mac {
     use hmac::{Hmac, Mac};
 
-    pub fn sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    pub(crate) fn sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
         let mut mac =
             Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
         for part in parts {
@@ -557,7 +557,7 @@ pub(crate) mod mac {
         mac.finalize().into_bytes().into()
     }
 
-    pub fn sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
+    pub(crate) fn sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
         let mut mac =
             Hmac::<sha1::Sha1>::new_from_slice(key).expect("HMAC takes keys of any length");
         for part in parts {
