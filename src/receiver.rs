@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 use url::Url;
 
@@ -123,7 +123,7 @@ impl Default for ReceiverConfig {
 /// A running receiver; `server` completes once it has stopped and drained.
 pub(crate) struct Receiver {
     pub address: SocketAddr,
-    stop: Arc<Notify>,
+    stop: watch::Sender<bool>,
     pub server: JoinHandle<()>,
     /// What the journal writer did, when saving into a journal.
     pub counts: Option<Arc<capture::Counts>>,
@@ -132,16 +132,19 @@ pub(crate) struct Receiver {
 }
 
 impl Receiver {
-    /// Serve on a bound listener until [`Receiver::stop`], handing every report to `on_report`
-    /// where it happens: no task is woken per delivery just to hear of it.
+    /// Serve on bound listeners until [`Receiver::stop`], handing every report to `on_report`
+    /// where it happens: no task is woken per delivery just to hear of it. The first listener is
+    /// served on the caller's runtime; each other one (`SO_REUSEPORT` sockets on the same port) on
+    /// a thread of its own with a single-threaded runtime, as nginx runs a worker per core: a
+    /// request, its report and its answer never cross threads.
     pub(crate) fn start(
-        listener: TcpListener,
+        listeners: Vec<std::net::TcpListener>,
         server_config: ServerConfig,
         config: ReceiverConfig,
         inspector: Inspector,
         on_report: OnReport,
     ) -> std::io::Result<Self> {
-        let address = listener.local_addr()?;
+        let address = listeners[0].local_addr()?;
         let errors = on_report.clone();
         let connection_errors: server::ConnectionErrors =
             Arc::new(move |peer, error| errors(Report::ConnectionError { peer, error }));
@@ -166,15 +169,44 @@ impl Receiver {
             let shared = shared.clone();
             Box::pin(async move { handle(&shared, received).await })
         });
-        let stop = Arc::new(Notify::new());
-        let stop_signal = stop.clone();
-        let server = tokio::spawn(server::serve(
-            listener,
-            server_config,
-            handler,
-            connection_errors,
-            async move { stop_signal.notified().await },
-        ));
+        let (stop, stopped) = watch::channel(false);
+        let sequence = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let serve = move |listener: std::net::TcpListener| {
+            let mut stopped = stopped.clone();
+            let shutdown = async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            };
+            let listener = TcpListener::from_std(listener);
+            let (config, handler, errors) = (
+                server_config.clone(),
+                handler.clone(),
+                connection_errors.clone(),
+            );
+            let sequence = sequence.clone();
+            async move {
+                server::serve(listener?, config, handler, errors, sequence, shutdown).await;
+                std::io::Result::Ok(())
+            }
+        };
+        let mut listeners = listeners.into_iter();
+        let first = listeners.next().expect("at least one listener");
+        first.set_nonblocking(true)?;
+        let mut others = Vec::new();
+        for listener in listeners {
+            listener.set_nonblocking(true)?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let served = serve(listener);
+            others.push(std::thread::spawn(move || runtime.block_on(served)));
+        }
+        let first = serve(first);
+        let server = tokio::spawn(async move {
+            let _ = first.await;
+            for other in others {
+                let _ = tokio::task::spawn_blocking(move || other.join()).await;
+            }
+        });
         Ok(Receiver {
             address,
             stop,
@@ -197,14 +229,20 @@ impl Receiver {
             let _ = reports.send(report);
         });
         Ok((
-            Receiver::start(listener, server_config, config, inspector, on_report)?,
+            Receiver::start(
+                vec![listener.into_std()?],
+                server_config,
+                config,
+                inspector,
+                on_report,
+            )?,
             queue,
         ))
     }
 
     /// Stop accepting; in-flight deliveries finish and still report.
     pub(crate) fn stop(&self) {
-        self.stop.notify_one();
+        let _ = self.stop.send(true);
     }
 }
 

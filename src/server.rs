@@ -96,15 +96,16 @@ pub type ConnectionErrors = Arc<dyn Fn(SocketAddr, String) + Send + Sync>;
 
 /// Serve until `shutdown` completes, then stop accepting, let in-flight requests finish (up to the
 /// drain timeout), and return.
+/// `sequence` numbers requests across every server that shares it.
 pub async fn serve(
     listener: TcpListener,
     config: ServerConfig,
     handler: Handler,
     connection_errors: ConnectionErrors,
+    sequence: Arc<AtomicU64>,
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let sequence = Arc::new(AtomicU64::new(0));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()

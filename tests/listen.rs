@@ -1016,3 +1016,28 @@ fn deliveries_share_keep_alive_connections() {
         peers.len()
     );
 }
+
+/// The listener serves one socket per core on the same port; a second listener asking for that
+/// port must still be refused, not quietly handed part of the deliveries.
+#[test]
+fn a_second_listener_on_the_same_port_is_refused() {
+    let first = Listener::start(&[]);
+    let port = first.port.to_string();
+    let (out, _, stderr) = run(hookctl().args(["listen", "--port", &port, "--timeout", "5s"]));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot listen") && stderr.contains("in use?"),
+        "{stderr}"
+    );
+    // The first still answers every delivery.
+    let (out, _, stderr) = run(hookctl().args([
+        "send",
+        "stripe:charge.succeeded",
+        "--count",
+        "20",
+        "--to",
+        &first.to("/"),
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(first.take("delivery", 20).len(), 20);
+}

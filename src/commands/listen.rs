@@ -72,20 +72,18 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
     }
 
     let signals = crate::signals::StopSignals::new()?;
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, args.port))
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {host}:{}{}",
-                args.port,
-                if args.port != 0 {
-                    " (in use? --port 0 picks a free port)"
-                } else {
-                    ""
-                }
-            )
-        })?;
-    let address = listener.local_addr()?;
+    let listeners = bind(SocketAddr::new(host, args.port)).with_context(|| {
+        format!(
+            "cannot listen on {host}:{}{}",
+            args.port,
+            if args.port != 0 {
+                " (in use? --port 0 picks a free port)"
+            } else {
+                ""
+            }
+        )
+    })?;
+    let address = listeners[0].local_addr()?;
     announce(output, address, &config, &inspector, &args)?;
 
     // Each --expect is resolved now: a typo gets its "did you mean" at once, not after --timeout.
@@ -106,7 +104,7 @@ pub async fn run(args: ListenArgs, ctx: &Context) -> anyhow::Result<u8> {
         Arc::new(move |report| printer.report(&report))
     };
     let save = config.save.clone();
-    let receiver = Receiver::start(listener, server_config, config, inspector, on_report)
+    let receiver = Receiver::start(listeners, server_config, config, inspector, on_report)
         .with_context(|| {
             format!(
                 "cannot save into {}",
@@ -316,6 +314,29 @@ fn receiver_config(args: &ListenArgs) -> anyhow::Result<ReceiverConfig> {
             (false, false) => Redact::Nowhere,
         },
     })
+}
+
+/// One listening socket per core, all on the same port (`SO_REUSEPORT`: the kernel spreads
+/// connections over them), each served by a thread of its own.
+///
+/// Sockets that all ask for `SO_REUSEPORT` may share a port, so a second hookctl listening on the
+/// same port would quietly take half the deliveries. The port is first bound alone, without the
+/// option, which fails as usual when anything holds it (and picks the port for `--port 0`); then
+/// it is released and bound again once per core.
+fn bind(address: SocketAddr) -> std::io::Result<Vec<std::net::TcpListener>> {
+    use socket2::{Domain, Socket, Type};
+    let at = std::net::TcpListener::bind(address)?.local_addr()?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (0..cores)
+        .map(|_| {
+            let socket = Socket::new(Domain::for_address(at), Type::STREAM, None)?;
+            socket.set_reuse_address(true)?;
+            socket.set_reuse_port(true)?;
+            socket.bind(&at.into())?;
+            socket.listen(1024)?;
+            Ok(socket.into())
+        })
+        .collect()
 }
 
 fn announce(

@@ -66,11 +66,12 @@ fn dispatch(cli: Cli, output: Output) -> anyhow::Result<u8> {
         config,
     };
     match cli.command {
-        Command::Send(args) => sending_runtime()?.block_on(send::run(args, &ctx)),
-        Command::Listen(args) => runtime()?.block_on(listen::run(args, &ctx)),
-        Command::Replay(args) => sending_runtime()?.block_on(replay::run(args, &ctx)),
+        Command::Send(args) => single_thread_runtime()?.block_on(send::run(args, &ctx)),
+        // The listener serves on this thread and on one thread per other core (listen::bind).
+        Command::Listen(args) => single_thread_runtime()?.block_on(listen::run(args, &ctx)),
+        Command::Replay(args) => single_thread_runtime()?.block_on(replay::run(args, &ctx)),
         Command::Verify(args) => verify::run(args, &ctx),
-        Command::Probe(args) => sending_runtime()?.block_on(probe::run(args, &ctx)),
+        Command::Probe(args) => single_thread_runtime()?.block_on(probe::run(args, &ctx)),
         Command::Demo(args) => runtime()?.block_on(demo::run(args, &ctx)),
         Command::Fixtures(args) => fixtures::run(args, &ctx),
         Command::Completions { .. } => unreachable!("handled above"),
@@ -84,11 +85,12 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// The runtime of `send` and `replay`: one thread. Sending is mostly the kernel's work, and one
+/// The runtime of `send`, `replay` and `probe`, and of the listener's first serving thread: one
+/// thread. Sending is mostly the kernel's work, and one
 /// core composes and sends faster than a receiver on another core answers; on one thread no
 /// request, body or outcome crosses threads, and the allocator does not hold memory freed on
 /// another thread. BENCHMARKS.md has the figures; `bench/run`'s send RSS row keeps the memory.
-fn sending_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+fn single_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
