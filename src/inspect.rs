@@ -26,6 +26,8 @@ pub struct Inspection {
     pub secret_source: Option<SecretSource>,
     /// The decrypted body, for schemes that encrypt.
     pub plaintext: Option<Vec<u8>>,
+    /// The body parsed as a JSON object: a capture may store it as JSON without checking again.
+    pub json_object: bool,
 }
 
 impl Inspection {
@@ -197,6 +199,7 @@ impl Inspector {
                 verdict: None,
                 secret_source: None,
                 plaintext: None,
+                json_object: top.is_some(),
             };
         };
         let secret = self.secrets.get(&provider.name);
@@ -252,6 +255,7 @@ impl Inspector {
             verdict: Some(verification.verdict),
             secret_source: secret.map(|s| s.source.clone()),
             plaintext: verification.plaintext,
+            json_object: top.is_some(),
         }
     }
 

@@ -381,6 +381,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
                 status: answer.status,
                 elapsed,
                 forwarded_to: forwarded.as_ref().map(|f| f.url.clone()),
+                body_is_json: inspection.json_object,
             };
             let result = save(writer, &mut received, &inspection, handled).await;
             if let Err(error) = &result {

@@ -216,6 +216,9 @@ pub struct Capture {
     pub event: Option<String>,
     pub verdict: Option<StoredVerdict>,
     pub response: Option<StoredResponse>,
+    /// The listener parsed the body as a JSON object, so a journal line can hold it as JSON
+    /// without a second pass over it. Not stored; false for captures read back.
+    pub body_is_json: bool,
 }
 
 /// Captures are equal when their files would be.
@@ -247,6 +250,8 @@ pub struct Handled {
     pub status: u16,
     pub elapsed: Duration,
     pub forwarded_to: Option<String>,
+    /// The body parsed as a JSON object (see [`Capture::body_is_json`]).
+    pub body_is_json: bool,
 }
 
 impl Capture {
@@ -278,6 +283,7 @@ impl Capture {
                 elapsed_ms: (handled.elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0,
                 forwarded_to: handled.forwarded_to,
             }),
+            body_is_json: handled.body_is_json,
         }
     }
 
@@ -301,10 +307,39 @@ impl Capture {
 
     /// A journal's line: the same fields, compact, and a newline.
     pub fn to_line(&self) -> serde_json::Result<Vec<u8>> {
+        if let Some(line) = self.line_with_trusted_body()? {
+            return Ok(line);
+        }
         let mut bytes =
             serde_json::to_vec(&self.as_file(BodyToStore::of_line(&self.delivery.body)))?;
         bytes.push(b'\n');
         Ok(bytes)
+    }
+
+    /// The line of a body the listener already parsed as a JSON object, written into it as it is
+    /// instead of being checked a second time: the capture is written with an empty text body,
+    /// whose field is then replaced. `,"body":` cannot occur earlier in the line (a `"` inside a
+    /// string is always escaped, and no field before the body holds an object). `None` when the
+    /// body is not known to be JSON, has space around it, or spans lines.
+    fn line_with_trusted_body(&self) -> serde_json::Result<Option<Vec<u8>>> {
+        const PLACEHOLDER: &[u8] = br#","body":{"text":""}"#;
+        let body = &self.delivery.body[..];
+        let whole = body.first() == Some(&b'{') && body.last() == Some(&b'}');
+        if !self.body_is_json || !whole || memchr::memchr2(b'\n', b'\r', body).is_some() {
+            return Ok(None);
+        }
+        let written = serde_json::to_vec(&self.as_file(BodyToStore::Text("")))?;
+        let Some(at) = memchr::memmem::find(&written, PLACEHOLDER) else {
+            return Ok(None);
+        };
+        let mut line = Vec::with_capacity(written.len() + body.len() + 16);
+        line.extend_from_slice(&written[..at]);
+        line.extend_from_slice(br#","body":{"json":"#);
+        line.extend_from_slice(body);
+        line.push(b'}');
+        line.extend_from_slice(&written[at + PLACEHOLDER.len()..]);
+        line.push(b'\n');
+        Ok(Some(line))
     }
 
     fn as_file<'a>(&'a self, body: BodyToStore<'a>) -> CaptureFile<'a> {
@@ -403,6 +438,7 @@ impl TryFrom<StoredCapture> for Capture {
             event: stored.event,
             verdict: stored.verdict,
             response: stored.response,
+            body_is_json: false,
         })
     }
 }
@@ -437,6 +473,28 @@ pub(crate) mod tests {
             event: Some("../../etc/passwd".into()),
             verdict: None,
             response: None,
+            body_is_json: false,
+        }
+    }
+
+    #[test]
+    fn a_body_known_to_be_json_makes_the_same_line_without_a_second_check() {
+        for body in [
+            &br#"{"a":[1,2.50,"\u00e9\/"],"body":{"text":""}}"#[..],
+            b"{}",
+            b"{\n  \"pretty\": true\n}",
+            b" {\"space\": 1}",
+        ] {
+            let mut capture = sample();
+            capture.delivery.body = Bytes::copy_from_slice(body);
+            // A header that looks like the placeholder, to show it is not where the body goes.
+            capture.delivery.headers = [("x-body", r#","body":{"text":""}"#)].into_iter().collect();
+            let checked = capture.to_line().unwrap();
+            capture.body_is_json = true;
+            assert_eq!(
+                String::from_utf8_lossy(&capture.to_line().unwrap()),
+                String::from_utf8_lossy(&checked)
+            );
         }
     }
 
