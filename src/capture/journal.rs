@@ -109,9 +109,8 @@ fn append_groups(
         buffer.clear();
         let mut numbers = Vec::with_capacity(group.len());
         for append in &group {
-            numbers.push(match append.capture.to_line() {
-                Ok(line) => {
-                    buffer.extend_from_slice(&line);
+            numbers.push(match append.capture.append_line(&mut buffer) {
+                Ok(()) => {
                     lines += 1;
                     Ok(lines)
                 }

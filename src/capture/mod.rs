@@ -307,39 +307,69 @@ impl Capture {
 
     /// A journal's line: the same fields, compact, and a newline.
     pub fn to_line(&self) -> serde_json::Result<Vec<u8>> {
-        if let Some(line) = self.line_with_trusted_body()? {
-            return Ok(line);
-        }
-        let mut bytes =
-            serde_json::to_vec(&self.as_file(BodyToStore::of_line(&self.delivery.body)))?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        let mut line = Vec::new();
+        self.append_line(&mut line)?;
+        Ok(line)
     }
 
-    /// The line of a body the listener already parsed as a JSON object, written into it as it is
-    /// instead of being checked a second time: the capture is written with an empty text body,
-    /// whose field is then replaced. `,"body":` cannot occur earlier in the line (a `"` inside a
-    /// string is always escaped, and no field before the body holds an object). `None` when the
-    /// body is not known to be JSON, has space around it, or spans lines.
-    fn line_with_trusted_body(&self) -> serde_json::Result<Option<Vec<u8>>> {
-        const PLACEHOLDER: &[u8] = br#","body":{"text":""}"#;
+    /// [`Capture::to_line`], written at the end of `out` (a journal writer's group); on an error
+    /// `out` is as it was.
+    pub fn append_line(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        let start = out.len();
+        let written = match self.trusted_json_body() {
+            Some(body) => self.append_with_body(out, start, body),
+            None => serde_json::to_writer(
+                &mut *out,
+                &self.as_file(BodyToStore::of_line(&self.delivery.body)),
+            ),
+        };
+        match written {
+            Ok(()) => {
+                out.push(b'\n');
+                Ok(())
+            }
+            Err(error) => {
+                out.truncate(start);
+                Err(error)
+            }
+        }
+    }
+
+    /// The body, when the listener already parsed it as a JSON object and it can go into a line
+    /// as it is: no space around it, no line break in it.
+    fn trusted_json_body(&self) -> Option<&[u8]> {
         let body = &self.delivery.body[..];
         let whole = body.first() == Some(&b'{') && body.last() == Some(&b'}');
-        if !self.body_is_json || !whole || memchr::memchr2(b'\n', b'\r', body).is_some() {
-            return Ok(None);
-        }
-        let written = serde_json::to_vec(&self.as_file(BodyToStore::Text("")))?;
-        let Some(at) = memchr::memmem::find(&written, PLACEHOLDER) else {
-            return Ok(None);
+        (self.body_is_json && whole && memchr::memchr2(b'\n', b'\r', body).is_none())
+            .then_some(body)
+    }
+
+    /// A line whose body is written in as it is instead of being checked a second time: the
+    /// capture is written with an empty text body, whose field is then replaced. `,"body":`
+    /// cannot occur earlier in the line (a `"` inside a string is always escaped, and no field
+    /// before the body holds an object).
+    fn append_with_body(
+        &self,
+        out: &mut Vec<u8>,
+        start: usize,
+        body: &[u8],
+    ) -> serde_json::Result<()> {
+        const PLACEHOLDER: &[u8] = br#","body":{"text":""}"#;
+        serde_json::to_writer(&mut *out, &self.as_file(BodyToStore::Text("")))?;
+        let Some(found) = memchr::memmem::find(&out[start..], PLACEHOLDER) else {
+            // Not reached: the line always has its body field. Checked the usual way, then.
+            out.truncate(start);
+            let checked = self.as_file(BodyToStore::of_line(&self.delivery.body));
+            return serde_json::to_writer(&mut *out, &checked);
         };
-        let mut line = Vec::with_capacity(written.len() + body.len() + 16);
-        line.extend_from_slice(&written[..at]);
-        line.extend_from_slice(br#","body":{"json":"#);
-        line.extend_from_slice(body);
-        line.push(b'}');
-        line.extend_from_slice(&written[at + PLACEHOLDER.len()..]);
-        line.push(b'\n');
-        Ok(Some(line))
+        let at = start + found;
+        let tail = out.split_off(at + PLACEHOLDER.len());
+        out.truncate(at);
+        out.extend_from_slice(br#","body":{"json":"#);
+        out.extend_from_slice(body);
+        out.push(b'}');
+        out.extend_from_slice(&tail);
+        Ok(())
     }
 
     fn as_file<'a>(&'a self, body: BodyToStore<'a>) -> CaptureFile<'a> {
