@@ -19,6 +19,46 @@ fn json(args: &[&str]) -> Vec<Value> {
 
 #[test]
 fn every_record_type_is_produced_and_matches_the_committed_schema() {
+    let seen = every_command_s_records();
+    check_coverage(&seen);
+}
+
+/// The same records checked by a second, independent implementation: Python's `jsonschema`
+/// (`.ci/run` installs Debian's python3-jsonschema when it is missing).
+#[test]
+#[ignore = "needs python3 with the jsonschema module"]
+fn every_record_also_validates_with_python_jsonschema() {
+    let seen = every_command_s_records();
+    let dir = tempfile::tempdir().unwrap();
+    let lines = dir.path().join("records.jsonl");
+    let text: String = seen.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&lines, text).unwrap();
+    let check = r#"
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+validator = jsonschema.Draft202012Validator(schema)
+bad = 0
+for number, line in enumerate(open(sys.argv[2]), 1):
+    for error in validator.iter_errors(json.loads(line)):
+        bad += 1
+        print(f"line {number}: {error.message}", file=sys.stderr)
+print(number)
+sys.exit(1 if bad else 0)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", check])
+        .arg(repo_path("docs/records.schema.json"))
+        .arg(&lines)
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let checked: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert_eq!(checked, seen.len());
+}
+
+/// Every command's `--json` records, one run each, with every record type among them.
+fn every_command_s_records() -> Vec<Value> {
     let mut seen: Vec<Value> = Vec::new();
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("captures");
@@ -123,7 +163,10 @@ fn every_record_type_is_produced_and_matches_the_committed_schema() {
         "wrong-secret",
     ]));
     drop(receiver);
+    seen
+}
 
+fn check_coverage(seen: &[Value]) {
     let kinds: BTreeSet<&str> = seen.iter().filter_map(|r| r["type"].as_str()).collect();
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(repo_path("docs/records.schema.json")).unwrap(),

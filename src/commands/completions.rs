@@ -54,8 +54,7 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     Ok(pages)
 }
 
-pub fn run(shell: Shell) -> anyhow::Result<u8> {
-    use std::io::Write;
-    std::io::stdout().lock().write_all(&script(shell))?;
+pub fn run(shell: Shell, output: &crate::output::Output) -> anyhow::Result<u8> {
+    output.bytes(&script(shell))?;
     Ok(exit::SUCCESS)
 }

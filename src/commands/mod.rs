@@ -56,7 +56,7 @@ pub fn run_with(cli: Cli, output: &Output) -> anyhow::Result<u8> {
 
 fn dispatch(cli: Cli, output: Output) -> anyhow::Result<u8> {
     if let Command::Completions { shell } = cli.command {
-        return completions::run(shell);
+        return completions::run(shell, &output);
     }
     let catalogue = Catalogue::load(cli.global.fixtures.as_deref())?;
     let config = Config::load(cli.global.config.as_deref())?;

@@ -168,6 +168,13 @@ impl Output {
         self.text(&table::render(T::HEADER, rows.iter().map(T::cells)))
     }
 
+    /// Bytes for a program rather than a person (a completion script), to stdout as they are.
+    pub fn bytes(&self, bytes: &[u8]) -> io::Result<()> {
+        let mut out = self.out.lock();
+        out.write_all(bytes)?;
+        self.finish(out, false)
+    }
+
     /// Human text that belongs to no record (a heading, a table); nothing with `--json`.
     pub fn text(&self, text: &dyn fmt::Display) -> io::Result<()> {
         if self.json {
