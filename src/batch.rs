@@ -360,6 +360,11 @@ impl FixtureBatch {
     }
 
     /// The scenario, run, step and steps of delivery `sequence`, when sending scenarios.
+    /// Whether the batch sends scenarios, whose steps go in order.
+    pub(crate) fn has_scenarios(&self) -> bool {
+        self.scenarios.is_some()
+    }
+
     pub(crate) fn scenario_of(&self, sequence: u64) -> Option<(String, u64, u32, u32)> {
         let layout = self.scenarios.as_ref()?;
         let (_, run, step) = layout.slots[sequence as usize];

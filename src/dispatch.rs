@@ -104,6 +104,19 @@ pub(crate) async fn run(
     source: Arc<dyn JobSource>,
     client: Arc<Client>,
     options: &Options,
+    report: impl Report,
+) -> anyhow::Result<Summary> {
+    run_spread(source, vec![client], options, report).await
+}
+
+/// [`run`], with the workers spread over a thread per client: the first client's on this
+/// runtime, each other one's on a single-threaded runtime of its own, so that a request and its
+/// connection stay on one thread. The workers take jobs in order from one counter; retries and
+/// `--rate` are for one thread only (the caller passes one client for them).
+pub(crate) async fn run_spread(
+    source: Arc<dyn JobSource>,
+    clients: Vec<Arc<Client>>,
+    options: &Options,
     mut report: impl Report,
 ) -> anyhow::Result<Summary> {
     let total = source.total();
@@ -115,43 +128,43 @@ pub(crate) async fn run(
         Arc::new(Mutex::new(interval))
     });
     let (events, mut received) = mpsc::channel::<Event>(concurrency * 4);
-    let shared = Arc::new(Shared {
-        source,
-        client,
-        events,
-        gate: Semaphore::new(concurrency),
-        halt: Arc::default(),
-        keep_requests: options.keep_requests,
-    });
+    let halt: Arc<Halt> = Arc::default();
+    let threads = clients.len().max(1);
+    let per_thread = concurrency.div_ceil(threads);
     let mut signals = StopSignals::new()?;
     let started = Instant::now();
-    for _ in 0..concurrency.min(total.max(1) as usize) {
-        let (shared, next, pace) = (shared.clone(), next.clone(), pace.clone());
-        tokio::spawn(async move {
-            while !shared.halt.stopped() {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= total {
-                    break;
-                }
-                if let Some(pace) = &pace {
-                    pace.lock().await.tick().await;
-                }
-                match perform(&shared, index).await {
-                    Step::Done(outcome) => {
-                        if shared.events.send(Event::Done(outcome)).await.is_err() {
-                            break;
-                        }
-                    }
-                    // Retries wait on a task of their own, so that they never hold up the others.
-                    Step::Retry(pending) => {
-                        tokio::spawn(retry(shared.clone(), pending));
-                    }
-                }
-            }
+    let mut others = Vec::new();
+    for (thread, client) in clients.into_iter().enumerate() {
+        let shared = Arc::new(Shared {
+            source: source.clone(),
+            client,
+            events: events.clone(),
+            gate: Semaphore::new(per_thread),
+            halt: halt.clone(),
+            keep_requests: options.keep_requests,
         });
+        let workers = per_thread.min(total.max(1) as usize);
+        if thread == 0 {
+            for _ in 0..workers {
+                tokio::spawn(work(shared.clone(), next.clone(), pace.clone(), total));
+            }
+            continue;
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let next = next.clone();
+        others.push(std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let mut set = tokio::task::JoinSet::new();
+                for _ in 0..workers {
+                    set.spawn(work(shared.clone(), next.clone(), None, total));
+                }
+                while set.join_next().await.is_some() {}
+            })
+        }));
     }
-    let halt = shared.halt.clone();
-    drop(shared);
+    drop(events);
 
     // The reporter runs as a task on the runtime's workers, so handing it an outcome does not wake
     // a thread of its own for every request.
@@ -192,9 +205,41 @@ pub(crate) async fn run(
         Ok::<_, std::io::Error>(summary)
     });
     let mut summary = reporter.await??;
+    for other in others {
+        let _ = tokio::task::spawn_blocking(move || other.join()).await;
+    }
     summary.elapsed = started.elapsed();
     summary.latencies.sort_unstable();
     Ok(summary)
+}
+
+/// One worker: take the next job, send it, report it, until there are none or the run stops.
+async fn work(
+    shared: Arc<Shared>,
+    next: Arc<AtomicU64>,
+    pace: Option<Arc<Mutex<tokio::time::Interval>>>,
+    total: u64,
+) {
+    while !shared.halt.stopped() {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= total {
+            break;
+        }
+        if let Some(pace) = &pace {
+            pace.lock().await.tick().await;
+        }
+        match perform(&shared, index).await {
+            Step::Done(outcome) => {
+                if shared.events.send(Event::Done(outcome)).await.is_err() {
+                    break;
+                }
+            }
+            // Retries wait on a task of their own, so that they never hold up the others.
+            Step::Retry(pending) => {
+                tokio::spawn(retry(shared.clone(), pending));
+            }
+        }
+    }
 }
 
 /// A job's first attempt made: its outcome, or the rest of its retries to wait for (unboxed

@@ -605,3 +605,46 @@ fn insecure_accepts_a_self_signed_certificate_and_only_then() {
         run(hookctl().args(["send", "github:ping", "--to", &url, "--insecure"]));
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
 }
+
+/// A long plain run is spread over a sending thread per core: every delivery still goes exactly
+/// once, is reported once, and the connections stay pooled per thread.
+#[test]
+fn a_long_run_spread_over_threads_sends_each_delivery_once() {
+    let server = TestServer::start(200);
+    let (out, stdout, stderr) = run(hookctl().args([
+        "send",
+        "payin.update",
+        "--to",
+        &server.url("/"),
+        "--count",
+        "1500",
+        "--concurrency",
+        "8",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let all = records(&stdout);
+    let summary = &all.last().unwrap()["data"];
+    assert_eq!(
+        (summary["sent"].as_u64(), summary["delivered"].as_u64()),
+        (Some(1500), Some(1500))
+    );
+    assert_eq!(all.iter().filter(|r| r["type"] == "delivery").count(), 1500);
+    let ids: HashSet<String> = server
+        .requests()
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["webhook_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1500, "each delivery once, with its own id");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    assert!(
+        server.connections() <= 16 * cores,
+        "{} connections for 8 workers",
+        server.connections()
+    );
+}

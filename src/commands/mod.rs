@@ -86,10 +86,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// The runtime of `send`, `replay` and `probe`, and of the listener's first serving thread: one
-/// thread. Sending is mostly the kernel's work, and one
-/// core composes and sends faster than a receiver on another core answers; on one thread no
-/// request, body or outcome crosses threads, and the allocator does not hold memory freed on
-/// another thread. BENCHMARKS.md has the figures; `bench/run`'s send RSS row keeps the memory.
+/// thread. On it no request, body or outcome crosses threads, and the allocator does not hold
+/// memory freed on another thread. Where more threads pay (a long plain `send`, the listener),
+/// each further one gets a single-threaded runtime of its own, as this one (`dispatch::run_spread`,
+/// `listen::bind`). BENCHMARKS.md has the figures; `bench/run`'s RSS rows keep the memory.
 fn single_thread_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()

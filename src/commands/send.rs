@@ -23,6 +23,10 @@ use crate::output::Output;
 use crate::retry::parse_schedule;
 use crate::target;
 
+/// Runs at least this long are spread over a thread per core; shorter ones are over before a
+/// second thread would pay for itself.
+const SPREAD_FROM: u64 = 1000;
+
 /// The per-request timeout without --timeout or --retry.
 const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -36,14 +40,24 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     let mut client_options = ClientOptions::sending(timeout, args.insecure, concurrency);
     // Retrying reads the answer's headers for what stops retries (Svix's abort-message).
     client_options.keep_response_headers = args.retry;
-    let client = Arc::new(Client::new(&client_options));
+    // A long plain run is spread over a sending thread per core (each with its own connections);
+    // retries, scenarios and arrangements keep one thread, whose order they rely on.
+    let plain = !args.retry && !run.has_scenarios() && run.arrangement.is_none();
+    let threads = if plain && run.total() >= SPREAD_FROM {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    };
+    let clients = (0..threads)
+        .map(|_| Arc::new(Client::new(&client_options)))
+        .collect();
     let options = dispatch::Options {
         concurrency,
         rate: None,
         keep_requests: ctx.output.shows_requests(),
     };
     let progress = send_view::Progress::new(&ctx.output, run.total());
-    let summary = dispatch::run(run.clone(), client, &options, progress).await?;
+    let summary = dispatch::run_spread(run.clone(), clients, &options, progress).await?;
     send_view::summary(&ctx.output, &summary, false, 0)?;
     if let Some(arrangement) = &run.arrangement {
         send_view::arrangement(&ctx.output, arrangement)?;
