@@ -129,6 +129,9 @@ pub(crate) async fn run_spread(
     });
     let (events, mut received) = mpsc::channel::<Event>(concurrency * 4);
     let halt: Arc<Halt> = Arc::default();
+    // Never more threads than requests in flight: `--concurrency 1` stays one worker.
+    let mut clients = clients;
+    clients.truncate(concurrency);
     let threads = clients.len().max(1);
     let per_thread = concurrency.div_ceil(threads);
     let mut signals = StopSignals::new()?;

@@ -648,3 +648,27 @@ fn a_long_run_spread_over_threads_sends_each_delivery_once() {
         server.connections()
     );
 }
+
+/// `--concurrency 1` stays one request at a time, on one connection, however long the run.
+#[test]
+fn concurrency_one_is_never_spread() {
+    let server = TestServer::start(200);
+    let (out, _, stderr) = run(hookctl().args([
+        "send",
+        "payin.update",
+        "--to",
+        &server.url("/"),
+        "--count",
+        "1000",
+        "--concurrency",
+        "1",
+        "--quiet",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(server.requests().len(), 1000);
+    assert_eq!(
+        server.connections(),
+        1,
+        "one worker, one kept-alive connection"
+    );
+}

@@ -55,18 +55,24 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let timeout = args.timeout;
     let rate = args.rate;
     let concurrency = args.concurrency.max(1);
-    let client = Arc::new(Client::new(&ClientOptions::sending(
-        timeout,
-        args.insecure,
-        concurrency,
-    )));
+    let client_options = ClientOptions::sending(timeout, args.insecure, concurrency);
+    // As `send`: a long run without --rate goes out on a thread per core, taking the captures in
+    // order from one counter.
+    let threads = if rate.is_none() {
+        super::send::threads_for(replay.total())
+    } else {
+        1
+    };
+    let clients = (0..threads)
+        .map(|_| Arc::new(Client::new(&client_options)))
+        .collect();
     let options = dispatch::Options {
         concurrency,
         rate,
         keep_requests: output.shows_requests(),
     };
     let progress = send_view::Progress::new(output, replay.total());
-    let summary = dispatch::run(replay, client, &options, progress).await?;
+    let summary = dispatch::run_spread(replay, clients, &options, progress).await?;
     send_view::summary(output, &summary, true, unreadable.len() as u64)?;
     let code = summary.exit_code();
     Ok(if code == exit::SUCCESS && !unreadable.is_empty() {

@@ -27,6 +27,15 @@ use crate::target;
 /// second thread would pay for itself.
 const SPREAD_FROM: u64 = 1000;
 
+/// Sending threads for a run of `total` deliveries: one per core for long runs.
+pub(super) fn threads_for(total: u64) -> usize {
+    if total >= SPREAD_FROM {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        1
+    }
+}
+
 /// The per-request timeout without --timeout or --retry.
 const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -43,11 +52,7 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     // A long plain run is spread over a sending thread per core (each with its own connections);
     // retries, scenarios and arrangements keep one thread, whose order they rely on.
     let plain = !args.retry && !run.has_scenarios() && run.arrangement.is_none();
-    let threads = if plain && run.total() >= SPREAD_FROM {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        1
-    };
+    let threads = if plain { threads_for(run.total()) } else { 1 };
     let clients = (0..threads)
         .map(|_| Arc::new(Client::new(&client_options)))
         .collect();
