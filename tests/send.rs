@@ -222,6 +222,19 @@ fn secrets_come_from_the_environment_and_the_config_file() {
     assert!(stderr.contains("hookctl.toml"), "{stderr}");
 }
 
+/// The distinct `webhook_id`s of Treezor deliveries a test server received.
+fn webhook_ids(requests: &[crate::common::server::Recorded]) -> HashSet<String> {
+    requests
+        .iter()
+        .map(|r| {
+            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["webhook_id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
 #[test]
 fn count_and_concurrency_send_distinct_deliveries_over_reused_connections() {
     let server = TestServer::start(200);
@@ -250,16 +263,11 @@ fn count_and_concurrency_send_distinct_deliveries_over_reused_connections() {
 
     let requests = server.requests();
     assert_eq!(requests.len(), 200);
-    let ids: HashSet<String> = requests
-        .iter()
-        .map(|r| {
-            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["webhook_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(ids.len(), 200, "every delivery has its own id");
+    assert_eq!(
+        webhook_ids(&requests).len(),
+        200,
+        "every delivery has its own id"
+    );
     // hyper hands a connection back to the pool a moment after the response ends, so a worker
     // sometimes opens a spare one; without pooling this would be 200.
     assert!(
@@ -630,17 +638,11 @@ fn a_long_run_spread_over_threads_sends_each_delivery_once() {
         (Some(1500), Some(1500))
     );
     assert_eq!(all.iter().filter(|r| r["type"] == "delivery").count(), 1500);
-    let ids: HashSet<String> = server
-        .requests()
-        .iter()
-        .map(|r| {
-            serde_json::from_slice::<serde_json::Value>(&r.body).unwrap()["webhook_id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(ids.len(), 1500, "each delivery once, with its own id");
+    assert_eq!(
+        webhook_ids(&server.requests()).len(),
+        1500,
+        "each delivery once, with its own id"
+    );
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     assert!(
         server.connections() <= 16 * cores,
