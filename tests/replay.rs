@@ -304,6 +304,20 @@ fn verify_checks_captures_offline() {
         .unwrap();
     assert_eq!(tampered["data"]["verdict"]["status"], "invalid");
     assert_eq!(results.last().unwrap()["data"]["invalid"], 1);
+    // --quiet shows people only what did not verify.
+    let (out, stdout, stderr) =
+        run(hookctl().args(["verify", dir.path().to_str().unwrap(), "--quiet"]));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout.starts_with("FILE") && stdout.contains("treezor"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().count(),
+        2,
+        "the header and the one invalid capture: {stdout}"
+    );
+    assert!(stderr.is_empty(), "{stderr}");
 
     // With a different secret configured, every signed capture fails.
     let (out, _, _) = run(hookctl().args(["verify", file.to_str().unwrap(), "--secret", "other"]));

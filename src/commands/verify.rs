@@ -6,7 +6,7 @@ use crate::cli::VerifyArgs;
 use crate::error::exit;
 use crate::inspect::Inspector;
 use crate::output::records::{Record, Summary, VerificationResult, VerifySummary};
-use crate::output::send_view;
+use crate::output::{send_view, Verbosity};
 
 pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
@@ -45,7 +45,17 @@ pub fn run(args: VerifyArgs, ctx: &Context) -> anyhow::Result<u8> {
         .iter()
         .filter(|i| i.verdict.as_ref().is_some_and(|v| v.is_valid()))
         .count();
-    output.emit_table(&rows, |row| Record::Verification(row.clone()))?;
+    // With --quiet people see only the captures that did not verify, as `send` shows only failures.
+    let shown: Vec<VerificationResult<'_>> = if output.verbosity == Verbosity::Quiet && !output.json
+    {
+        rows.iter()
+            .filter(|row| !row.verdict.0.verdict.as_ref().is_some_and(|v| v.is_valid()))
+            .cloned()
+            .collect()
+    } else {
+        rows.clone()
+    };
+    output.emit_table(&shown, |row| Record::Verification(row.clone()))?;
     let summary = VerifySummary {
         captures: rows.len(),
         valid,
