@@ -174,7 +174,11 @@ pub fn parse_assignment(text: &str) -> Result<(Vec<Segment>, Value), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+
+    /// A JSON value from its text (test data is written as JSON).
+    fn parsed(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).expect("test data is JSON")
+    }
 
     #[test]
     fn parses_both_index_forms() {
@@ -196,28 +200,41 @@ mod tests {
 
     #[test]
     fn sets_nested_values_and_creates_objects() {
-        let mut value = json!({"data": {"items": [1, 2]}});
-        set(&mut value, &parse("data.items[1]").unwrap(), json!(5)).unwrap();
-        set(&mut value, &parse("data.items[2]").unwrap(), json!(6)).unwrap();
-        set(&mut value, &parse("data.new.deep").unwrap(), json!("x")).unwrap();
+        let mut value = parsed(r#"{"data": {"items": [1, 2]}}"#);
+        set(&mut value, &parse("data.items[1]").unwrap(), parsed(r#"5"#)).unwrap();
+        set(&mut value, &parse("data.items[2]").unwrap(), parsed(r#"6"#)).unwrap();
+        set(
+            &mut value,
+            &parse("data.new.deep").unwrap(),
+            parsed(r#""x""#),
+        )
+        .unwrap();
         assert_eq!(
             value,
-            json!({"data": {"items": [1, 5, 6], "new": {"deep": "x"}}})
+            parsed(r#"{"data": {"items": [1, 5, 6], "new": {"deep": "x"}}}"#)
         );
-        assert!(set(&mut value, &parse("data.items[9]").unwrap(), json!(0)).is_err());
-        assert!(set(&mut value, &parse("data.new.deep.more").unwrap(), json!(0)).is_err());
+        assert!(set(&mut value, &parse("data.items[9]").unwrap(), parsed(r#"0"#)).is_err());
+        assert!(set(
+            &mut value,
+            &parse("data.new.deep.more").unwrap(),
+            parsed(r#"0"#)
+        )
+        .is_err());
     }
 
     #[test]
     fn assignment_values_are_json_or_text() {
-        assert_eq!(parse_assignment("a=12").unwrap().1, json!(12));
-        assert_eq!(parse_assignment("a=true").unwrap().1, json!(true));
+        assert_eq!(parse_assignment("a=12").unwrap().1, parsed(r#"12"#));
+        assert_eq!(parse_assignment("a=true").unwrap().1, parsed(r#"true"#));
         assert_eq!(
             parse_assignment("a=hello world").unwrap().1,
-            json!("hello world")
+            parsed(r#""hello world""#)
         );
-        assert_eq!(parse_assignment("a={\"b\":1}").unwrap().1, json!({"b": 1}));
-        assert_eq!(parse_assignment("a=").unwrap().1, json!(""));
+        assert_eq!(
+            parse_assignment("a={\"b\":1}").unwrap().1,
+            parsed(r#"{"b": 1}"#)
+        );
+        assert_eq!(parse_assignment("a=").unwrap().1, parsed(r#""""#));
         assert!(parse_assignment("novalue").is_err());
     }
 }

@@ -275,6 +275,11 @@ mod tests {
             .with_timezone(&Utc)
     }
 
+    /// A JSON value from its text (test data is written as JSON).
+    fn parsed(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).expect("test data is JSON")
+    }
+
     /// Every fixture of every provider, filled from its compiled form, gives the bytes the slow
     /// path gives with the same random values: signed in place for Treezor, and with `--set`.
     #[test]
@@ -331,11 +336,11 @@ mod tests {
             template,
             origin: "test".into(),
         };
-        let keyed = event(serde_json::json!({"{{uuid}}": 1}));
+        let keyed = event(parsed(r#"{"{{uuid}}": 1}"#));
         assert!(CompiledBody::compile(&keyed, BodyFormat::Compact, &[], None).is_none());
-        let marked = event(serde_json::json!({"a": "~~hookctl-slot-0~~"}));
+        let marked = event(parsed(r#"{"a": "~~hookctl-slot-0~~"}"#));
         assert!(CompiledBody::compile(&marked, BodyFormat::Compact, &[], None).is_none());
-        let plain = event(serde_json::json!({"a": "{{uuid}}"}));
+        let plain = event(parsed(r#"{"a": "{{uuid}}"}"#));
         let placeholder_set = [(path::parse("b").unwrap(), Value::String("{{uuid}}".into()))];
         assert!(
             CompiledBody::compile(&plain, BodyFormat::Compact, &placeholder_set, None).is_none()
@@ -348,13 +353,15 @@ mod tests {
         assert!(CompiledBody::compile(&plain, BodyFormat::Compact, &[], None).is_some());
         // What a receiver would read back otherwise than it was written goes the slow way: PHP
         // writes -0.0 as -0 and reads that as 0, and reads integers beyond 64 bits as floats.
-        let negative_zero =
-            event(serde_json::json!({"object_payload": {"amount": -0.0, "id": "{{uuid}}"}}));
+        let negative_zero = event(parsed(
+            r#"{"object_payload": {"amount": -0.0, "id": "{{uuid}}"}}"#,
+        ));
         assert!(CompiledBody::compile(&negative_zero, BodyFormat::Php, &[], in_body).is_none());
-        let huge = event(serde_json::json!({"object_payload": {"n": "{{int:19}}"}}));
+        let huge = event(parsed(r#"{"object_payload": {"n": "{{int:19}}"}}"#));
         assert!(CompiledBody::compile(&huge, BodyFormat::Php, &[], in_body).is_none());
-        let fits =
-            event(serde_json::json!({"object_payload": {"n": "{{int:18}}", "id": "{{uuid}}"}}));
+        let fits = event(parsed(
+            r#"{"object_payload": {"n": "{{int:18}}", "id": "{{uuid}}"}}"#,
+        ));
         assert!(CompiledBody::compile(&fits, BodyFormat::Php, &[], in_body).is_some());
     }
 }
