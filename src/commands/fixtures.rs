@@ -112,15 +112,7 @@ fn show_scenario(ctx: &Context, query: &str, provider: Option<&str>) -> anyhow::
         let event = provider
             .event(&step.event)
             .expect("a scenario's events were checked when it loaded");
-        let id = Renderer::new(now, "", &event.name)
-            .text(&provider.spec.id_format)
-            .map_err(anyhow::Error::msg)?;
-        let body = render_body(
-            provider,
-            event,
-            &mut Renderer::new(now, &id, &event.name),
-            sets,
-        )?;
+        let (id, body) = rendered(provider, event, now, sets)?;
         let documented = if step.documented {
             "documented"
         } else {
@@ -158,16 +150,7 @@ fn show(ctx: &Context, query: &str, provider: Option<&str>, sets: &[String]) -> 
         .map(|s| path::parse_assignment(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(UsageError::new)?;
-    let now = Utc::now();
-    let id = Renderer::new(now, "", &event.name)
-        .text(&provider.spec.id_format)
-        .map_err(anyhow::Error::msg)?;
-    let body = render_body(
-        provider,
-        event,
-        &mut Renderer::new(now, &id, &event.name),
-        &sets,
-    )?;
+    let (id, body) = rendered(provider, event, Utc::now(), &sets)?;
     ctx.output.emit(&Record::Body(RenderedBody {
         provider: &provider.name,
         scenario: None,
@@ -181,4 +164,23 @@ fn show(ctx: &Context, query: &str, provider: Option<&str>, sets: &[String]) -> 
         heading: None,
     }))?;
     Ok(exit::SUCCESS)
+}
+
+/// An event's body as one delivery would carry it, with a fresh id in the provider's format.
+fn rendered(
+    provider: &crate::catalogue::Provider,
+    event: &crate::catalogue::Event,
+    now: chrono::DateTime<Utc>,
+    sets: &[(Vec<path::Segment>, serde_json::Value)],
+) -> anyhow::Result<(String, Vec<u8>)> {
+    let id = Renderer::new(now, "", &event.name)
+        .text(&provider.spec.id_format)
+        .map_err(anyhow::Error::msg)?;
+    let body = render_body(
+        provider,
+        event,
+        &mut Renderer::new(now, &id, &event.name),
+        sets,
+    )?;
+    Ok((id, body))
 }
