@@ -276,7 +276,7 @@ pub struct SentDelivery<'a> {
     pub url: &'a str,
     pub signed: &'a str,
     /// The rule the answer was held to (`2xx`, `200,202`); `null` when any answer will do.
-    pub expected_status: Option<String>,
+    pub expected_status: Option<Text<&'a crate::catalogue::StatusRule>>,
     /// Whether the answer met the rule.
     pub delivered: bool,
     /// The number of the delivery this one repeats (`--duplicate-rate`).

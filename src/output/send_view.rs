@@ -7,7 +7,7 @@ use colored::Colorize;
 use super::records::{
     ArrangementShown, AttemptShown, Bytes, HeaderPairs, Latency, Millis, Record, RequestSent,
     RequestShown, SendSummary, SentDelivery, SentForPeople, Skipped, Slot,
-    Summary as SummaryRecord, Warning,
+    Summary as SummaryRecord, Text, Warning,
 };
 use super::{body_text, human_duration, shown_value, Output, Verbosity};
 use crate::batch::Arrangement;
@@ -229,7 +229,7 @@ pub fn outcome(output: &Output, outcome: &Outcome) -> std::io::Result<()> {
             id: &meta.id,
             url: meta.url.as_ref().map_or("", url::Url::as_str),
             signed: &meta.signing,
-            expected_status: meta.expect.as_ref().map(ToString::to_string),
+            expected_status: meta.expect.as_ref().map(Text),
             delivered: outcome.fate.is_delivered(),
             duplicate_of: meta.duplicate.then_some(meta.sequence + 1),
             scenario,
@@ -297,7 +297,7 @@ impl fmt::Display for SentDelivery<'_> {
                 )?;
                 if failed {
                     if let Some(expect) = &self.expected_status {
-                        write!(f, "  (expected {expect})")?;
+                        write!(f, "  (expected {})", expect.0)?;
                     }
                 }
                 if let Some(location) = self.redirect {
