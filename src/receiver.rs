@@ -468,12 +468,15 @@ async fn save(
     handled: capture::Handled,
 ) -> Result<Saved, String> {
     // The event goes into the file name only when it is a catalogue name, never raw request data.
-    let name = capture::file_name(
-        received.received_at,
-        received.sequence,
-        inspection.provider_name(),
-        inspection.known_event(),
-    );
+    let (at, sequence) = (received.received_at, received.sequence);
+    let name = || {
+        capture::file_name(
+            at,
+            sequence,
+            inspection.provider_name(),
+            inspection.known_event(),
+        )
+    };
     let record = Box::new(Capture::record(received, handled));
     let (result, record) = writer.write(name, record).await;
     if let Some(record) = record {

@@ -57,7 +57,9 @@ impl JournalWriter {
         let thread_counts = counts.clone();
         std::thread::Builder::new()
             .name("capture-journal".into())
-            .spawn(move || append_groups(file, lines, sync, &incoming, &thread_counts))?;
+            .spawn(move || {
+                append_groups(file, whole as u64, lines, sync, &incoming, &thread_counts)
+            })?;
         Ok((
             JournalWriter {
                 queue,
@@ -97,42 +99,37 @@ impl JournalWriter {
 /// all with one call, sync once if asked, then answer each.
 fn append_groups(
     mut file: File,
+    mut length: u64,
     mut lines: u64,
     sync: bool,
     incoming: &mpsc::Receiver<Append>,
     counts: &Counts,
 ) {
     let mut buffer = Vec::with_capacity(64 * 1024);
+    let mut group = Vec::new();
     while let Ok(first) = incoming.recv() {
-        let mut group = vec![first];
+        group.push(first);
         group.extend(std::iter::from_fn(|| incoming.try_recv().ok()));
         buffer.clear();
-        let mut numbers = Vec::with_capacity(group.len());
         for append in &group {
-            numbers.push(match append.capture.append_line(&mut buffer) {
+            append.capture.append_line(&mut buffer);
+        }
+        let written = write_group(&mut file, length, &buffer, sync, counts);
+        if written.is_ok() {
+            length += buffer.len() as u64;
+            counts.groups.fetch_add(1, Ordering::Relaxed);
+            counts
+                .lines
+                .fetch_add(group.len() as u64, Ordering::Relaxed);
+        }
+        for append in group.drain(..) {
+            let result = match &written {
                 Ok(()) => {
                     lines += 1;
                     Ok(lines)
                 }
-                Err(e) => Err(e.to_string()),
-            });
-        }
-        let written = write_group(&mut file, &buffer, sync, counts);
-        if written.is_err() {
-            // Nothing of a failed group counts: the next group starts where this one did.
-            lines -= numbers.iter().filter(|n| n.is_ok()).count() as u64;
-        } else {
-            counts.groups.fetch_add(1, Ordering::Relaxed);
-            counts.lines.fetch_add(
-                numbers.iter().filter(|n| n.is_ok()).count() as u64,
-                Ordering::Relaxed,
-            );
-        }
-        for (append, number) in group.into_iter().zip(numbers) {
-            let result = match (&written, number) {
-                (Ok(()), Ok(number)) => Ok(number),
-                (Ok(()), Err(why)) => Err(std::io::Error::other(why)),
-                (Err(error), _) => Err(std::io::Error::new(error.kind(), error.to_string())),
+                // Nothing of a failed group counts: the next group starts where this one did.
+                Err(error) => Err(std::io::Error::new(error.kind(), error.to_string())),
             };
             // The caller may have gone (its connection dropped); its line is written anyway.
             let _ = append.done.send((result, append.capture));
@@ -140,13 +137,15 @@ fn append_groups(
     }
 }
 
-/// Write a group's lines with one call. On failure the journal is cut back to where the group
-/// started, so that it never ends in a torn line.
-fn write_group(file: &mut File, bytes: &[u8], sync: bool, counts: &Counts) -> std::io::Result<()> {
-    if bytes.is_empty() {
-        return Ok(());
-    }
-    let before = file.metadata()?.len();
+/// Write a group's lines with one call. On failure the journal is cut back to `length`, where the
+/// group started, so that it never ends in a torn line.
+fn write_group(
+    file: &mut File,
+    length: u64,
+    bytes: &[u8],
+    sync: bool,
+    counts: &Counts,
+) -> std::io::Result<()> {
     let result = file.write_all(bytes).and_then(|()| {
         if sync {
             counts.syncs.fetch_add(1, Ordering::Relaxed);
@@ -156,7 +155,7 @@ fn write_group(file: &mut File, bytes: &[u8], sync: bool, counts: &Counts) -> st
         }
     });
     if result.is_err() {
-        let _ = file.set_len(before);
+        let _ = file.set_len(length);
     }
     result
 }

@@ -5,6 +5,7 @@
 //! them back.
 
 mod journal;
+mod line;
 mod name;
 mod read;
 mod write;
@@ -72,16 +73,16 @@ impl Sink {
         }
     }
 
-    /// Save one capture named `name` (folders name their files; journals number their lines),
-    /// handing the capture back.
+    /// Save one capture, handing it back. Folders name their files (`name` is asked only then);
+    /// journals number their lines.
     pub async fn write(
         &self,
-        name: String,
+        name: impl FnOnce() -> String,
         capture: Box<Capture>,
     ) -> (std::io::Result<Saved>, Option<Box<Capture>>) {
         match self {
             Sink::Folder { writer, .. } => {
-                let (result, capture) = writer.write(name, capture).await;
+                let (result, capture) = writer.write(name(), capture).await;
                 (result.map(Saved::File), capture)
             }
             Sink::Journal(journal) => {
@@ -269,7 +270,9 @@ impl Capture {
             // From the thread's generator: `new_v4` asks the kernel for every id, a system call per capture.
             id: uuid::Builder::from_random_bytes(rand::random())
                 .into_uuid()
-                .to_string(),
+                .hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer())
+                .to_owned(),
             received_at: received.received_at,
             peer: Some(received.peer.to_string()),
             url: Some(handled.url),
@@ -303,73 +306,6 @@ impl Capture {
             serde_json::to_vec_pretty(&self.as_file(BodyToStore::of(&self.delivery.body)))?;
         bytes.push(b'\n');
         Ok(bytes)
-    }
-
-    /// A journal's line: the same fields, compact, and a newline.
-    pub fn to_line(&self) -> serde_json::Result<Vec<u8>> {
-        let mut line = Vec::new();
-        self.append_line(&mut line)?;
-        Ok(line)
-    }
-
-    /// [`Capture::to_line`], written at the end of `out` (a journal writer's group); on an error
-    /// `out` is as it was.
-    pub fn append_line(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        let start = out.len();
-        let written = match self.trusted_json_body() {
-            Some(body) => self.append_with_body(out, start, body),
-            None => serde_json::to_writer(
-                &mut *out,
-                &self.as_file(BodyToStore::of_line(&self.delivery.body)),
-            ),
-        };
-        match written {
-            Ok(()) => {
-                out.push(b'\n');
-                Ok(())
-            }
-            Err(error) => {
-                out.truncate(start);
-                Err(error)
-            }
-        }
-    }
-
-    /// The body, when the listener already parsed it as a JSON object and it can go into a line
-    /// as it is: no space around it, no line break in it.
-    fn trusted_json_body(&self) -> Option<&[u8]> {
-        let body = &self.delivery.body[..];
-        let whole = body.first() == Some(&b'{') && body.last() == Some(&b'}');
-        (self.body_is_json && whole && memchr::memchr2(b'\n', b'\r', body).is_none())
-            .then_some(body)
-    }
-
-    /// A line whose body is written in as it is instead of being checked a second time: the
-    /// capture is written with an empty text body, whose field is then replaced. `,"body":`
-    /// cannot occur earlier in the line (a `"` inside a string is always escaped, and no field
-    /// before the body holds an object).
-    fn append_with_body(
-        &self,
-        out: &mut Vec<u8>,
-        start: usize,
-        body: &[u8],
-    ) -> serde_json::Result<()> {
-        const PLACEHOLDER: &[u8] = br#","body":{"text":""}"#;
-        serde_json::to_writer(&mut *out, &self.as_file(BodyToStore::Text("")))?;
-        let Some(found) = memchr::memmem::find(&out[start..], PLACEHOLDER) else {
-            // Not reached: the line always has its body field. Checked the usual way, then.
-            out.truncate(start);
-            let checked = self.as_file(BodyToStore::of_line(&self.delivery.body));
-            return serde_json::to_writer(&mut *out, &checked);
-        };
-        let at = start + found;
-        let tail = out.split_off(at + PLACEHOLDER.len());
-        out.truncate(at);
-        out.extend_from_slice(br#","body":{"json":"#);
-        out.extend_from_slice(body);
-        out.push(b'}');
-        out.extend_from_slice(&tail);
-        Ok(())
     }
 
     fn as_file<'a>(&'a self, body: BodyToStore<'a>) -> CaptureFile<'a> {
@@ -513,27 +449,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_body_known_to_be_json_makes_the_same_line_without_a_second_check() {
-        for body in [
-            &br#"{"a":[1,2.50,"\u00e9\/"],"body":{"text":""}}"#[..],
-            b"{}",
-            b"{\n  \"pretty\": true\n}",
-            b" {\"space\": 1}",
-        ] {
-            let mut capture = sample();
-            capture.delivery.body = Bytes::copy_from_slice(body);
-            // A header that looks like the placeholder, to show it is not where the body goes.
-            capture.delivery.headers = [("x-body", r#","body":{"text":""}"#)].into_iter().collect();
-            let checked = capture.to_line().unwrap();
-            capture.body_is_json = true;
-            assert_eq!(
-                String::from_utf8_lossy(&capture.to_line().unwrap()),
-                String::from_utf8_lossy(&checked)
-            );
-        }
-    }
-
-    #[test]
     fn bodies_come_back_byte_for_byte_in_every_form() {
         let bodies: [(&[u8], &str); 6] = [
             (br#"{"a":[1,2.50,"\u00e9\/"],"b":{}}"#, "json"),
@@ -598,7 +513,7 @@ pub(crate) mod tests {
         ] {
             let mut capture = sample();
             capture.delivery.body = Bytes::copy_from_slice(body);
-            let line = capture.to_line().unwrap();
+            let line = capture.to_line();
             assert_eq!(
                 line.iter().filter(|&&b| b == b'\n').count(),
                 1,

@@ -378,8 +378,7 @@ mod tests {
                     id: format!("line-{n}"),
                     ..sample()
                 }
-                .to_line()
-                .unwrap(),
+                .to_line(),
             );
         }
         let whole = text.len();
