@@ -1,13 +1,24 @@
 //! A journal: every capture of a listener appended to one file, a line each (`listen --save
-//! FILE.jsonl`). One writer thread takes everything queued since its last write and writes it
-//! with one call (group commit); with `sync`, one `fdatasync` covers the whole group. A delivery
-//! is answered only after the write that holds its line returned.
+//! FILE.jsonl`), with group commit: the lines of the deliveries a serving thread handles together
+//! go into one group, written with one call (and with `sync`, made durable with one `fdatasync`).
+//! A delivery is answered only after the write that holds its line returned.
+//!
+//! Groups form where deliveries are handled, not on a writer thread: the first line of a group
+//! spawns the task that writes it, and that task runs after the other tasks already ready on the
+//! same thread, which add their lines meanwhile. No delivery crosses threads on its way to the
+//! file: a hand-over to a writer thread and a wake-up back for every delivery cost more than the
+//! write itself (BENCHMARKS.md). Without `sync` the group is written on the serving thread (a
+//! write into the page cache); with it, on a blocking thread, so that a sync never stalls
+//! the serving thread.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+
+use tokio::sync::Notify;
 
 use super::{read::whole_lines, Capture};
 
@@ -21,16 +32,61 @@ pub struct Counts {
     pub syncs: AtomicU64,
 }
 
-struct Append {
-    capture: Box<Capture>,
-    done: tokio::sync::oneshot::Sender<(std::io::Result<u64>, Box<Capture>)>,
-}
-
-/// Appends captures to a journal on a thread of its own.
+/// Appends captures to a journal.
 pub struct JournalWriter {
-    queue: mpsc::Sender<Append>,
+    journal: Arc<Journal>,
     pub path: PathBuf,
     pub counts: Arc<Counts>,
+}
+
+struct Journal {
+    appending: Mutex<Appending>,
+    /// Set with `sync`: how far the journal is known to be on disk.
+    durable: Option<Durability>,
+}
+
+/// The journal's file, how long it is and how many lines it holds, changed only together.
+struct Appending {
+    file: File,
+    length: u64,
+    lines: u64,
+}
+
+/// Group commit of the syncs: one `fdatasync` covers everything written before it started, so
+/// while one runs, the groups written meanwhile wait and the next one covers them all.
+struct Durability {
+    /// A second handle on the journal, synced without holding up the appends.
+    file: File,
+    state: Mutex<Synced>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Synced {
+    /// The journal is on disk up to here.
+    up_to: u64,
+    running: bool,
+}
+
+/// The lines of one group, and its outcome once written: the first line's number, or why not.
+#[derive(Default)]
+struct Group {
+    open: Mutex<Lines>,
+    written: OnceLock<Result<u64, (std::io::ErrorKind, String)>>,
+    done: Notify,
+}
+
+#[derive(Default)]
+struct Lines {
+    bytes: Vec<u8>,
+    count: u64,
+    /// Taken for writing: later lines go into a new group.
+    closed: bool,
+}
+
+thread_local! {
+    /// The group that lines written on this thread join, and the journal it is for.
+    static OPEN_GROUP: RefCell<Option<(usize, Arc<Group>)>> = const { RefCell::new(None) };
 }
 
 impl JournalWriter {
@@ -51,113 +107,157 @@ impl JournalWriter {
             file.set_len(whole as u64)?;
         }
         let lines = existing[..whole].iter().filter(|&&b| b == b'\n').count() as u64;
-        drop(existing);
-        let counts = Arc::new(Counts::default());
-        let (queue, incoming) = mpsc::channel::<Append>();
-        let thread_counts = counts.clone();
-        std::thread::Builder::new()
-            .name("capture-journal".into())
-            .spawn(move || {
-                append_groups(file, whole as u64, lines, sync, &incoming, &thread_counts)
-            })?;
+        let durable = match sync {
+            true => Some(Durability {
+                file: file.try_clone()?,
+                state: Mutex::default(),
+                changed: Condvar::new(),
+            }),
+            false => None,
+        };
+        let appending = Appending {
+            file,
+            length: whole as u64,
+            lines,
+        };
         Ok((
             JournalWriter {
-                queue,
+                journal: Arc::new(Journal {
+                    appending: Mutex::new(appending),
+                    durable,
+                }),
                 path,
-                counts,
+                counts: Arc::default(),
             },
             cut,
         ))
     }
 
     /// Append a capture; resolves with its line number once the write that holds it returned
-    /// (and with `sync`, once it is on disk), handing the capture back.
-    pub async fn write(
-        &self,
-        capture: Box<Capture>,
-    ) -> (std::io::Result<u64>, Option<Box<Capture>>) {
-        let (done, written) = tokio::sync::oneshot::channel();
-        if let Err(refused) = self.queue.send(Append { capture, done }) {
-            return (
-                Err(std::io::Error::other("the journal writer has stopped")),
-                Some(refused.0.capture),
-            );
+    /// (and with `sync`, once it is on disk). The line is written even if this future is dropped.
+    pub async fn write(&self, capture: &Capture) -> std::io::Result<u64> {
+        let (group, index) = self.join(capture);
+        let done = group.done.notified();
+        tokio::pin!(done);
+        done.as_mut().enable();
+        if group.written.get().is_none() {
+            done.await;
         }
-        match written.await {
-            Ok((result, capture)) => (result, Some(capture)),
-            Err(_) => (
-                Err(std::io::Error::other(
-                    "the journal writer stopped before writing",
-                )),
-                None,
-            ),
+        match group.written.get() {
+            Some(Ok(first)) => Ok(first + index),
+            Some(Err((kind, why))) => Err(std::io::Error::new(*kind, why.clone())),
+            None => Err(std::io::Error::other("the journal group was not written")),
         }
     }
-}
 
-/// The writer's loop: wait for one capture, take every other one queued meanwhile, write them
-/// all with one call, sync once if asked, then answer each.
-fn append_groups(
-    mut file: File,
-    mut length: u64,
-    mut lines: u64,
-    sync: bool,
-    incoming: &mpsc::Receiver<Append>,
-    counts: &Counts,
-) {
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    let mut group = Vec::new();
-    while let Ok(first) = incoming.recv() {
-        group.push(first);
-        group.extend(std::iter::from_fn(|| incoming.try_recv().ok()));
-        buffer.clear();
-        for append in &group {
-            append.capture.append_line(&mut buffer);
-        }
-        let written = write_group(&mut file, length, &buffer, sync, counts);
-        if written.is_ok() {
-            length += buffer.len() as u64;
-            counts.groups.fetch_add(1, Ordering::Relaxed);
-            counts
-                .lines
-                .fetch_add(group.len() as u64, Ordering::Relaxed);
-        }
-        for append in group.drain(..) {
-            let result = match &written {
-                Ok(()) => {
-                    lines += 1;
-                    Ok(lines)
+    /// Add the capture's line to this thread's open group, opening one (and spawning the task
+    /// that writes it) if there is none; gives the group and the line's place in it.
+    fn join(&self, capture: &Capture) -> (Arc<Group>, u64) {
+        let journal = Arc::as_ptr(&self.journal) as usize;
+        OPEN_GROUP.with_borrow_mut(|open| {
+            if let Some((_, group)) = open.as_ref().filter(|(of, _)| *of == journal) {
+                let mut lines = group.open.lock().unwrap_or_else(relock);
+                if !lines.closed {
+                    capture.append_line(&mut lines.bytes);
+                    lines.count += 1;
+                    return (group.clone(), lines.count - 1);
                 }
-                // Nothing of a failed group counts: the next group starts where this one did.
-                Err(error) => Err(std::io::Error::new(error.kind(), error.to_string())),
-            };
-            // The caller may have gone (its connection dropped); its line is written anyway.
-            let _ = append.done.send((result, append.capture));
-        }
+            }
+            let group = Arc::new(Group::default());
+            {
+                let mut lines = group.open.lock().unwrap_or_else(relock);
+                lines.bytes.reserve(16 * 1024);
+                capture.append_line(&mut lines.bytes);
+                lines.count = 1;
+            }
+            *open = Some((journal, group.clone()));
+            tokio::spawn(write_group(
+                self.journal.clone(),
+                group.clone(),
+                self.counts.clone(),
+            ));
+            (group, 0)
+        })
     }
 }
 
-/// Write a group's lines with one call. On failure the journal is cut back to `length`, where the
-/// group started, so that it never ends in a torn line.
-fn write_group(
-    file: &mut File,
-    length: u64,
-    bytes: &[u8],
-    sync: bool,
-    counts: &Counts,
-) -> std::io::Result<()> {
-    let result = file.write_all(bytes).and_then(|()| {
-        if sync {
-            counts.syncs.fetch_add(1, Ordering::Relaxed);
-            file.sync_data()
-        } else {
-            Ok(())
+/// Close a group and write it with one call, and with `sync` wait until it is on disk; then
+/// wake its deliveries.
+async fn write_group(journal: Arc<Journal>, group: Arc<Group>, counts: Arc<Counts>) {
+    let (bytes, count) = {
+        let mut lines = group.open.lock().unwrap_or_else(relock);
+        lines.closed = true;
+        (std::mem::take(&mut lines.bytes), lines.count)
+    };
+    let written = if journal.durable.is_some() {
+        tokio::task::spawn_blocking(move || {
+            let (first, end) = journal.append(&bytes, count, &counts)?;
+            journal.make_durable(end, &counts)?;
+            Ok(first)
+        })
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+    } else {
+        journal
+            .append(&bytes, count, &counts)
+            .map(|(first, _)| first)
+    };
+    let _ = group
+        .written
+        .set(written.map_err(|e| (e.kind(), e.to_string())));
+    group.done.notify_waiters();
+}
+
+fn relock<T>(poisoned: std::sync::PoisonError<T>) -> T {
+    poisoned.into_inner()
+}
+
+impl Journal {
+    /// Append a group's lines with one call; gives the first line's number and where the group
+    /// ends. On failure the journal is cut back to where the group started, so that it never ends
+    /// in a torn line, and nothing of the group counts.
+    fn append(&self, bytes: &[u8], count: u64, counts: &Counts) -> std::io::Result<(u64, u64)> {
+        let mut appending = self.appending.lock().unwrap_or_else(relock);
+        if let Err(error) = appending.file.write_all(bytes) {
+            let _ = appending.file.set_len(appending.length);
+            return Err(error);
         }
-    });
-    if result.is_err() {
-        let _ = file.set_len(length);
+        appending.length += bytes.len() as u64;
+        let first = appending.lines + 1;
+        appending.lines += count;
+        counts.groups.fetch_add(1, Ordering::Relaxed);
+        counts.lines.fetch_add(count, Ordering::Relaxed);
+        Ok((first, appending.length))
     }
-    result
+
+    /// Return once the journal is on disk up to `end`: covered by a sync that started after it
+    /// was written, or by one started here.
+    fn make_durable(&self, end: u64, counts: &Counts) -> std::io::Result<()> {
+        let Some(durable) = &self.durable else {
+            return Ok(());
+        };
+        let mut state = durable.state.lock().unwrap_or_else(relock);
+        while state.running && state.up_to < end {
+            state = durable.changed.wait(state).unwrap_or_else(relock);
+        }
+        if state.up_to >= end {
+            return Ok(());
+        }
+        state.running = true;
+        drop(state);
+        let up_to = self.appending.lock().unwrap_or_else(relock).length;
+        counts.syncs.fetch_add(1, Ordering::Relaxed);
+        let synced = durable.file.sync_data();
+        let mut state = durable.state.lock().unwrap_or_else(relock);
+        state.running = false;
+        if synced.is_ok() {
+            state.up_to = state.up_to.max(up_to);
+        }
+        durable.changed.notify_all();
+        // A failed sync leaves the lines in place (groups after them may be written already):
+        // their deliveries are answered as not saved, and a retry may write them again.
+        synced
+    }
 }
 
 /// Make the folder a journal goes in, private to the user, when it is missing.
@@ -190,11 +290,11 @@ mod tests {
             .map(|n| {
                 let journal = journal.clone();
                 tokio::spawn(async move {
-                    let capture = Box::new(Capture {
+                    let capture = Capture {
                         id: format!("c{n}"),
                         ..sample()
-                    });
-                    journal.write(capture).await.0.unwrap()
+                    };
+                    journal.write(&capture).await.unwrap()
                 })
             })
             .collect();
@@ -210,10 +310,14 @@ mod tests {
         );
         let counts = &journal.counts;
         assert_eq!(counts.lines.load(Ordering::Relaxed), 40);
-        // One sync per group, however many lines the group held.
-        assert_eq!(
+        // Every group waited for a sync, and no group needed more than one.
+        let (syncs, groups) = (
             counts.syncs.load(Ordering::Relaxed),
-            counts.groups.load(Ordering::Relaxed)
+            counts.groups.load(Ordering::Relaxed),
+        );
+        assert!(
+            (1..=groups).contains(&syncs),
+            "{syncs} syncs for {groups} groups"
         );
         let (read, listing) = collect(std::slice::from_ref(&path));
         assert_eq!(read.len(), 40);
@@ -222,7 +326,7 @@ mod tests {
         drop(journal);
         let (again, cut) = JournalWriter::start(path.clone(), false).unwrap();
         assert_eq!(cut, 0);
-        assert_eq!(again.write(Box::new(sample())).await.0.unwrap(), 41);
+        assert_eq!(again.write(&sample()).await.unwrap(), 41);
         assert_eq!(
             again.counts.syncs.load(Ordering::Relaxed),
             0,

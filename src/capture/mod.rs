@@ -86,13 +86,13 @@ impl Sink {
                 (result.map(Saved::File), capture)
             }
             Sink::Journal(journal) => {
-                let (result, capture) = journal.write(capture).await;
+                let result = journal.write(&capture).await;
                 (
                     result.map(|number| Saved::Line {
                         journal: journal.path.clone(),
                         number,
                     }),
-                    capture,
+                    Some(capture),
                 )
             }
         }
