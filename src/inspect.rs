@@ -26,8 +26,10 @@ pub struct Inspection {
     pub secret_source: Option<SecretSource>,
     /// The decrypted body, for schemes that encrypt.
     pub plaintext: Option<Vec<u8>>,
-    /// The body parsed as a JSON object: a capture may store it as JSON without checking again.
-    pub json_object: bool,
+    /// Whether the body was found to be a JSON object; `None` when it was only scanned (its
+    /// signature verified, so it was not parsed). A capture may store a body known to be a JSON
+    /// object as JSON without checking it again.
+    pub json_object: Option<bool>,
 }
 
 impl Inspection {
@@ -183,6 +185,11 @@ impl Inspector {
     }
 
     /// [`Inspector::inspect`], with the provider already known (from a capture).
+    ///
+    /// Only the top level is read, enough to recognise the provider and find the event name, and
+    /// at first only scanned: a delivery whose signature then verifies is what its sender signed
+    /// (trusting the signature, as the sender's own library does). Anything else is read again
+    /// with the full parse, so that its verdict, `malformed` included, is what the parse gives.
     pub fn inspect_as(
         &self,
         delivery: &Delivery,
@@ -190,16 +197,35 @@ impl Inspector {
         now: i64,
         hint: Option<&str>,
     ) -> Inspection {
-        // Only the top level is read: enough to recognise the provider and find the event name.
+        if let Some(top) = TopLevel::scan(&delivery.body) {
+            let inspection = self.inspect_with(delivery, url, now, hint, Some(&top));
+            if inspection.verdict.as_ref().is_some_and(Verdict::is_valid) {
+                return inspection;
+            }
+        }
         let top = TopLevel::parse(&delivery.body);
-        let Some(provider) = self.identify(delivery, top.as_ref(), hint) else {
+        Inspection {
+            json_object: Some(top.is_some()),
+            ..self.inspect_with(delivery, url, now, hint, top.as_ref())
+        }
+    }
+
+    fn inspect_with(
+        &self,
+        delivery: &Delivery,
+        url: &str,
+        now: i64,
+        hint: Option<&str>,
+        top: Option<&TopLevel<'_>>,
+    ) -> Inspection {
+        let Some(provider) = self.identify(delivery, top, hint) else {
             return Inspection {
                 provider: None,
                 event: None,
                 verdict: None,
                 secret_source: None,
                 plaintext: None,
-                json_object: top.is_some(),
+                json_object: None,
             };
         };
         let secret = self.secrets.get(&provider.name);
@@ -219,7 +245,7 @@ impl Inspector {
             url,
             now,
             tolerance: self.tolerance,
-            top_level: top.as_ref(),
+            top_level: top,
             options: &provider.spec.options,
         };
         let verification = scheme::verify_explained(
@@ -255,7 +281,7 @@ impl Inspector {
             verdict: Some(verification.verdict),
             secret_source: secret.map(|s| s.source.clone()),
             plaintext: verification.plaintext,
-            json_object: top.is_some(),
+            json_object: None,
         }
     }
 
@@ -282,6 +308,7 @@ impl Inspector {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::Headers;
     use crate::scheme::{SchemeKind, SchemeOptions, SignRequest};
 
     fn banking_circle(plaintext: &str) -> Option<String> {
@@ -325,5 +352,62 @@ mod tests {
         assert_eq!(banking_circle(envelope).as_deref(), Some("Reversed"));
         let bare = r#"[{"eventId":"e1","notificationType":"MissingFunding"}]"#;
         assert_eq!(banking_circle(bare).as_deref(), Some("MissingFunding"));
+    }
+
+    fn stripe_delivery(body: &str, tamper: bool) -> Inspection {
+        let catalogue = Catalogue::embedded().unwrap();
+        let stripe = catalogue.provider("stripe").unwrap();
+        let key = stripe.spec.test_secret.clone().unwrap();
+        let options = SchemeOptions::default();
+        let request = SignRequest {
+            secret: &key,
+            body: body.as_bytes(),
+            url: "",
+            id: "evt_1",
+            timestamp: 1_790_000_000,
+            options: &options,
+        };
+        let signed = crate::scheme::sign(stripe.spec.scheme, &request).unwrap();
+        let mut headers: Headers = signed.headers.into_iter().collect();
+        if tamper {
+            headers = headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.replace("v1=", "v1=00")))
+                .collect();
+        }
+        let delivery = Delivery {
+            method: "POST".into(),
+            target: "/".into(),
+            headers,
+            body: signed.body.into(),
+        };
+        let secrets = crate::config::builtin_secrets(&catalogue);
+        Inspector::with_secrets(catalogue, secrets, 300).inspect(
+            &delivery,
+            "http://x/",
+            1_790_000_000,
+        )
+    }
+
+    #[test]
+    fn a_body_whose_signature_verifies_is_trusted_and_any_other_is_parsed_whole() {
+        let verdict = |i: &Inspection| i.verdict.as_ref().map(|v| v.status().to_string());
+        // Signed as it is, a body that is not JSON is what its sender sent: only scanned.
+        let not_json = r#"{"type": "charge.succeeded", "id": tru}"#;
+        let trusted = stripe_delivery(not_json, false);
+        assert_eq!(verdict(&trusted).as_deref(), Some("valid"));
+        assert_eq!(trusted.event.as_deref(), Some("charge.succeeded"));
+        assert_eq!(
+            trusted.json_object, None,
+            "not parsed, so not known to be JSON"
+        );
+        // The same body failing verification gets the full parse's verdict and is known not to
+        // be JSON; a JSON body failing it is known to be JSON.
+        let failed = stripe_delivery(not_json, true);
+        assert_eq!(verdict(&failed).as_deref(), Some("invalid"));
+        assert_eq!(failed.json_object, Some(false));
+        let json = stripe_delivery(r#"{"type": "charge.succeeded", "id": true}"#, true);
+        assert_eq!(verdict(&json).as_deref(), Some("invalid"));
+        assert_eq!(json.json_object, Some(true));
     }
 }

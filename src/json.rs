@@ -1,6 +1,10 @@
 //! Reading JSON bodies without building a tree: the top-level fields of an object as raw slices of
 //! the body, in order. Recognising a provider and reading its event name need no more than this,
 //! and it allocates almost nothing, which matters on a listener under load.
+//!
+//! Two ways in: [`TopLevel::parse`] checks the whole body is JSON; [`TopLevel::scan`] only follows
+//! its strings and brackets, several times faster, for a listener that then checks a signature
+//! (what a valid signature vouches for needs no second check; anything else is parsed again).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,7 +14,7 @@ use serde_json::value::RawValue;
 
 /// The top-level fields of a JSON object, in order, each value still as its raw text.
 pub struct TopLevel<'a> {
-    pub fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+    pub fields: Vec<(Cow<'a, str>, &'a str)>,
 }
 
 impl<'a> TopLevel<'a> {
@@ -22,8 +26,53 @@ impl<'a> TopLevel<'a> {
         serde_json::from_slice(body).ok()
     }
 
+    /// The fields of a body whose first non-space byte is `{`, found by following its strings and
+    /// brackets alone: numbers, literals, escapes and the nesting of brackets are not checked. For
+    /// a JSON object it gives what [`TopLevel::parse`] gives; for a body that is not JSON it may
+    /// give fields all the same, so nothing read from it is to be trusted until a signature
+    /// vouches for it.
+    pub fn scan(body: &'a [u8]) -> Option<Self> {
+        let text = std::str::from_utf8(body).ok()?;
+        let bytes = text.as_bytes();
+        let mut at = skip_space(bytes, 0);
+        if bytes.get(at) != Some(&b'{') {
+            return None;
+        }
+        let mut fields = Vec::with_capacity(8);
+        at = skip_space(bytes, at + 1);
+        if bytes.get(at) == Some(&b'}') {
+            return Some(TopLevel { fields }).filter(|_| skip_space(bytes, at + 1) == bytes.len());
+        }
+        loop {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string_end(bytes, at)?;
+            let key = &text[at + 1..key_end - 1];
+            let key = match key.contains('\\') {
+                false => Cow::Borrowed(key),
+                true => Cow::Owned(serde_json::from_str::<String>(&text[at..key_end]).ok()?),
+            };
+            at = skip_space(bytes, key_end);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_space(bytes, at + 1);
+            let value_end = value_end(bytes, at)?;
+            fields.push((key, &text[at..value_end]));
+            at = skip_space(bytes, value_end);
+            match bytes.get(at)? {
+                b',' => at = skip_space(bytes, at + 1),
+                b'}' if skip_space(bytes, at + 1) == bytes.len() => {
+                    return Some(TopLevel { fields })
+                }
+                _ => return None,
+            }
+        }
+    }
+
     /// The raw value of a field; the last one when a name repeats, as JSON parsers do.
-    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+    pub fn get(&self, name: &str) -> Option<&'a str> {
         self.fields
             .iter()
             .rev()
@@ -37,7 +86,7 @@ impl<'a> TopLevel<'a> {
 
     /// A field as text: a string's contents, or any other value's JSON; `None` for null.
     pub fn text(&self, name: &str) -> Option<String> {
-        let raw = self.get(name)?.get();
+        let raw = self.get(name)?;
         match serde_json::from_str::<serde_json::Value>(raw).ok()? {
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Null => None,
@@ -59,7 +108,7 @@ impl<'de> Deserialize<'de> for TopLevel<'de> {
             fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<Self::Value, M::Error> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
                 while let Some(key) = map.next_key::<Key<'de>>()? {
-                    fields.push((key.0, map.next_value::<&'de RawValue>()?));
+                    fields.push((key.0, map.next_value::<&'de RawValue>()?.get()));
                 }
                 Ok(TopLevel { fields })
             }
@@ -93,6 +142,73 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// Whether a body is a JSON object: checked whole, nothing kept.
+pub(crate) fn is_object(body: &[u8]) -> bool {
+    body.get(skip_space(body, 0)) == Some(&b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+fn skip_space(bytes: &[u8], mut at: usize) -> usize {
+    while bytes
+        .get(at)
+        .is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+    {
+        at += 1;
+    }
+    at
+}
+
+/// Where the string starting at the quote `start` ends, just past its closing quote.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut at = start + 1;
+    loop {
+        at += memchr::memchr2(b'"', b'\\', &bytes[at..])?;
+        if bytes[at] == b'"' {
+            return Some(at + 1);
+        }
+        at += 2;
+        if at > bytes.len() {
+            return None;
+        }
+    }
+}
+
+/// Where the value starting at `start` ends: past its string or its closing bracket, or at the
+/// first byte that cannot be part of a number or a literal.
+fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+    match bytes.get(start)? {
+        b'"' => string_end(bytes, start),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut at = start;
+            loop {
+                match bytes.get(at)? {
+                    b'"' => at = string_end(bytes, at)?,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        at += 1;
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        at += 1;
+                        if depth == 0 {
+                            return Some(at);
+                        }
+                    }
+                    _ => at += 1,
+                }
+            }
+        }
+        _ => {
+            let length = bytes[start..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                .unwrap_or(bytes.len() - start);
+            (length > 0).then_some(start + length)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,11 +219,80 @@ mod tests {
         let top = TopLevel::parse(body).unwrap();
         let keys: Vec<&str> = top.fields.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["a", "b!", "c", "n", "a"]);
-        assert_eq!(top.get("b!").unwrap().get(), r#"{"x": [1, 2]}"#);
+        assert_eq!(top.get("b!").unwrap(), r#"{"x": [1, 2]}"#);
         assert_eq!(top.text("c").as_deref(), Some("text"));
         assert_eq!(top.text("a").as_deref(), Some("2"));
         assert_eq!(top.text("n"), None);
         assert!(TopLevel::parse(b"[1]").is_none());
         assert!(TopLevel::parse(b"{\"a\":").is_none());
+    }
+
+    fn keys_and_values(top: &TopLevel<'_>) -> Vec<(String, String)> {
+        let fields = top.fields.iter();
+        fields
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_scan_finds_what_a_parse_finds_in_a_json_object() {
+        for body in [
+            &br#" {"a": 1, "b\u0021": {"x": [1, "]}\"", {}]}, "c": "te\"xt\\", "n": null, "a": -2.5e3 } "#[..],
+            b"{}",
+            b" { } ",
+            b"{\"k\":\"\"}",
+            b"{\"k\":[[],[[]]],\"t\":true}",
+        ] {
+            let (parsed, scanned) = (TopLevel::parse(body).unwrap(), TopLevel::scan(body).unwrap());
+            assert_eq!(keys_and_values(&scanned), keys_and_values(&parsed), "{body:?}");
+        }
+        for not_an_object in [
+            &b"[1]"[..],
+            b"{\"a\":",
+            b"{\"a\" 1}",
+            b"{\"a\":1} x",
+            b"{\"a\":\"1}",
+            b"",
+            b"{",
+            b"{\"a\":1,}",
+            b"{\"a\":{\"b\":1}",
+        ] {
+            assert!(TopLevel::scan(not_an_object).is_none(), "{not_an_object:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_json_object_is_scanned_as_it_is_parsed(value in json_object(), pretty in proptest::bool::ANY) {
+            let body = match pretty {
+                true => serde_json::to_vec_pretty(&value).unwrap(),
+                false => serde_json::to_vec(&value).unwrap(),
+            };
+            let parsed = TopLevel::parse(&body).unwrap();
+            let scanned = TopLevel::scan(&body).unwrap();
+            proptest::prop_assert_eq!(keys_and_values(&scanned), keys_and_values(&parsed));
+        }
+    }
+
+    fn json_object() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(serde_json::Value::from),
+            any::<String>().prop_map(serde_json::Value::from),
+        ];
+        let value = leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map(any::<String>(), inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        });
+        proptest::collection::btree_map(any::<String>(), value, 0..5)
+            .prop_map(|m| serde_json::Value::Object(m.into_iter().collect()))
     }
 }

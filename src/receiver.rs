@@ -381,7 +381,11 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
                 status: answer.status,
                 elapsed,
                 forwarded_to: forwarded.as_ref().map(|f| f.url.clone()),
-                body_is_json: inspection.json_object,
+                // Asked only of a journal, which stores a JSON object as it is.
+                body_is_json: matches!(writer, capture::Sink::Journal(_))
+                    && inspection
+                        .json_object
+                        .unwrap_or_else(|| crate::json::is_object(&received.delivery.body)),
             };
             let result = save(writer, &mut received, &inspection, handled).await;
             if let Err(error) = &result {

@@ -142,13 +142,11 @@ fn string(out: &mut Vec<u8>, text: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut clean = 0;
-    for (at, &byte) in bytes.iter().enumerate() {
-        if byte >= 0x20 && byte != b'"' && byte != b'\\' {
-            continue;
-        }
+    while let Some(found) = first_to_escape(&bytes[clean..]) {
+        let at = clean + found;
         out.extend_from_slice(&bytes[clean..at]);
         clean = at + 1;
-        match byte {
+        match bytes[at] {
             b'"' => out.extend_from_slice(b"\\\""),
             b'\\' => out.extend_from_slice(b"\\\\"),
             b'\n' => out.extend_from_slice(b"\\n"),
@@ -156,7 +154,7 @@ fn string(out: &mut Vec<u8>, text: &str) {
             b'\t' => out.extend_from_slice(b"\\t"),
             0x08 => out.extend_from_slice(b"\\b"),
             0x0c => out.extend_from_slice(b"\\f"),
-            _ => out.extend_from_slice(&[
+            byte => out.extend_from_slice(&[
                 b'\\',
                 b'u',
                 b'0',
@@ -168,6 +166,34 @@ fn string(out: &mut Vec<u8>, text: &str) {
     }
     out.extend_from_slice(&bytes[clean..]);
     out.push(b'"');
+}
+
+/// Where the first byte that JSON escapes is. Eight bytes are checked at a time (most strings
+/// of a capture have nothing to escape), with the usual tests for a byte below a value and for a
+/// zero byte on a whole word; a word that has one is then looked at byte by byte.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let escaped = |byte: u8| byte < 0x20 || byte == b'"' || byte == b'\\';
+    let mut words = bytes.chunks_exact(8);
+    for (n, word) in (&mut words).enumerate() {
+        let word = u64::from_ne_bytes(word.try_into().expect("a chunk of eight"));
+        let (quotes, backslashes) = (word ^ (ONES * 0x22), word ^ (ONES * 0x5c));
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+        if (below_space | zero(quotes) | zero(backslashes)) & HIGH != 0 {
+            let start = n * 8;
+            if let Some(at) = bytes[start..start + 8].iter().position(|&b| escaped(b)) {
+                return Some(start + at);
+            }
+        }
+    }
+    let rest = bytes.len() - words.remainder().len();
+    words
+        .remainder()
+        .iter()
+        .position(|&b| escaped(b))
+        .map(|at| rest + at)
 }
 
 /// The time as chrono serialises it: RFC 3339 in UTC with `Z`, and 0, 3, 6 or 9 digits of
@@ -281,6 +307,23 @@ mod tests {
                 String::from_utf8_lossy(&checked)
             );
         }
+    }
+
+    #[test]
+    fn the_first_byte_to_escape_is_found_in_any_place_of_a_word() {
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                    let mut text = vec![b'a'; len];
+                    text[at] = byte;
+                    assert_eq!(first_to_escape(&text), Some(at), "{len} {at} {byte}");
+                }
+            }
+            let clean: Vec<u8> = (0..len as u8).map(|n| 0x20 + n * 11).collect();
+            let expected = clean.iter().position(|&b| b == b'"' || b == b'\\');
+            assert_eq!(first_to_escape(&clean), expected);
+        }
+        assert_eq!(first_to_escape("é€ ok \u{7f}".as_bytes()), None);
     }
 
     proptest! {
