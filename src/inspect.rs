@@ -184,6 +184,28 @@ impl Inspector {
         self.inspect_as(delivery, url, now, None)
     }
 
+    /// [`Inspector::inspect`] for a caller that needs to know whether the body is a JSON object
+    /// (a journal stores one as it is): the body is parsed whole first, which tells it, and only
+    /// scanned when that fails. The verdict is the one [`Inspector::inspect`] gives.
+    pub fn inspect_checking_json(&self, delivery: &Delivery, url: &str, now: i64) -> Inspection {
+        if let Some(top) = TopLevel::parse(&delivery.body) {
+            return Inspection {
+                json_object: Some(true),
+                ..self.inspect_with(delivery, url, now, None, Some(&top))
+            };
+        }
+        match self.inspect_trusted(delivery, url, now, None) {
+            Some(trusted) => Inspection {
+                json_object: Some(false),
+                ..trusted
+            },
+            None => Inspection {
+                json_object: Some(false),
+                ..self.inspect_with(delivery, url, now, None, None)
+            },
+        }
+    }
+
     /// [`Inspector::inspect`], with the provider already known (from a capture).
     ///
     /// Only the top level is read, enough to recognise the provider and find the event name, and
@@ -197,17 +219,31 @@ impl Inspector {
         now: i64,
         hint: Option<&str>,
     ) -> Inspection {
-        if let Some(top) = TopLevel::scan(&delivery.body) {
-            let inspection = self.inspect_with(delivery, url, now, hint, Some(&top));
-            if inspection.verdict.as_ref().is_some_and(Verdict::is_valid) {
-                return inspection;
-            }
+        if let Some(trusted) = self.inspect_trusted(delivery, url, now, hint) {
+            return trusted;
         }
         let top = TopLevel::parse(&delivery.body);
         Inspection {
             json_object: Some(top.is_some()),
             ..self.inspect_with(delivery, url, now, hint, top.as_ref())
         }
+    }
+
+    /// The inspection of a body whose top level was only scanned, if its signature verifies.
+    fn inspect_trusted(
+        &self,
+        delivery: &Delivery,
+        url: &str,
+        now: i64,
+        hint: Option<&str>,
+    ) -> Option<Inspection> {
+        let top = TopLevel::scan(&delivery.body)?;
+        let inspection = self.inspect_with(delivery, url, now, hint, Some(&top));
+        inspection
+            .verdict
+            .as_ref()
+            .is_some_and(Verdict::is_valid)
+            .then_some(inspection)
     }
 
     fn inspect_with(
@@ -382,11 +418,19 @@ mod tests {
             body: signed.body.into(),
         };
         let secrets = crate::config::builtin_secrets(&catalogue);
-        Inspector::with_secrets(catalogue, secrets, 300).inspect(
-            &delivery,
-            "http://x/",
-            1_790_000_000,
-        )
+        let inspector = Inspector::with_secrets(catalogue, secrets, 300);
+        let now = 1_790_000_000;
+        let inspection = inspector.inspect(&delivery, "http://x/", now);
+        // Parsing first, for a journal, gives the same verdict and says whether it is JSON.
+        let checked = inspector.inspect_checking_json(&delivery, "http://x/", now);
+        assert_eq!(
+            checked.verdict.as_ref().map(Verdict::status),
+            inspection.verdict.as_ref().map(Verdict::status)
+        );
+        assert_eq!(checked.event, inspection.event);
+        let is_json = serde_json::from_str::<serde_json::Value>(body).is_ok();
+        assert_eq!(checked.json_object, Some(is_json));
+        inspection
     }
 
     #[test]

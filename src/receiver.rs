@@ -303,10 +303,13 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
             received.delivery.target
         ),
     };
-    let mut inspection =
-        shared
-            .inspector
-            .inspect(&received.delivery, &url, received.received_at.timestamp());
+    let (delivery, now) = (&received.delivery, received.received_at.timestamp());
+    let mut inspection = match &shared.writer {
+        Some(capture::Sink::Journal(_)) => {
+            shared.inspector.inspect_checking_json(delivery, &url, now)
+        }
+        _ => shared.inspector.inspect(delivery, &url, now),
+    };
     let provider = inspection.provider.clone();
 
     let mut replied = None;
@@ -381,11 +384,7 @@ async fn handle(shared: &Shared, mut received: Received) -> Answer {
                 status: answer.status,
                 elapsed,
                 forwarded_to: forwarded.as_ref().map(|f| f.url.clone()),
-                // Asked only of a journal, which stores a JSON object as it is.
-                body_is_json: matches!(writer, capture::Sink::Journal(_))
-                    && inspection
-                        .json_object
-                        .unwrap_or_else(|| crate::json::is_object(&received.delivery.body)),
+                body_is_json: inspection.json_object == Some(true),
             };
             let result = save(writer, &mut received, &inspection, handled).await;
             if let Err(error) = &result {
