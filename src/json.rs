@@ -87,11 +87,26 @@ impl<'a> TopLevel<'a> {
     /// A field as text: a string's contents, or any other value's JSON; `None` for null.
     pub fn text(&self, name: &str) -> Option<String> {
         let raw = self.get(name)?;
+        if let Some(text) = string(raw) {
+            return Some(text.into_owned());
+        }
         match serde_json::from_str::<serde_json::Value>(raw).ok()? {
             serde_json::Value::String(s) => Some(s),
             serde_json::Value::Null => None,
             other => Some(other.to_string()),
         }
+    }
+}
+
+/// The contents of a raw JSON string; `None` for any other value.
+pub(crate) fn string(raw: &str) -> Option<Cow<'_, str>> {
+    // Most are plain: their text is between the quotes.
+    let plain = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"'));
+    match plain {
+        Some(text) if !text.contains(['"', '\\']) && !text.contains(char::is_control) => {
+            Some(Cow::Borrowed(text))
+        }
+        _ => serde_json::from_str::<String>(raw).ok().map(Cow::Owned),
     }
 }
 
@@ -140,12 +155,6 @@ impl<'de> Deserialize<'de> for Key<'de> {
         }
         deserializer.deserialize_str(KeyVisitor)
     }
-}
-
-/// Whether a body is a JSON object: checked whole, nothing kept.
-pub(crate) fn is_object(body: &[u8]) -> bool {
-    body.get(skip_space(body, 0)) == Some(&b'{')
-        && serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {

@@ -120,15 +120,15 @@ pub fn verify(request: &VerifyRequest<'_>, secret: &str) -> Verdict {
             format!("the body has no {PAYLOAD_FIELD} field"),
         );
     };
-    let given: String = match top.get(SIGNATURE_FIELD).map(serde_json::from_str::<Value>) {
+    let given = match top.get(SIGNATURE_FIELD).map(crate::json::string) {
         None => {
             return Verdict::invalid(
                 Invalid::MissingHeader,
                 format!("the body has no {SIGNATURE_FIELD} field"),
             )
         }
-        Some(Ok(Value::String(s))) => s,
-        Some(_) => {
+        Some(Some(s)) => s,
+        Some(None) => {
             return Verdict::invalid(
                 Invalid::Malformed,
                 format!("{SIGNATURE_FIELD} is not a string"),
