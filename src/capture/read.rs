@@ -39,11 +39,39 @@ pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
     Capture::try_from(stored)
 }
 
-/// A journal's text, read once for all its lines.
+/// A journal, opened once for all its lines, which are read where they are when needed: it is
+/// never held in memory whole (for a large journal, the kernel zeroing a fresh buffer of its size
+/// cost a replay as much as reading it).
 #[derive(Debug)]
-pub struct JournalText {
+pub struct OpenJournal {
     pub path: PathBuf,
-    bytes: Vec<u8>,
+    file: std::fs::File,
+}
+
+impl OpenJournal {
+    /// The bytes of `range` into the start of `buffer`, which is left at least that long.
+    fn read_range(&self, range: &Range<u64>, buffer: &mut Vec<u8>) -> Result<usize, String> {
+        let length = usize::try_from(range.end - range.start).map_err(|e| e.to_string())?;
+        if buffer.len() < length {
+            buffer.resize(length, 0);
+        }
+        read_exact_at(&self.file, &mut buffer[..length], range.start)
+            .map_err(|e| format!("cannot read the journal: {e}"))?;
+        Ok(length)
+    }
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buffer, offset)
+}
+
+#[cfg(not(unix))]
+fn read_exact_at(file: &std::fs::File, buffer: &mut [u8], offset: u64) -> std::io::Result<()> {
+    use std::io::{Read, Seek};
+    let mut file = file.try_clone()?;
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    file.read_exact(buffer)
 }
 
 /// Where one capture is: a file of its own, or a line of a journal.
@@ -51,10 +79,11 @@ pub struct JournalText {
 pub enum Source {
     File(PathBuf),
     Line {
-        journal: Arc<JournalText>,
+        journal: Arc<OpenJournal>,
         /// 1 for the first line.
         number: u64,
-        range: Range<usize>,
+        /// Where the line is in the journal, without its newline.
+        range: Range<u64>,
     },
 }
 
@@ -62,7 +91,10 @@ impl Source {
     fn read_into(&self, buffer: &mut Vec<u8>) -> Result<Capture, String> {
         match self {
             Source::File(path) => read_into(path, buffer),
-            Source::Line { journal, range, .. } => parse(&journal.bytes[range.clone()]),
+            Source::Line { journal, range, .. } => {
+                let length = journal.read_range(range, buffer)?;
+                parse(&buffer[..length])
+            }
         }
     }
 
@@ -171,38 +203,51 @@ pub fn list(paths: &[PathBuf]) -> Listing {
 }
 
 fn list_journal(path: &Path, listing: &mut Listing) {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            let why = format!("cannot read the journal: {e}");
-            return listing.unreadable.push(Unreadable {
-                what: path.display().to_string(),
-                why,
-            });
-        }
+    use std::io::Read;
+    let unreadable = |listing: &mut Listing, e: std::io::Error| {
+        let why = format!("cannot read the journal: {e}");
+        listing.unreadable.push(Unreadable {
+            what: path.display().to_string(),
+            why,
+        });
     };
-    let whole = whole_lines(&bytes);
-    if whole < bytes.len() {
+    let file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) => return unreadable(listing, e),
+    };
+    let journal = Arc::new(OpenJournal {
+        path: path.to_path_buf(),
+        file,
+    });
+    // Lines are found a buffer at a time; memchr finds newlines many bytes at a time.
+    let mut buffer = vec![0; 1 << 20];
+    let (mut offset, mut start, mut number) = (0u64, 0u64, 0u64);
+    loop {
+        let read = match (&journal.file).read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return unreadable(listing, e),
+        };
+        for at in memchr::memchr_iter(b'\n', &buffer[..read]) {
+            let end = offset + at as u64;
+            number += 1;
+            if end > start {
+                listing.sources.push(Source::Line {
+                    journal: journal.clone(),
+                    number,
+                    range: start..end,
+                });
+            }
+            start = end + 1;
+        }
+        offset += read as u64;
+    }
+    if start < offset {
         listing.warnings.push(format!(
-            "{}: the last line, from byte {whole}, is torn (a write cut short); it is ignored",
+            "{}: the last line, from byte {start}, is torn (a write cut short); it is ignored",
             path.display()
         ));
-    }
-    let journal = Arc::new(JournalText {
-        path: path.to_path_buf(),
-        bytes,
-    });
-    // Whole lines end in a newline; memchr finds them many bytes at a time.
-    let mut start = 0;
-    for (number, end) in memchr::memchr_iter(b'\n', &journal.bytes[..whole]).enumerate() {
-        if end > start {
-            listing.sources.push(Source::Line {
-                journal: journal.clone(),
-                number: number as u64 + 1,
-                range: start..end,
-            });
-        }
-        start = end + 1;
     }
 }
 
@@ -256,6 +301,37 @@ struct Lane {
     runs: std::collections::HashMap<usize, Run>,
 }
 
+/// A run's captures. Consecutive lines of one journal (as a journal's are listed) are read with
+/// one call; what lies between them is only the newlines of empty lines.
+fn read_run(run: &[Source], buffer: &mut Vec<u8>) -> Run {
+    let line = |source: &Source| match source {
+        Source::Line { journal, range, .. } => Some((journal.clone(), range.clone())),
+        Source::File(_) => None,
+    };
+    let lines: Option<Vec<_>> = run.iter().map(line).collect();
+    let span = lines.as_ref().and_then(|lines| {
+        let (journal, first) = lines.first()?;
+        let in_order = lines
+            .windows(2)
+            .all(|pair| Arc::ptr_eq(&pair[0].0, &pair[1].0) && pair[0].1.end < pair[1].1.start);
+        let last = &lines.last()?.1;
+        in_order.then(|| (journal.clone(), first.start..last.end))
+    });
+    let (Some((journal, span)), Some(lines)) = (span, lines) else {
+        return run.iter().map(|s| Some(s.read_into(buffer))).collect();
+    };
+    match journal.read_range(&span, buffer) {
+        Ok(_) => lines
+            .iter()
+            .map(|(_, range)| {
+                let at = (range.start - span.start) as usize..(range.end - span.start) as usize;
+                Some(parse(&buffer[at]))
+            })
+            .collect(),
+        Err(why) => lines.iter().map(|_| Some(Err(why.clone()))).collect(),
+    }
+}
+
 impl ReadAhead {
     /// Start reading; the readers stop when the `ReadAhead` is dropped.
     pub fn start(files: std::sync::Arc<[Source]>) -> Self {
@@ -270,10 +346,7 @@ impl ReadAhead {
                     .spawn(move || {
                         let mut buffer = Vec::new();
                         for run in files.chunks(RUN).skip(lane).step_by(count) {
-                            let captures = run
-                                .iter()
-                                .map(|source| Some(source.read_into(&mut buffer)))
-                                .collect();
+                            let captures = read_run(run, &mut buffer);
                             if outgoing.send(captures).is_err() {
                                 break; // The replay is over.
                             }
@@ -325,6 +398,7 @@ mod tests {
     use super::*;
     use crate::capture::tests::sample;
     use crate::capture::write;
+    use bytes::Bytes;
 
     #[test]
     fn read_ahead_gives_each_capture_in_its_place_whatever_order_it_is_asked_in() {
@@ -408,5 +482,49 @@ mod tests {
         let (read, _) = collect(&[dir.path().to_path_buf()]);
         let ids: Vec<String> = read.iter().map(|(_, c)| c.id.clone()).collect();
         assert_eq!(ids, ["file", "line-0", "line-1", "line-2"]);
+    }
+
+    #[test]
+    fn a_long_journal_is_read_in_runs_across_its_buffers_and_empty_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("long.jsonl");
+        let mut text = Vec::new();
+        // Over a megabyte (more than one listing buffer), with empty lines here and there, and a
+        // broken line, which is reported in its place.
+        let count = 700;
+        for n in 0..count {
+            if n % 97 == 0 {
+                text.extend_from_slice(b"\n\n");
+            }
+            if n == 350 {
+                text.extend_from_slice(b"{\"not\": \"a capture\"}\n");
+            }
+            let mut capture = Capture {
+                id: format!("line-{n}"),
+                ..sample()
+            };
+            capture.delivery.body = Bytes::from(vec![b'x'; 1500 + n]);
+            text.extend(capture.to_line());
+        }
+        assert!(text.len() > 1 << 20);
+        std::fs::write(&journal, &text).unwrap();
+        let (read, listing) = collect(std::slice::from_ref(&journal));
+        let ids: Vec<String> = read.iter().map(|(_, c)| c.id.clone()).collect();
+        let expected: Vec<String> = (0..count).map(|n| format!("line-{n}")).collect();
+        assert_eq!(ids, expected);
+        assert!(read
+            .iter()
+            .enumerate()
+            .all(|(n, (_, c))| c.delivery.body.len() == 1500 + n));
+        assert_eq!(listing.unreadable.len(), 1, "{:?}", listing.unreadable);
+        assert!(listing.warnings.is_empty());
+        // The line numbers count the empty lines too.
+        let broken = &listing.unreadable[0].what;
+        let expected_line = text[..text.windows(6).position(|w| w == b"{\"not\"").unwrap()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        assert_eq!(broken, &format!("{}:{expected_line}", journal.display()));
     }
 }
