@@ -344,28 +344,24 @@ impl Inspector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::delivery::Headers;
-    use crate::scheme::{SchemeKind, SchemeOptions, SignRequest};
+    use crate::scheme::{SchemeOptions, SignRequest};
 
-    fn banking_circle(plaintext: &str) -> Option<String> {
+    /// A delivery of `body` signed as `provider` signs it with its built-in test secret, and an
+    /// inspector that knows the built-in secrets.
+    fn signed(provider: &str, body: &str, id: &str, timestamp: i64) -> (Delivery, Inspector) {
         let catalogue = Catalogue::embedded().unwrap();
-        let key = catalogue
-            .provider("bankingcircle")
-            .unwrap()
-            .spec
-            .test_secret
-            .clone()
-            .unwrap();
+        let spec = &catalogue.provider(provider).unwrap().spec;
+        let (scheme, key) = (spec.scheme, spec.test_secret.clone().unwrap());
         let options = SchemeOptions::default();
         let request = SignRequest {
             secret: &key,
-            body: plaintext.as_bytes(),
+            body: body.as_bytes(),
             url: "",
-            id: "",
-            timestamp: 0,
+            id,
+            timestamp,
             options: &options,
         };
-        let signed = crate::scheme::sign(SchemeKind::Bankingcircle, &request).unwrap();
+        let signed = crate::scheme::sign(scheme, &request).unwrap();
         let delivery = Delivery {
             method: "POST".into(),
             target: "/".into(),
@@ -373,8 +369,12 @@ mod tests {
             body: signed.body.into(),
         };
         let secrets = crate::config::builtin_secrets(&catalogue);
-        let inspection =
-            Inspector::with_secrets(catalogue, secrets, 300).inspect(&delivery, "http://x/", 0);
+        (delivery, Inspector::with_secrets(catalogue, secrets, 300))
+    }
+
+    fn banking_circle(plaintext: &str) -> Option<String> {
+        let (delivery, inspector) = signed("bankingcircle", plaintext, "", 0);
+        let inspection = inspector.inspect(&delivery, "http://x/", 0);
         assert!(
             inspection.verdict.as_ref().is_some_and(Verdict::is_valid),
             "{inspection:?}"
@@ -391,34 +391,14 @@ mod tests {
     }
 
     fn stripe_delivery(body: &str, tamper: bool) -> Inspection {
-        let catalogue = Catalogue::embedded().unwrap();
-        let stripe = catalogue.provider("stripe").unwrap();
-        let key = stripe.spec.test_secret.clone().unwrap();
-        let options = SchemeOptions::default();
-        let request = SignRequest {
-            secret: &key,
-            body: body.as_bytes(),
-            url: "",
-            id: "evt_1",
-            timestamp: 1_790_000_000,
-            options: &options,
-        };
-        let signed = crate::scheme::sign(stripe.spec.scheme, &request).unwrap();
-        let mut headers: Headers = signed.headers.into_iter().collect();
+        let (mut delivery, inspector) = signed("stripe", body, "evt_1", 1_790_000_000);
         if tamper {
-            headers = headers
+            delivery.headers = delivery
+                .headers
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.replace("v1=", "v1=00")))
                 .collect();
         }
-        let delivery = Delivery {
-            method: "POST".into(),
-            target: "/".into(),
-            headers,
-            body: signed.body.into(),
-        };
-        let secrets = crate::config::builtin_secrets(&catalogue);
-        let inspector = Inspector::with_secrets(catalogue, secrets, 300);
         let now = 1_790_000_000;
         let inspection = inspector.inspect(&delivery, "http://x/", now);
         // Parsing first, for a journal, gives the same verdict and says whether it is JSON.
