@@ -127,7 +127,10 @@ fn with_sync_every_group_of_lines_is_synced_before_it_is_answered() {
     assert_eq!(journal_counts["lines"], 12);
     let groups = journal_counts["groups"].as_u64().unwrap();
     assert!((1..=12).contains(&groups), "{journal_counts}");
-    assert_eq!(journal_counts["syncs"], groups, "one fdatasync per group");
+    // Every group waits for an fdatasync that started after it was written; one sync covers
+    // every group written before it started, so there are never more syncs than groups.
+    let syncs = journal_counts["syncs"].as_u64().unwrap();
+    assert!((1..=groups).contains(&syncs), "{journal_counts}");
     // Folders sync too (each file and its folder); what counts here is that it still saves.
     let folder = dir.path().join("synced-folder");
     save(&folder, &["--sync"], "github:push", 1);
