@@ -23,7 +23,8 @@ impl<'a> TopLevel<'a> {
         if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
             return None;
         }
-        serde_json::from_slice(body).ok()
+        // Checked as UTF-8 once, whole: parsing bytes checks every string and raw value again.
+        serde_json::from_str(std::str::from_utf8(body).ok()?).ok()
     }
 
     /// The fields of a body whose first non-space byte is `{`, found by following its strings and

@@ -28,8 +28,11 @@ fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
 
 /// Parse the contents of a capture file, or one line of a journal.
 pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
+    // Checked as UTF-8 once, whole: parsing bytes checks every string and raw value again.
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| format!("not a capture file: it is not UTF-8 ({e})"))?;
     let stored: StoredCapture =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a capture file: {e}"))?;
+        serde_json::from_str(text).map_err(|e| format!("not a capture file: {e}"))?;
     if stored.format > FORMAT {
         return Err(format!(
             "capture format {} is newer than this hookctl reads ({FORMAT})",
