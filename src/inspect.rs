@@ -219,13 +219,28 @@ impl Inspector {
         now: i64,
         hint: Option<&str>,
     ) -> Inspection {
-        if let Some(trusted) = self.inspect_trusted(delivery, url, now, hint) {
-            return trusted;
+        let Some(scanned) = TopLevel::scan(&delivery.body) else {
+            let top = TopLevel::parse(&delivery.body);
+            return Inspection {
+                json_object: Some(top.is_some()),
+                ..self.inspect_with(delivery, url, now, hint, top.as_ref())
+            };
+        };
+        let inspection = self.inspect_with(delivery, url, now, hint, Some(&scanned));
+        if inspection.verdict.as_ref().is_some_and(Verdict::is_valid) {
+            return inspection;
         }
-        let top = TopLevel::parse(&delivery.body);
+        // Not vouched for: the parse decides. A JSON object has the fields the scan found, so
+        // the inspection stands (no second verification); anything else is inspected without them.
+        if TopLevel::parse(&delivery.body).is_some() {
+            return Inspection {
+                json_object: Some(true),
+                ..inspection
+            };
+        }
         Inspection {
-            json_object: Some(top.is_some()),
-            ..self.inspect_with(delivery, url, now, hint, top.as_ref())
+            json_object: Some(false),
+            ..self.inspect_with(delivery, url, now, hint, None)
         }
     }
 
