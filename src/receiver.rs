@@ -480,7 +480,7 @@ async fn save(
             inspection.known_event(),
         )
     };
-    let record = Box::new(Capture::record(received, handled));
+    let record = Capture::record(received, handled);
     let (result, record) = writer.write(name, record).await;
     if let Some(record) = record {
         received.delivery = record.delivery;

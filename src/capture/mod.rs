@@ -73,17 +73,18 @@ impl Sink {
         }
     }
 
-    /// Save one capture, handing it back. Folders name their files (`name` is asked only then);
-    /// journals number their lines.
+    /// Save one capture, handing it back. Folders name their files (`name` is asked only then)
+    /// on writer threads, where the capture goes boxed; journals write its line where they are
+    /// called and number it.
     pub async fn write(
         &self,
         name: impl FnOnce() -> String,
-        capture: Box<Capture>,
-    ) -> (std::io::Result<Saved>, Option<Box<Capture>>) {
+        capture: Capture,
+    ) -> (std::io::Result<Saved>, Option<Capture>) {
         match self {
             Sink::Folder { writer, .. } => {
-                let (result, capture) = writer.write(name(), capture).await;
-                (result.map(Saved::File), capture)
+                let (result, capture) = writer.write(name(), Box::new(capture)).await;
+                (result.map(Saved::File), capture.map(|boxed| *boxed))
             }
             Sink::Journal(journal) => {
                 let result = journal.write(&capture).await;
