@@ -307,32 +307,41 @@ struct Lane {
 /// A run's captures. Consecutive lines of one journal (as a journal's are listed) are read with
 /// one call; what lies between them is only the newlines of empty lines.
 fn read_run(run: &[Source], buffer: &mut Vec<u8>) -> Run {
-    let line = |source: &Source| match source {
-        Source::Line { journal, range, .. } => Some((journal.clone(), range.clone())),
-        Source::File(_) => None,
-    };
-    let lines: Option<Vec<_>> = run.iter().map(line).collect();
-    let span = lines.as_ref().and_then(|lines| {
-        let (journal, first) = lines.first()?;
-        let in_order = lines
-            .windows(2)
-            .all(|pair| Arc::ptr_eq(&pair[0].0, &pair[1].0) && pair[0].1.end < pair[1].1.start);
-        let last = &lines.last()?.1;
-        in_order.then(|| (journal.clone(), first.start..last.end))
-    });
-    let (Some((journal, span)), Some(lines)) = (span, lines) else {
+    let Some((journal, ranges)) = lines_of_one_journal(run) else {
         return run.iter().map(|s| Some(s.read_into(buffer))).collect();
     };
+    let span = ranges[0].start..ranges[ranges.len() - 1].end;
     match journal.read_range(&span, buffer) {
-        Ok(_) => lines
+        Ok(_) => ranges
             .iter()
-            .map(|(_, range)| {
+            .map(|range| {
                 let at = (range.start - span.start) as usize..(range.end - span.start) as usize;
                 Some(parse(&buffer[at]))
             })
             .collect(),
-        Err(why) => lines.iter().map(|_| Some(Err(why.clone()))).collect(),
+        Err(why) => ranges.iter().map(|_| Some(Err(why.clone()))).collect(),
     }
+}
+
+/// The journal and the place of each line, when a run is all lines of one journal in order.
+fn lines_of_one_journal(run: &[Source]) -> Option<(&OpenJournal, Vec<&Range<u64>>)> {
+    let mut journal: Option<&Arc<OpenJournal>> = None;
+    let mut ranges: Vec<&Range<u64>> = Vec::with_capacity(run.len());
+    for source in run {
+        let Source::Line {
+            journal: of, range, ..
+        } = source
+        else {
+            return None;
+        };
+        let same = Arc::ptr_eq(journal.get_or_insert(of), of);
+        let follows = ranges.last().is_none_or(|last| last.end < range.start);
+        if !(same && follows) {
+            return None;
+        }
+        ranges.push(range);
+    }
+    Some((journal?, ranges))
 }
 
 impl ReadAhead {
