@@ -210,8 +210,8 @@ impl Inspector {
     ///
     /// Only the top level is read, enough to recognise the provider and find the event name, and
     /// at first only scanned: a delivery whose signature then verifies is what its sender signed
-    /// (trusting the signature, as the sender's own library does). Anything else is read again
-    /// with the full parse, so that its verdict, `malformed` included, is what the parse gives.
+    /// (trusting the signature, as the sender's own library does). Anything else is parsed whole,
+    /// so that its verdict, `malformed` included, is what the parse gives.
     pub fn inspect_as(
         &self,
         delivery: &Delivery,
