@@ -3,9 +3,14 @@
 //! every field and every run of a string. The journal writer writes a line per delivery, and this
 //! is most of its work.
 
+use std::borrow::Cow;
+
+use base64::Engine;
+use bytes::Bytes;
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
-use super::{BodyToStore, Capture, StoredResponse, StoredVerdict};
+use super::{BodyToStore, Capture, StoredResponse, StoredVerdict, B64};
+use crate::delivery::{Delivery, Headers};
 use crate::units;
 
 impl Capture {
@@ -232,6 +237,310 @@ fn timestamp(out: &mut Vec<u8>, at: &DateTime<Utc>) {
     out.extend_from_slice(stamp.as_bytes());
 }
 
+/// A journal's line read back without serde, when it is exactly as [`Capture::append_line`] wrote
+/// it (a property test holds the two readers equal on every line the writer makes). Anything
+/// else, a hand-edited line or an older hookctl's, is `None`, and serde reads it: the answer and
+/// the errors are serde's. The stored body is still checked to be JSON, by serde_json; only the
+/// fields around it, whose layout is known, are read by hand (the calls serde makes per field
+/// and per string were half of a replay's reading).
+pub(super) fn read(line: &str) -> Option<Capture> {
+    let mut at = Cursor { text: line, at: 0 };
+    at.expect("{\"format\":")?;
+    let format = at.number()?;
+    if format > super::FORMAT {
+        return None;
+    }
+    at.expect(",\"id\":")?;
+    let id = at.string()?.into_owned();
+    at.expect(",\"received_at\":")?;
+    let received_at = at.timestamp()?;
+    at.expect(",\"peer\":")?;
+    let peer = at.optional_string()?;
+    at.expect(",\"method\":")?;
+    let method = at.string()?.into_owned();
+    at.expect(",\"target\":")?;
+    let target = at.string()?.into_owned();
+    let url = match at.maybe(",\"url\":") {
+        true => Some(at.string()?.into_owned()),
+        false => None,
+    };
+    at.expect(",\"http_version\":")?;
+    let http_version = at.string()?.into_owned();
+    at.expect(",\"headers\":[")?;
+    let mut headers = Headers::with_capacity(16, 512);
+    if !at.maybe("]") {
+        loop {
+            at.expect("[")?;
+            let name = at.string()?;
+            at.expect(",")?;
+            let value = at.string()?;
+            at.expect("]")?;
+            headers.push(name, value);
+            if at.maybe("]") {
+                break;
+            }
+            at.expect(",")?;
+        }
+    }
+    at.expect(",\"body\":{\"")?;
+    let body = if at.maybe("json\":") {
+        Bytes::copy_from_slice(at.json_value()?.as_bytes())
+    } else if at.maybe("text\":") {
+        Bytes::from(at.string()?.into_owned())
+    } else {
+        at.expect("base64\":")?;
+        Bytes::from(B64.decode(at.string()?.as_bytes()).ok()?)
+    };
+    at.expect("},\"provider\":")?;
+    let provider = at.optional_string()?;
+    at.expect(",\"event\":")?;
+    let event = at.optional_string()?;
+    at.expect(",\"verdict\":")?;
+    let verdict = match at.maybe("null") {
+        true => None,
+        false => {
+            at.expect("{\"status\":")?;
+            let status = at.string()?.into_owned();
+            let reason = match at.maybe(",\"reason\":") {
+                true => Some(at.string()?.into_owned()),
+                false => None,
+            };
+            at.expect(",\"detail\":")?;
+            let detail = at.string()?.into_owned();
+            at.expect("}")?;
+            Some(StoredVerdict {
+                status,
+                reason,
+                detail,
+            })
+        }
+    };
+    at.expect(",\"response\":")?;
+    let response = match at.maybe("null") {
+        true => None,
+        false => {
+            at.expect("{\"status\":")?;
+            let status = u16::try_from(at.number()?).ok()?;
+            at.expect(",\"elapsed_ms\":")?;
+            let elapsed_ms = at.float()?;
+            let forwarded_to = match at.maybe(",\"forwarded_to\":") {
+                true => Some(at.string()?.into_owned()),
+                false => None,
+            };
+            at.expect("}")?;
+            Some(StoredResponse {
+                status,
+                elapsed_ms,
+                forwarded_to,
+            })
+        }
+    };
+    at.expect("}")?;
+    if at.at != line.len() {
+        return None;
+    }
+    Some(Capture {
+        format,
+        id,
+        received_at,
+        peer,
+        url,
+        http_version,
+        delivery: Delivery {
+            method,
+            target,
+            headers,
+            body,
+        },
+        provider,
+        event,
+        verdict,
+        response,
+        body_is_json: false,
+    })
+}
+
+/// A place in a line being read; each step gives `None` where the line is not what it expects.
+struct Cursor<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn rest(&self) -> &'a str {
+        &self.text[self.at..]
+    }
+
+    /// Whether the line goes on with `literal`, stepping over it if so.
+    fn maybe(&mut self, literal: &str) -> bool {
+        let found = self.rest().starts_with(literal);
+        if found {
+            self.at += literal.len();
+        }
+        found
+    }
+
+    fn expect(&mut self, literal: &str) -> Option<()> {
+        self.maybe(literal).then_some(())
+    }
+
+    /// Digits, as the writer writes a format or a status (no sign, no leading zero).
+    fn number(&mut self) -> Option<u32> {
+        let digits = self.rest().bytes().take_while(u8::is_ascii_digit).count();
+        let text = &self.rest()[..digits];
+        if digits == 0 || (digits > 1 && text.starts_with('0')) {
+            return None;
+        }
+        self.at += digits;
+        text.parse().ok()
+    }
+
+    /// A number as serde_json reads it into an `f64` (its own rounding, not the standard
+    /// library's): the writer uses serde_json's form, and the two readers must agree.
+    fn float(&mut self) -> Option<f64> {
+        let length = self
+            .rest()
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+            .count();
+        let value = serde_json::from_str(&self.rest()[..length]).ok()?;
+        self.at += length;
+        Some(value)
+    }
+
+    fn optional_string(&mut self) -> Option<Option<String>> {
+        match self.maybe("null") {
+            true => Some(None),
+            false => self.string().map(|s| Some(s.into_owned())),
+        }
+    }
+
+    /// A JSON string, borrowed when it has no escape.
+    fn string(&mut self) -> Option<Cow<'a, str>> {
+        self.expect("\"")?;
+        let start = self.at;
+        let bytes = self.text.as_bytes();
+        let end = start + first_to_escape(&bytes[start..])?;
+        if bytes[end] == b'"' {
+            self.at = end + 1;
+            return Some(Cow::Borrowed(&self.text[start..end]));
+        }
+        let mut text = String::with_capacity(end - start + 16);
+        let mut clean = start;
+        let mut at = end;
+        loop {
+            text.push_str(&self.text[clean..at]);
+            match bytes[at] {
+                b'"' => {
+                    self.at = at + 1;
+                    return Some(Cow::Owned(text));
+                }
+                b'\\' => {
+                    let (decoded, next) = unescape(bytes, at + 1)?;
+                    text.push(decoded);
+                    at = next;
+                }
+                _ => return None, // A control character, which JSON has escaped.
+            }
+            clean = at;
+            at += first_to_escape(&bytes[at..])?;
+        }
+    }
+
+    /// A JSON value, checked by serde_json; it must start where the cursor is.
+    fn json_value(&mut self) -> Option<&'a str> {
+        let mut values = serde_json::Deserializer::from_str(self.rest())
+            .into_iter::<&serde_json::value::RawValue>();
+        let raw = values.next()?.ok()?.get();
+        if !std::ptr::eq(raw.as_ptr(), self.rest().as_ptr()) {
+            return None; // Space before it: not as the writer writes.
+        }
+        self.at += raw.len();
+        Some(raw)
+    }
+
+    /// A time as the writer writes it (RFC 3339 in UTC with `Z`, up to nine digits of fraction),
+    /// else as chrono reads it for serde.
+    fn timestamp(&mut self) -> Option<DateTime<Utc>> {
+        let stamp = self.string()?;
+        let by_hand = || {
+            let b = stamp.as_bytes();
+            let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+                let part = b.get(range)?;
+                part.iter().all(u8::is_ascii_digit).then(|| {
+                    part.iter()
+                        .fold(0, |value, digit| value * 10 + u32::from(digit - b'0'))
+                })
+            };
+            let separators = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+            if separators
+                .iter()
+                .any(|&(at, byte)| b.get(at) != Some(&byte))
+                || b.last() != Some(&b'Z')
+            {
+                return None;
+            }
+            let nanos = match b.get(19) {
+                Some(b'Z') if b.len() == 20 => 0,
+                Some(b'.') if (22..=30).contains(&b.len()) => {
+                    let width = b.len() - 21;
+                    digits(20..20 + width)? * 10u32.pow(9 - width as u32)
+                }
+                _ => return None,
+            };
+            chrono::NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?
+                .and_hms_nano_opt(digits(11..13)?, digits(14..16)?, digits(17..19)?, nanos)
+                .map(|t| t.and_utc())
+        };
+        by_hand().or_else(|| {
+            stamp
+                .parse::<DateTime<chrono::FixedOffset>>()
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        })
+    }
+}
+
+/// The character of the escape whose letter is at `at` (just after its backslash), and where the
+/// string goes on after it.
+fn unescape(bytes: &[u8], at: usize) -> Option<(char, usize)> {
+    let hex = |at: usize| -> Option<u32> {
+        let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
+        u32::from_str_radix(digits, 16)
+            .ok()
+            .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    let simple = match bytes.get(at)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let first = hex(at + 1)?;
+            if !(0xD800..0xE000).contains(&first) {
+                return Some((char::from_u32(first)?, at + 5));
+            }
+            // A surrogate: only a leading one followed by the escape of a trailing one is a
+            // character (serde_json refuses the rest, and so the line goes to it).
+            if first >= 0xDC00 || bytes.get(at + 5..at + 7) != Some(b"\\u") {
+                return None;
+            }
+            let second = hex(at + 7)?;
+            if !(0xDC00..0xE000).contains(&second) {
+                return None;
+            }
+            let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+            return Some((char::from_u32(code)?, at + 11));
+        }
+        _ => return None,
+    };
+    Some((simple, at + 1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +633,139 @@ mod tests {
             assert_eq!(first_to_escape(&clean), expected);
         }
         assert_eq!(first_to_escape("é€ ok \u{7f}".as_bytes()), None);
+    }
+
+    /// The reference reader: serde, as every capture file is read.
+    fn read_by_serde(line: &[u8]) -> Capture {
+        let text = std::str::from_utf8(line).unwrap().trim_end_matches('\n');
+        let stored: super::super::StoredCapture = serde_json::from_str(text).unwrap();
+        Capture::try_from(stored).unwrap()
+    }
+
+    /// The line read by hand, and the same capture as serde reads it.
+    fn read_both_ways(capture: &Capture) -> (Option<Capture>, Capture) {
+        let line = capture.to_line();
+        let text = std::str::from_utf8(&line).unwrap().trim_end_matches('\n');
+        (read(text), read_by_serde(&line))
+    }
+
+    #[test]
+    fn a_line_is_read_by_hand_as_serde_reads_it_whatever_its_optional_fields() {
+        let mut capture = sample();
+        let mut lines = vec![capture.clone()];
+        capture.peer = None;
+        capture.url = None;
+        capture.provider = None;
+        capture.delivery.headers = Headers::new();
+        capture.verdict = Some(StoredVerdict {
+            status: "invalid".into(),
+            reason: Some("mismatch".into()),
+            detail: "\"quoted\" \\ \u{7f} \u{1} \u{8} \u{c} é 𝄞".into(),
+        });
+        capture.response = Some(StoredResponse {
+            status: 502,
+            elapsed_ms: 12.5e-7,
+            forwarded_to: Some("http://app/".into()),
+        });
+        for body in [
+            &br#"{"a": [1, 2]}"#[..],
+            b"[]",
+            b"\"s\"",
+            b"12",
+            b"text\r\n",
+            b"\xff\x00",
+            b"",
+        ] {
+            capture.delivery.body = Bytes::copy_from_slice(body);
+            lines.push(capture.clone());
+        }
+        capture.verdict = None;
+        capture.response = None;
+        lines.push(capture.clone());
+        for nanos in [0, 5_000_000, 123_000, 123_456_789, 1] {
+            capture.received_at = DateTime::from_timestamp(1_790_000_000, nanos).unwrap();
+            lines.push(capture.clone());
+        }
+        capture.received_at = DateTime::from_timestamp(-70_000_000_000, 0).unwrap();
+        lines.push(capture);
+        for capture in lines {
+            let (by_hand, by_serde) = read_both_ways(&capture);
+            assert_eq!(by_hand.as_ref(), Some(&by_serde), "{capture:?}");
+            assert_eq!(by_serde, capture);
+        }
+    }
+
+    #[test]
+    fn a_line_not_as_the_writer_writes_it_is_left_to_serde() {
+        let mut capture = sample();
+        capture.delivery.body = Bytes::from_static(b"{\"a\":1}");
+        let line = String::from_utf8(capture.to_line()).unwrap();
+        let line = line.trim_end();
+        assert!(read(line).is_some());
+        for (what, changed) in [
+            (
+                "space after a colon",
+                line.replacen("\"id\":", "\"id\": ", 1),
+            ),
+            (
+                "fields in another order",
+                line.replacen(
+                    "{\"format\":2,\"id\":\"abc\"",
+                    "{\"id\":\"abc\",\"format\":2",
+                    1,
+                ),
+            ),
+            (
+                "a newer format",
+                line.replacen("\"format\":2", "\"format\":3", 1),
+            ),
+            (
+                "a leading zero",
+                line.replacen("\"format\":2", "\"format\":02", 1),
+            ),
+            ("something after it", format!("{line} x")),
+            (
+                "an unknown escape",
+                line.replacen("\"abc\"", "\"a\\qc\"", 1),
+            ),
+            (
+                "a lone surrogate",
+                line.replacen("\"abc\"", "\"\\ud800\"", 1),
+            ),
+            (
+                "a body that is not JSON",
+                line.replacen("{\"json\":", "{\"json\":tru", 1),
+            ),
+            ("a cut line", line[..line.len() / 2].to_string()),
+        ] {
+            assert!(read(&changed).is_none(), "{what}: {changed}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_line_the_writer_makes_is_read_by_hand_as_serde_reads_it(
+            id in any::<String>(),
+            target in any::<String>(),
+            headers in proptest::collection::vec((any::<String>(), any::<String>()), 0..4),
+            body in prop_oneof![any::<Vec<u8>>(), any::<String>().prop_map(|s| serde_json::to_vec(&serde_json::json!({"s": s, "n": [1.5, null, true]})).unwrap())],
+            detail in any::<String>(),
+            seconds in 0i64..250_000_000_000,
+            nanos in prop_oneof![Just(0u32), (0u32..1000).prop_map(|n| n * 1_000_000),
+                                 (0u32..1_000_000).prop_map(|n| n * 1000), 0u32..1_000_000_000],
+            elapsed in any::<f64>().prop_filter("JSON holds it", |f| f.is_finite()),
+        ) {
+            let mut capture = sample();
+            capture.id = id;
+            capture.delivery.target = target;
+            capture.delivery.headers = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+            capture.delivery.body = Bytes::from(body);
+            capture.received_at = DateTime::from_timestamp(seconds, nanos).unwrap();
+            capture.verdict = Some(StoredVerdict { status: "valid".into(), reason: None, detail });
+            capture.response = Some(StoredResponse { status: 200, elapsed_ms: elapsed, forwarded_to: None });
+            let (by_hand, by_serde) = read_both_ways(&capture);
+            prop_assert_eq!(by_hand, Some(by_serde));
+        }
     }
 
     proptest! {

@@ -31,6 +31,9 @@ pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
     // Checked as UTF-8 once, whole: parsing bytes checks every string and raw value again.
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not a capture file: it is not UTF-8 ({e})"))?;
+    if let Some(capture) = super::line::read(text) {
+        return Ok(capture);
+    }
     let stored: StoredCapture =
         serde_json::from_str(text).map_err(|e| format!("not a capture file: {e}"))?;
     if stored.format > FORMAT {
