@@ -176,12 +176,14 @@ pub(crate) async fn run_spread(
             planned: total,
             ..Summary::default()
         };
+        // Kept from batch to batch: a fresh one grew into fresh pages of memory every time, and
+        // the kernel zeroing them was a replay's largest cost in the kernel.
+        let mut waiting = Vec::new();
         loop {
             tokio::select! {
                 event = received.recv() => {
                     let Some(event) = event else { break };
                     // Report everything that is waiting at once.
-                    let mut waiting = Vec::new();
                     for event in std::iter::once(event).chain(std::iter::from_fn(|| received.try_recv().ok())) {
                         match event {
                             Event::Attempt(attempt) => {
@@ -196,6 +198,7 @@ pub(crate) async fn run_spread(
                         }
                     }
                     report.outcomes(&waiting)?;
+                    waiting.clear();
                 }
                 _ = signals.recv(), if !summary.interrupted => {
                     // Stop taking new work and stop waiting to retry; what is in flight still reports.
