@@ -186,7 +186,7 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
 
 /// Where the value starting at `start` ends: past its string or its closing bracket, or at the
 /// first byte that cannot be part of a number or a literal.
-fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+pub(crate) fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
     match bytes.get(start)? {
         b'"' => string_end(bytes, start),
         b'{' | b'[' => {

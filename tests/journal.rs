@@ -224,3 +224,45 @@ fn replay_and_verify_read_a_folder_of_files_and_journals() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(server.requests().len(), 3);
 }
+
+#[test]
+fn a_stored_body_edited_out_of_json_is_replayed_as_written_and_judged_by_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("edited.jsonl");
+    save(&journal, &[], "github:push", 1);
+    let line = lines(&journal).pop().unwrap();
+    assert!(
+        line.contains("\"body\":{\"json\":{"),
+        "stored as JSON: {line}"
+    );
+    let edited = line.replacen(
+        "\"body\":{\"json\":{",
+        "\"body\":{\"json\":{\"edited\":tru,",
+        1,
+    );
+    std::fs::write(&journal, format!("{edited}\n")).unwrap();
+
+    let (code, verified, stderr) = verify(&[&journal]);
+    let verdicts: Vec<&serde_json::Value> = verified
+        .iter()
+        .filter(|r| r["type"] == "verification")
+        .collect();
+    assert_eq!(verdicts.len(), 1, "read, not unreadable: {stderr}");
+    assert_ne!(verdicts[0]["data"]["verdict"]["status"], "valid");
+    assert_ne!(code, 0, "an edited delivery does not verify");
+
+    let server = TestServer::start(200);
+    let (out, _, stderr) = run(hookctl().args([
+        "replay",
+        journal.to_str().unwrap(),
+        "--to",
+        &server.url("/"),
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let sent = server.requests();
+    assert!(
+        sent[0].body.starts_with(b"{\"edited\":tru,"),
+        "{:?}",
+        String::from_utf8_lossy(&sent[0].body)
+    );
+}
