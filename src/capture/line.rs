@@ -266,10 +266,7 @@ pub(super) fn read(line: &str) -> Option<Capture> {
     let method = at.string()?.into_owned();
     at.expect(",\"target\":")?;
     let target = at.string()?.into_owned();
-    let url = match at.maybe(",\"url\":") {
-        true => Some(at.string()?.into_owned()),
-        false => None,
-    };
+    let url = at.present_field(",\"url\":")?;
     at.expect(",\"http_version\":")?;
     let http_version = at.string()?.into_owned();
     at.expect(",\"headers\":[")?;
@@ -307,10 +304,7 @@ pub(super) fn read(line: &str) -> Option<Capture> {
         false => {
             at.expect("{\"status\":")?;
             let status = at.string()?.into_owned();
-            let reason = match at.maybe(",\"reason\":") {
-                true => Some(at.string()?.into_owned()),
-                false => None,
-            };
+            let reason = at.present_field(",\"reason\":")?;
             at.expect(",\"detail\":")?;
             let detail = at.string()?.into_owned();
             at.expect("}")?;
@@ -329,10 +323,7 @@ pub(super) fn read(line: &str) -> Option<Capture> {
             let status = u16::try_from(at.number()?).ok()?;
             at.expect(",\"elapsed_ms\":")?;
             let elapsed_ms = at.float()?;
-            let forwarded_to = match at.maybe(",\"forwarded_to\":") {
-                true => Some(at.string()?.into_owned()),
-                false => None,
-            };
+            let forwarded_to = at.present_field(",\"forwarded_to\":")?;
             at.expect("}")?;
             Some(StoredResponse {
                 status,
@@ -412,6 +403,15 @@ impl<'a> Cursor<'a> {
         let value = serde_json::from_str(&self.rest()[..length]).ok()?;
         self.at += length;
         Some(value)
+    }
+
+    /// A string field the writer leaves out when it has none: `key` (with its comma and colon),
+    /// then the string, or nothing.
+    fn present_field(&mut self, key: &str) -> Option<Option<String>> {
+        match self.maybe(key) {
+            true => self.string().map(|s| Some(s.into_owned())),
+            false => Some(None),
+        }
     }
 
     fn optional_string(&mut self) -> Option<Option<String>> {
