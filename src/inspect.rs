@@ -209,9 +209,10 @@ impl Inspector {
     /// [`Inspector::inspect`], with the provider already known (from a capture).
     ///
     /// Only the top level is read, enough to recognise the provider and find the event name, and
-    /// at first only scanned: a delivery whose signature then verifies is what its sender signed
-    /// (trusting the signature, as the sender's own library does). Anything else is parsed whole,
-    /// so that its verdict, `malformed` included, is what the parse gives.
+    /// at first only scanned: a delivery whose signature over its bytes then verifies is what its
+    /// sender signed (trusting the signature, as the sender's own library does; see
+    /// [`vouches_for_body`]). Anything else is parsed whole, so that its verdict, `malformed`
+    /// included, is what the parse gives.
     pub fn inspect_as(
         &self,
         delivery: &Delivery,
@@ -227,7 +228,7 @@ impl Inspector {
             };
         };
         let inspection = self.inspect_with(delivery, url, now, hint, Some(&scanned));
-        if inspection.verdict.as_ref().is_some_and(Verdict::is_valid) {
+        if vouches_for_body(&inspection) {
             return inspection;
         }
         // Not vouched for: the parse decides. A JSON object has the fields the scan found, so
@@ -254,11 +255,7 @@ impl Inspector {
     ) -> Option<Inspection> {
         let top = TopLevel::scan(&delivery.body)?;
         let inspection = self.inspect_with(delivery, url, now, hint, Some(&top));
-        inspection
-            .verdict
-            .as_ref()
-            .is_some_and(Verdict::is_valid)
-            .then_some(inspection)
+        vouches_for_body(&inspection).then_some(inspection)
     }
 
     fn inspect_with(
@@ -356,6 +353,17 @@ impl Inspector {
     }
 }
 
+/// Whether a valid verdict vouches for every byte of the body, so that the body need not be
+/// parsed: not when the signature is a field of the body covering another field only (the rest
+/// is the receiver's to parse, and a body that is not JSON fails there).
+fn vouches_for_body(inspection: &Inspection) -> bool {
+    inspection.verdict.as_ref().is_some_and(Verdict::is_valid)
+        && inspection
+            .provider
+            .as_ref()
+            .is_some_and(|p| p.spec.scheme.in_body().is_none())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,5 +456,34 @@ mod tests {
         let json = stripe_delivery(r#"{"type": "charge.succeeded", "id": true}"#, true);
         assert_eq!(verdict(&json).as_deref(), Some("invalid"));
         assert_eq!(json.json_object, Some(true));
+    }
+
+    #[test]
+    fn a_signature_over_one_field_does_not_vouch_for_the_rest_of_the_body() {
+        let verdict = |i: &Inspection| i.verdict.as_ref().map(|v| v.status().to_string());
+        let body = r#"{"webhook":"payin.update","object_payload":{"payins":[{"payinId":"1"}]}}"#;
+        let (mut delivery, inspector) = signed("treezor", body, "", 0);
+        assert_eq!(
+            verdict(&inspector.inspect(&delivery, "http://x/", 0)).as_deref(),
+            Some("valid")
+        );
+        // Outside the signed field, the body is no longer JSON: the receiver cannot decode it.
+        let edited = String::from_utf8(delivery.body.to_vec()).unwrap().replacen(
+            r#""webhook":"payin.update""#,
+            r#""webhook":"payin.update","x":tru"#,
+            1,
+        );
+        delivery.body = edited.into();
+        for inspection in [
+            inspector.inspect(&delivery, "http://x/", 0),
+            inspector.inspect_checking_json(&delivery, "http://x/", 0),
+        ] {
+            assert_ne!(
+                verdict(&inspection).as_deref(),
+                Some("valid"),
+                "{inspection:?}"
+            );
+            assert_eq!(inspection.json_object, Some(false));
+        }
     }
 }

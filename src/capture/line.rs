@@ -247,8 +247,9 @@ fn timestamp(out: &mut Vec<u8>, at: &DateTime<Utc>) {
 /// again (that was 14,000 of a line's 21,000 instructions): the listener checked it before it
 /// stored it as JSON, and nothing read back here depends on it being JSON. `replay` sends the
 /// bytes as they are, and `verify` inspects them as it inspects any delivery, so a body edited
-/// into something that is not JSON is sent as written, or reported as the malformed delivery
-/// it has become. What surrounds it must still be exactly as the writer writes it.
+/// into something that is not JSON is sent as written, and `verify` reports it invalid (its
+/// signature no longer matches, or covers one field of a body that is not JSON). What surrounds
+/// it must still be exactly as the writer writes it.
 pub(super) fn read(line: &str) -> Option<Capture> {
     let mut at = Cursor { text: line, at: 0 };
     at.expect("{\"format\":")?;
