@@ -443,7 +443,7 @@ impl<'a> Cursor<'a> {
                     return Some(Cow::Owned(text));
                 }
                 b'\\' => {
-                    let (decoded, next) = unescape(bytes, at + 1)?;
+                    let (decoded, next) = crate::json::unescape(bytes, at + 1)?;
                     text.push(decoded);
                     at = next;
                 }
@@ -503,46 +503,6 @@ impl<'a> Cursor<'a> {
                 .map(|t| t.with_timezone(&Utc))
         })
     }
-}
-
-/// The character of the escape whose letter is at `at` (just after its backslash), and where the
-/// string goes on after it.
-fn unescape(bytes: &[u8], at: usize) -> Option<(char, usize)> {
-    let hex = |at: usize| -> Option<u32> {
-        let digits = std::str::from_utf8(bytes.get(at..at + 4)?).ok()?;
-        u32::from_str_radix(digits, 16)
-            .ok()
-            .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
-    };
-    let simple = match bytes.get(at)? {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        b'u' => {
-            let first = hex(at + 1)?;
-            if !(0xD800..0xE000).contains(&first) {
-                return Some((char::from_u32(first)?, at + 5));
-            }
-            // A surrogate: only a leading one followed by the escape of a trailing one is a
-            // character (serde_json refuses the rest, and so the line goes to it).
-            if first >= 0xDC00 || bytes.get(at + 5..at + 7) != Some(b"\\u") {
-                return None;
-            }
-            let second = hex(at + 7)?;
-            if !(0xDC00..0xE000).contains(&second) {
-                return None;
-            }
-            let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
-            return Some((char::from_u32(code)?, at + 11));
-        }
-        _ => return None,
-    };
-    Some((simple, at + 1))
 }
 
 #[cfg(test)]

@@ -347,20 +347,9 @@ impl<'a> Transcoder<'a> {
                     return Some(std::borrow::Cow::Owned(decoded));
                 }
                 '\\' => {
-                    let escape = *bytes.get(self.at + 1)?;
-                    self.at += 2;
-                    decoded.push(match escape {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        b'u' => self.unicode_escape()?,
-                        _ => return None,
-                    });
+                    let (escaped, next) = crate::json::unescape(bytes, self.at + 1)?;
+                    decoded.push(escaped);
+                    self.at = next;
                 }
                 c if (c as u32) < 0x20 => return None,
                 c => {
@@ -369,34 +358,6 @@ impl<'a> Transcoder<'a> {
                 }
             }
         }
-    }
-
-    /// The character of a `\uXXXX` escape (after the `\u`), joining a surrogate pair.
-    fn unicode_escape(&mut self) -> Option<char> {
-        let unit = self.hex4()?;
-        match unit {
-            0xD800..=0xDBFF => {
-                if self.text.as_bytes().get(self.at..self.at + 2)? != b"\\u" {
-                    return None;
-                }
-                self.at += 2;
-                let low = self.hex4()?;
-                if !(0xDC00..=0xDFFF).contains(&low) {
-                    return None;
-                }
-                char::from_u32(0x10000 + ((unit as u32 - 0xD800) << 10) + (low as u32 - 0xDC00))
-            }
-            0xDC00..=0xDFFF => None,
-            _ => char::from_u32(unit as u32),
-        }
-    }
-
-    fn hex4(&mut self) -> Option<u16> {
-        let digits = self.text.get(self.at..self.at + 4)?;
-        self.at += 4;
-        u16::from_str_radix(digits, 16)
-            .ok()
-            .filter(|_| digits.bytes().all(|b| b.is_ascii_hexdigit()))
     }
 
     fn number(&mut self) -> Option<()> {
