@@ -211,8 +211,9 @@ impl Inspector {
     /// Only the top level is read, enough to recognise the provider and find the event name, and
     /// at first only scanned: a delivery whose signature over its bytes then verifies is what its
     /// sender signed (trusting the signature, as the sender's own library does; see
-    /// [`vouches_for_body`]). Anything else is parsed whole, so that its verdict, `malformed`
-    /// included, is what the parse gives.
+    /// [`vouched_for`]), and one whose signature over a field verifies has only the rest of it
+    /// checked. Anything else is parsed whole, so that its verdict, `malformed` included, is
+    /// what the parse gives.
     pub fn inspect_as(
         &self,
         delivery: &Delivery,
@@ -228,8 +229,10 @@ impl Inspector {
             };
         };
         let inspection = self.inspect_with(delivery, url, now, hint, Some(&scanned));
-        if vouches_for_body(&inspection) {
-            return inspection;
+        match vouched_for(&inspection) {
+            Vouched::Body => return inspection,
+            Vouched::Field(field) if scanned.is_json_but(field) => return inspection,
+            Vouched::Field(_) | Vouched::Nothing => {}
         }
         // Not vouched for: the parse decides. A JSON object has the fields the scan found, so
         // the inspection stands (no second verification); anything else is inspected without them.
@@ -255,7 +258,7 @@ impl Inspector {
     ) -> Option<Inspection> {
         let top = TopLevel::scan(&delivery.body)?;
         let inspection = self.inspect_with(delivery, url, now, hint, Some(&top));
-        vouches_for_body(&inspection).then_some(inspection)
+        matches!(vouched_for(&inspection), Vouched::Body).then_some(inspection)
     }
 
     fn inspect_with(
@@ -353,15 +356,25 @@ impl Inspector {
     }
 }
 
-/// Whether a valid verdict vouches for every byte of the body, so that the body need not be
-/// parsed: not when the signature is a field of the body covering another field only (the rest
-/// is the receiver's to parse, and a body that is not JSON fails there).
-fn vouches_for_body(inspection: &Inspection) -> bool {
-    inspection.verdict.as_ref().is_some_and(Verdict::is_valid)
-        && inspection
-            .provider
-            .as_ref()
-            .is_some_and(|p| p.spec.scheme.in_body().is_none())
+/// What a verdict vouches for, so that it need not be parsed.
+enum Vouched {
+    /// Every byte of the body: a valid signature over the bytes.
+    Body,
+    /// One top-level field: a valid signature in the body over that field's value (Treezor). The
+    /// rest is the receiver's to parse, and a body that is not JSON there fails.
+    Field(&'static str),
+    Nothing,
+}
+
+fn vouched_for(inspection: &Inspection) -> Vouched {
+    let valid = inspection.verdict.as_ref().is_some_and(Verdict::is_valid);
+    match &inspection.provider {
+        Some(provider) if valid => match provider.spec.scheme.in_body() {
+            None => Vouched::Body,
+            Some(in_body) => Vouched::Field(in_body.covers),
+        },
+        _ => Vouched::Nothing,
+    }
 }
 
 #[cfg(test)]

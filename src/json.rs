@@ -73,6 +73,22 @@ impl<'a> TopLevel<'a> {
         }
     }
 
+    /// Whether a scanned body is JSON, the value of the field named `vouched` (the last one, as
+    /// [`TopLevel::get`] reads it) taken as it is: a signature over that value's bytes verified,
+    /// so only the rest is checked. The scan has checked the punctuation between fields; this
+    /// checks every other name and value, which for a Treezor body is a few short fields.
+    pub fn is_json_but(&self, vouched: &str) -> bool {
+        let skipped = self.fields.iter().rposition(|(key, _)| key == vouched);
+        self.fields.iter().enumerate().all(|(at, (key, value))| {
+            // A name with escapes was decoded by serde_json; one without must hold no control
+            // character, which the scan does not look for.
+            let key_is_json = !key.bytes().any(|b| b < 0x20);
+            key_is_json
+                && (Some(at) == skipped
+                    || serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok())
+        })
+    }
+
     /// The raw value of a field; the last one when a name repeats, as JSON parsers do.
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.fields
@@ -312,6 +328,28 @@ mod tests {
         }
     }
 
+    #[test]
+    fn only_the_vouched_field_is_taken_unchecked() {
+        let json = br#"{"a": [1, {"b": "c"}], "v": {"x": 1}, "s": "t"}"#;
+        assert!(TopLevel::scan(json).unwrap().is_json_but("v"));
+        // The vouched value is not looked at; any other field that is not JSON fails.
+        let vouched_not_json = br#"{"a": 1, "v": {"x": tru}, "s": "t"}"#;
+        assert!(TopLevel::scan(vouched_not_json).unwrap().is_json_but("v"));
+        for not_json in [
+            &br#"{"a": tru, "v": {}}"#[..],
+            br#"{"a": [1}, "v": {}}"#,
+            br#"{"a": 1.2.3, "v": {}}"#,
+            b"{\"a\": \"x\ty\", \"v\": {}}",
+            b"{\"a\tb\": 1, \"v\": {}}",
+            // Only the last of a repeated name is the one a signature was checked over.
+            br#"{"v": {"x": tru}, "v": {}}"#,
+        ] {
+            let scanned = TopLevel::scan(not_json).unwrap();
+            assert!(!scanned.is_json_but("v"), "{:?}", String::from_utf8_lossy(not_json));
+            assert!(TopLevel::parse(not_json).is_none());
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn any_json_object_is_scanned_as_it_is_parsed(value in json_object(), pretty in proptest::bool::ANY) {
@@ -322,6 +360,9 @@ mod tests {
             let parsed = TopLevel::parse(&body).unwrap();
             let scanned = TopLevel::scan(&body).unwrap();
             proptest::prop_assert_eq!(keys_and_values(&scanned), keys_and_values(&parsed));
+            for (key, _) in &scanned.fields {
+                proptest::prop_assert!(scanned.is_json_but(key));
+            }
         }
     }
 
