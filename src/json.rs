@@ -368,7 +368,11 @@ mod tests {
             br#"{"v": {"x": tru}, "v": {}}"#,
         ] {
             let scanned = TopLevel::scan(not_json).unwrap();
-            assert!(!scanned.is_json_but("v"), "{:?}", String::from_utf8_lossy(not_json));
+            assert!(
+                !scanned.is_json_but("v"),
+                "{:?}",
+                String::from_utf8_lossy(not_json)
+            );
             assert!(TopLevel::parse(not_json).is_none());
         }
     }
