@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use url::Url;
 
-use crate::capture::{Capture, ReadAhead, Source};
+use crate::capture::{Capture, ParseOn, ReadAhead, Source};
 use crate::catalogue::path::Segment;
 use crate::catalogue::render::Renderer;
 use crate::catalogue::scenario::RunSets;
@@ -559,7 +559,7 @@ impl CaptureBatch {
     /// Replay these captures, in this order; reading them starts at once.
     pub(crate) fn new(files: Vec<Source>, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
-        let captures = ReadAhead::start(files.into());
+        let captures = ReadAhead::start(files.into(), ParseOn::Taker);
         CaptureBatch {
             captures,
             to,

@@ -6,6 +6,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use super::{Capture, StoredCapture, FORMAT};
 
 /// Read one capture file.
@@ -102,6 +104,20 @@ impl Source {
                 parse(&buffer[..length])
             }
         }
+    }
+
+    /// Its text, unparsed.
+    fn read_text(&self) -> Result<Bytes, String> {
+        let mut text = Vec::new();
+        match self {
+            Source::File(path) => {
+                text = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+            }
+            Source::Line { journal, range, .. } => {
+                journal.read_range(range, &mut text)?;
+            }
+        }
+        Ok(Bytes::from(text))
     }
 
     /// The file, or the journal, it is in.
@@ -268,7 +284,10 @@ pub fn whole_lines(bytes: &[u8]) -> usize {
 /// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
 pub fn collect(paths: &[PathBuf]) -> (Vec<(Source, Capture)>, Listing) {
     let mut listing = list(paths);
-    let captures = ReadAhead::start(std::mem::take(&mut listing.sources).into());
+    let captures = ReadAhead::start(
+        std::mem::take(&mut listing.sources).into(),
+        ParseOn::Readers,
+    );
     let mut good = Vec::with_capacity(captures.sources().len());
     for (index, source) in captures.sources().iter().enumerate() {
         match captures.take(index) {
@@ -297,7 +316,26 @@ pub struct ReadAhead {
     lanes: Vec<std::sync::Mutex<Lane>>,
 }
 
-type Run = Vec<Option<Result<Capture, String>>>;
+/// Where the captures a reader reads are parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseOn {
+    /// On the reader threads, for a caller that wants every capture at once (`verify`).
+    Readers,
+    /// By [`ReadAhead::take`], on the thread that takes the capture (a replay's sender, which
+    /// then frees it). A capture is a dozen allocations; made on a reader and freed on a sender,
+    /// they kept the allocator taking fresh memory, and the kernel zeroing it was a fifth of a
+    /// replay's time (`perf`, BENCHMARKS.md).
+    Taker,
+}
+
+/// What a reader hands over for one capture.
+enum Read {
+    Parsed(Box<Capture>),
+    /// Its text, a slice of the run's one buffer.
+    Text(Bytes),
+}
+
+type Run = Vec<Option<Result<Read, String>>>;
 
 struct Lane {
     incoming: std::sync::mpsc::Receiver<Run>,
@@ -309,20 +347,43 @@ struct Lane {
 
 /// A run's captures. Consecutive lines of one journal (as a journal's are listed) are read with
 /// one call; what lies between them is only the newlines of empty lines.
-fn read_run(run: &[Source], buffer: &mut Vec<u8>) -> Run {
+fn read_run(run: &[Source], buffer: &mut Vec<u8>, parse_on: ParseOn) -> Run {
     let Some((journal, ranges)) = lines_of_one_journal(run) else {
-        return run.iter().map(|s| Some(s.read_into(buffer))).collect();
+        return run
+            .iter()
+            .map(|source| {
+                Some(match parse_on {
+                    ParseOn::Readers => source.read_into(buffer).map(|c| Read::Parsed(Box::new(c))),
+                    ParseOn::Taker => source.read_text().map(Read::Text),
+                })
+            })
+            .collect();
     };
     let span = ranges[0].start..ranges[ranges.len() - 1].end;
-    match journal.read_range(&span, buffer) {
-        Ok(_) => ranges
-            .iter()
-            .map(|range| {
-                let at = (range.start - span.start) as usize..(range.end - span.start) as usize;
-                Some(parse(&buffer[at]))
-            })
-            .collect(),
-        Err(why) => ranges.iter().map(|_| Some(Err(why.clone()))).collect(),
+    let at =
+        |range: &Range<u64>| (range.start - span.start) as usize..(range.end - span.start) as usize;
+    match parse_on {
+        ParseOn::Readers => match journal.read_range(&span, buffer) {
+            Ok(_) => ranges
+                .iter()
+                .map(|range| Some(parse(&buffer[at(range)]).map(|c| Read::Parsed(Box::new(c)))))
+                .collect(),
+            Err(why) => ranges.iter().map(|_| Some(Err(why.clone()))).collect(),
+        },
+        // A buffer of the run's own, handed over with it.
+        ParseOn::Taker => {
+            let mut text = Vec::new();
+            match journal.read_range(&span, &mut text) {
+                Ok(_) => {
+                    let text = Bytes::from(text);
+                    ranges
+                        .iter()
+                        .map(|range| Some(Ok(Read::Text(text.slice(at(range))))))
+                        .collect()
+                }
+                Err(why) => ranges.iter().map(|_| Some(Err(why.clone()))).collect(),
+            }
+        }
     }
 }
 
@@ -349,7 +410,7 @@ fn lines_of_one_journal(run: &[Source]) -> Option<(&OpenJournal, Vec<&Range<u64>
 
 impl ReadAhead {
     /// Start reading; the readers stop when the `ReadAhead` is dropped.
-    pub fn start(files: std::sync::Arc<[Source]>) -> Self {
+    pub fn start(files: std::sync::Arc<[Source]>, parse_on: ParseOn) -> Self {
         let count = readers().min(files.len().div_ceil(RUN)).max(1);
         let lanes = (0..count)
             .map(|lane| {
@@ -361,7 +422,7 @@ impl ReadAhead {
                     .spawn(move || {
                         let mut buffer = Vec::new();
                         for run in files.chunks(RUN).skip(lane).step_by(count) {
-                            let captures = read_run(run, &mut buffer);
+                            let captures = read_run(run, &mut buffer, parse_on);
                             if outgoing.send(captures).is_err() {
                                 break; // The replay is over.
                             }
@@ -404,7 +465,13 @@ impl ReadAhead {
         if captures.iter().all(Option::is_none) {
             lane.runs.remove(&place);
         }
-        taken.unwrap_or_else(|| self.files[index].read_into(&mut Vec::new()))
+        drop(lane);
+        match taken {
+            Some(Ok(Read::Parsed(capture))) => Ok(*capture),
+            Some(Ok(Read::Text(text))) => parse(&text),
+            Some(Err(why)) => Err(why),
+            None => self.files[index].read_into(&mut Vec::new()),
+        }
     }
 }
 
@@ -437,7 +504,7 @@ mod tests {
             }
         };
         let files: Vec<Source> = files.into_iter().map(Source::File).collect();
-        let in_order = ReadAhead::start(files.clone().into());
+        let in_order = ReadAhead::start(files.clone().into(), ParseOn::Readers);
         for n in 0..count {
             assert_eq!(
                 in_order.take(n).ok().map(|c| c.id),
@@ -446,7 +513,7 @@ mod tests {
             );
         }
         // Out of order, as tasks on several threads may ask: from the end, runs taken backwards.
-        let scrambled = ReadAhead::start(files.into());
+        let scrambled = ReadAhead::start(files.into(), ParseOn::Taker);
         for n in (0..count).rev() {
             assert_eq!(
                 scrambled.take(n).ok().map(|c| c.id),
