@@ -30,10 +30,19 @@ fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
 
 /// Parse the contents of a capture file, or one line of a journal.
 pub fn parse(bytes: &[u8]) -> Result<Capture, String> {
+    parse_from(bytes, None)
+}
+
+/// [`parse`], with the body of a journal line a slice of `text` instead of a copy.
+fn parse_shared(text: &Bytes) -> Result<Capture, String> {
+    parse_from(text, Some(text))
+}
+
+fn parse_from(bytes: &[u8], shared: Option<&Bytes>) -> Result<Capture, String> {
     // Checked as UTF-8 once, whole: parsing bytes checks every string and raw value again.
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not a capture file: it is not UTF-8 ({e})"))?;
-    if let Some(capture) = super::line::read(text) {
+    if let Some(capture) = super::line::read(text, shared) {
         return Ok(capture);
     }
     let stored: StoredCapture =
@@ -468,7 +477,7 @@ impl ReadAhead {
         drop(lane);
         match taken {
             Some(Ok(Read::Parsed(capture))) => Ok(*capture),
-            Some(Ok(Read::Text(text))) => parse(&text),
+            Some(Ok(Read::Text(text))) => parse_shared(&text),
             Some(Err(why)) => Err(why),
             None => self.files[index].read_into(&mut Vec::new()),
         }
