@@ -265,7 +265,7 @@ fn next_quote_or_backslash(bytes: &[u8], mut at: usize) -> usize {
 
 /// Where the value starting at `start` ends: past its string or its closing bracket, or at the
 /// first byte that cannot be part of a number or a literal.
-pub(crate) fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
+fn value_end(bytes: &[u8], start: usize) -> Option<usize> {
     match bytes.get(start)? {
         b'"' => string_end(bytes, start),
         b'{' | b'[' => {
