@@ -311,8 +311,9 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<(Source, Capture)>, Listing) {
 }
 
 /// Captures are read and handed over in runs of this many consecutive files: one hand-over
-/// (and at most one wake-up) per run rather than per file.
-const RUN: usize = 32;
+/// (and at most one wake-up) per run rather than per file. 128 rather than 32 halved a replay's
+/// context switches (BENCHMARKS.md); a run of journal lines is then about 256 kB.
+const RUN: usize = 128;
 /// How many runs each reader may have read ahead of the replay.
 const RUNS_AHEAD: usize = 4;
 
