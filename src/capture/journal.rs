@@ -20,7 +20,7 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use tokio::sync::Notify;
 
-use super::{read::whole_lines, Capture};
+use super::Capture;
 
 /// What the writer has done, for the listener's summary (and for tests: no timing needed).
 #[derive(Debug, Default)]
@@ -98,15 +98,15 @@ impl JournalWriter {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&path)?;
-        let mut existing = Vec::new();
-        file.seek(SeekFrom::Start(0))?;
-        file.read_to_end(&mut existing)?;
-        let whole = whole_lines(&existing);
-        let cut = (existing.len() - whole) as u64;
+        let Existing {
+            length,
+            whole,
+            lines,
+        } = existing(&mut file)?;
+        let cut = length - whole;
         if cut > 0 {
-            file.set_len(whole as u64)?;
+            file.set_len(whole)?;
         }
-        let lines = existing[..whole].iter().filter(|&&b| b == b'\n').count() as u64;
         let durable = match sync {
             true => Some(Durability {
                 file: file.try_clone()?,
@@ -117,7 +117,7 @@ impl JournalWriter {
         };
         let appending = Appending {
             file,
-            length: whole as u64,
+            length: whole,
             lines,
         };
         Ok((
@@ -271,6 +271,39 @@ pub fn create_parent(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// What a journal holds already: its length, how much of it is whole lines, and how many.
+struct Existing {
+    length: u64,
+    whole: u64,
+    lines: u64,
+}
+
+/// Read a megabyte at a time: a journal may have grown far beyond what is worth holding in memory
+/// (it was read whole once, and a listener reopening a journal of gigabytes held all of it).
+fn existing(file: &mut File) -> std::io::Result<Existing> {
+    file.seek(SeekFrom::Start(0))?;
+    let mut buffer = vec![0; 1 << 20];
+    let mut existing = Existing {
+        length: 0,
+        whole: 0,
+        lines: 0,
+    };
+    loop {
+        let read = match file.read(&mut buffer) {
+            Ok(0) => return Ok(existing),
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = &buffer[..read];
+        existing.lines += memchr::memchr_iter(b'\n', chunk).count() as u64;
+        if let Some(last) = memchr::memrchr(b'\n', chunk) {
+            existing.whole = existing.length + last as u64 + 1;
+        }
+        existing.length += read as u64;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +364,24 @@ mod tests {
             again.counts.syncs.load(Ordering::Relaxed),
             0,
             "no sync without --sync"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_journal_larger_than_the_reading_buffer_is_counted_and_cut_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("captures.jsonl");
+        let line = sample().to_line();
+        let count = (3 << 20) / line.len() + 1;
+        let mut text = line.repeat(count);
+        text.extend_from_slice(b"{\"torn");
+        std::fs::write(&path, &text).unwrap();
+        let (journal, cut) = JournalWriter::start(path.clone(), false).unwrap();
+        assert_eq!(cut, 6);
+        assert_eq!(journal.write(&sample()).await.unwrap(), count as u64 + 1);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().len(),
+            ((count + 1) * line.len()) as u64
         );
     }
 }

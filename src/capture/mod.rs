@@ -25,8 +25,7 @@ use crate::server::Received;
 pub use journal::{create_parent, Counts, JournalWriter};
 pub use name::file_name;
 pub use read::{
-    collect, is_journal, list, parse, read, whole_lines, Listing, ParseOn, ReadAhead, Source,
-    Unreadable,
+    collect, is_journal, list, parse, read, Listing, ParseOn, ReadAhead, Source, Unreadable,
 };
 pub use write::{clean_leftovers, create_dir, write, Writer};
 

@@ -282,14 +282,6 @@ fn list_journal(path: &Path, listing: &mut Listing) {
     }
 }
 
-/// How many bytes of a journal are whole lines: up to and including its last newline.
-pub fn whole_lines(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |at| at + 1)
-}
-
 /// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
 pub fn collect(paths: &[PathBuf]) -> (Vec<(Source, Capture)>, Listing) {
     let mut listing = list(paths);
