@@ -12,6 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     // Parse before anything else, so --help and usage errors cost nothing.
     let cli = Cli::parse();
+    without_huge_pages();
     // The output is written out before the result comes back (a closed pipe is not an error).
     let result = hookctl::commands::run(cli);
     match result {
@@ -22,4 +23,13 @@ fn main() -> ExitCode {
             ExitCode::from(exit_code(&error))
         }
     }
+}
+
+/// No transparent huge pages for this process. Its heaps are tens of megabytes; with huge pages the
+/// kernel zeroes 2 MB at each first touch of fresh memory, again after the allocator returns
+/// memory and takes it back, and in some replays that zeroing was a fifth of the CPU (`perf`,
+/// BENCHMARKS.md). Where the call is refused nothing changes, so its result is not looked at.
+fn without_huge_pages() {
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::disable_transparent_huge_pages(true);
 }
