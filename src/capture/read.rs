@@ -17,15 +17,20 @@ pub fn read(path: &Path) -> Result<Capture, String> {
 
 /// [`read`], through a buffer the caller keeps for the next file.
 fn read_into(path: &Path, buffer: &mut Vec<u8>) -> Result<Capture, String> {
-    use std::io::Read;
     buffer.clear();
-    // Through `take`, `read_to_end` reads into the buffer kept from the last file until the end;
-    // on a bare `File` it first asks for the file's size and position, two more system calls per
+    read_file(path, buffer)?;
+    parse(buffer)
+}
+
+fn read_file(path: &Path, buffer: &mut Vec<u8>) -> Result<(), String> {
+    use std::io::Read;
+    // Through `take`, `read_to_end` reads into the buffer until the end; on a bare `File` (and in
+    // `fs::read`) it first asks for the file's size and position, two more system calls per
     // capture, and replay reads thousands of small files.
     std::fs::File::open(path)
         .and_then(|file| file.take(u64::MAX).read_to_end(buffer))
-        .map_err(|e| format!("cannot read it: {e}"))?;
-    parse(buffer)
+        .map(|_| ())
+        .map_err(|e| format!("cannot read it: {e}"))
 }
 
 /// Parse the contents of a capture file, or one line of a journal.
@@ -120,7 +125,9 @@ impl Source {
         let mut text = Vec::new();
         match self {
             Source::File(path) => {
-                text = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+                // A capture file is a few kB: room for one read, without growing.
+                text.reserve(8 * 1024);
+                read_file(path, &mut text)?;
             }
             Source::Line { journal, range, .. } => {
                 journal.read_range(range, &mut text)?;
