@@ -44,12 +44,12 @@ fn parse_shared(text: &Bytes) -> Result<Capture, String> {
 }
 
 fn parse_from(bytes: &[u8], shared: Option<&Bytes>) -> Result<Capture, String> {
+    if let Some(capture) = super::line::read(bytes, shared) {
+        return Ok(capture);
+    }
     // Checked as UTF-8 once, whole: parsing bytes checks every string and raw value again.
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not a capture file: it is not UTF-8 ({e})"))?;
-    if let Some(capture) = super::line::read(text, shared) {
-        return Ok(capture);
-    }
     let stored: StoredCapture =
         serde_json::from_str(text).map_err(|e| format!("not a capture file: {e}"))?;
     if stored.format > FORMAT {
