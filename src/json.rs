@@ -80,9 +80,9 @@ impl<'a> TopLevel<'a> {
     pub fn is_json_but(&self, vouched: &str) -> bool {
         let skipped = self.fields.iter().rposition(|(key, _)| key == vouched);
         self.fields.iter().enumerate().all(|(at, (key, value))| {
-            // A name with escapes was decoded by serde_json; one without must hold no control
-            // character, which the scan does not look for.
-            let key_is_json = !key.bytes().any(|b| b < 0x20);
+            // A name with escapes was decoded by serde_json (and may hold a control character it
+            // decoded); one without must hold none, which the scan does not look for.
+            let key_is_json = matches!(key, Cow::Owned(_)) || !key.bytes().any(|b| b < 0x20);
             key_is_json
                 && (Some(at) == skipped
                     || serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok())
@@ -353,7 +353,8 @@ mod tests {
 
     #[test]
     fn only_the_vouched_field_is_taken_unchecked() {
-        let json = br#"{"a": [1, {"b": "c"}], "v": {"x": 1}, "s": "t"}"#;
+        let json = br#"{"a": [1, {"b": "c"}], "v": {"x": 1}, "s": "t", "c\u0001": 0}"#;
+        assert!(TopLevel::parse(json).is_some());
         assert!(TopLevel::scan(json).unwrap().is_json_but("v"));
         // The vouched value is not looked at; any other field that is not JSON fails.
         let vouched_not_json = br#"{"a": 1, "v": {"x": tru}, "s": "t"}"#;
