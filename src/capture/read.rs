@@ -371,27 +371,27 @@ fn read_run(run: &[Source], buffer: &mut Vec<u8>, parse_on: ParseOn) -> Run {
     let span = ranges[0].start..ranges[ranges.len() - 1].end;
     let at =
         |range: &Range<u64>| (range.start - span.start) as usize..(range.end - span.start) as usize;
+    // Lines parsed here are read into the reader's kept buffer; lines handed over as text into a
+    // buffer of the run's own, which goes with them.
+    let mut own = Vec::new();
+    let into = match parse_on {
+        ParseOn::Readers => &mut *buffer,
+        ParseOn::Taker => &mut own,
+    };
+    if let Err(why) = journal.read_range(&span, into) {
+        return ranges.iter().map(|_| Some(Err(why.clone()))).collect();
+    }
     match parse_on {
-        ParseOn::Readers => match journal.read_range(&span, buffer) {
-            Ok(_) => ranges
-                .iter()
-                .map(|range| Some(parse(&buffer[at(range)]).map(|c| Read::Parsed(Box::new(c)))))
-                .collect(),
-            Err(why) => ranges.iter().map(|_| Some(Err(why.clone()))).collect(),
-        },
-        // A buffer of the run's own, handed over with it.
+        ParseOn::Readers => ranges
+            .iter()
+            .map(|range| Some(parse(&buffer[at(range)]).map(|c| Read::Parsed(Box::new(c)))))
+            .collect(),
         ParseOn::Taker => {
-            let mut text = Vec::new();
-            match journal.read_range(&span, &mut text) {
-                Ok(_) => {
-                    let text = Bytes::from(text);
-                    ranges
-                        .iter()
-                        .map(|range| Some(Ok(Read::Text(text.slice(at(range))))))
-                        .collect()
-                }
-                Err(why) => ranges.iter().map(|_| Some(Err(why.clone()))).collect(),
-            }
+            let text = Bytes::from(own);
+            ranges
+                .iter()
+                .map(|range| Some(Ok(Read::Text(text.slice(at(range))))))
+                .collect()
         }
     }
 }
