@@ -193,37 +193,33 @@ impl Output {
 
     fn show(&self, shown: &dyn fmt::Display, to_stderr: bool) -> io::Result<()> {
         let stream = if to_stderr { &self.err } else { &self.out };
+        // Formatted first, outside the lock, and written with one call: written piece by piece
+        // into the locked buffer, a listener's line cost twice the instructions (callgrind).
+        let mut text = self.formatted(shown);
+        if !text.is_empty() {
+            text.push('\n');
+        }
         let mut out = stream.lock();
-        let written = if stream.strip {
-            let text = self.formatted(shown);
+        if stream.strip {
             for piece in anstream::adapter::strip_str(&text) {
                 out.write_all(piece.as_bytes())?;
             }
-            !text.is_empty()
         } else {
-            let mut counted = Counted {
-                inner: &mut *out,
-                bytes: 0,
-            };
-            match self.verbosity {
-                Verbosity::Quiet => write!(counted, "{shown:-}")?,
-                Verbosity::Normal => write!(counted, "{shown}")?,
-                Verbosity::Verbose => write!(counted, "{shown:#}")?,
-            }
-            counted.bytes > 0
-        };
-        if written {
-            out.write_all(b"\n")?;
+            out.write_all(text.as_bytes())?;
         }
         self.finish(out, to_stderr)
     }
 
     fn formatted(&self, shown: &dyn fmt::Display) -> String {
-        match self.verbosity {
-            Verbosity::Quiet => format!("{shown:-}"),
-            Verbosity::Normal => format!("{shown}"),
-            Verbosity::Verbose => format!("{shown:#}"),
-        }
+        // Room for a listener's line, so that it is not grown on the way.
+        use std::fmt::Write as _;
+        let mut text = String::with_capacity(160);
+        let _ = match self.verbosity {
+            Verbosity::Quiet => write!(text, "{shown:-}"),
+            Verbosity::Normal => write!(text, "{shown}"),
+            Verbosity::Verbose => write!(text, "{shown:#}"),
+        };
+        text
     }
 
     /// Flush now unless deferred; stderr is never left waiting.
@@ -294,22 +290,6 @@ impl fmt::Display for records::ErrorShown<'_> {
     }
 }
 
-/// A writer that counts what went through it, so that an empty form adds no blank line.
-struct Counted<'w, W: Write> {
-    inner: &'w mut W,
-    bytes: usize,
-}
-
-impl<W: Write> Write for Counted<'_, W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.bytes += n;
-        Ok(n)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
 
 /// Colour on a stream: `--color always|never` wins; otherwise `NO_COLOR`, `TERM=dumb` or a
 /// stream that is not a terminal turn it off.
