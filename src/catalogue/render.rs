@@ -18,8 +18,6 @@
 //! A string that is exactly one numeric placeholder becomes a JSON number; anywhere else a
 //! placeholder is replaced by its text.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use rand::rngs::{StdRng, ThreadRng};
 use rand::{Rng, RngCore, SeedableRng};
@@ -30,7 +28,9 @@ pub struct Renderer<'a> {
     pub now: DateTime<Utc>,
     pub id: &'a str,
     pub event: &'a str,
-    shared: HashMap<String, String>,
+    /// Tagged values, by spec (`kind@tag`), in the order they were made: a handful at most, so
+    /// looked through rather than hashed.
+    shared: Vec<(String, String)>,
     random: Randomness,
 }
 
@@ -56,7 +56,7 @@ impl<'a> Renderer<'a> {
             now,
             id,
             event,
-            shared: HashMap::new(),
+            shared: Vec::new(),
             random: Randomness::Thread(rand::rng()),
         }
     }
@@ -102,8 +102,8 @@ impl<'a> Renderer<'a> {
         {
             let numeric = self
                 .shared
-                .keys()
-                .any(|spec| split_tag(spec).1 == Some(tag) && is_numeric(split_tag(spec).0));
+                .iter()
+                .any(|(spec, _)| split_tag(spec).1 == Some(tag) && is_numeric(split_tag(spec).0));
             if numeric {
                 return self.number(&format!("@{tag}")).map(Value::Number);
             }
@@ -113,8 +113,14 @@ impl<'a> Renderer<'a> {
 
     /// The value of a numeric placeholder (see [`numeric_placeholder`]).
     pub(crate) fn number(&mut self, spec: &str) -> Result<serde_json::Number, String> {
-        let digits = self.placeholder(spec)?;
-        serde_json::from_str(&digits).map_err(|_| format!("{{{{{spec}}}}} did not give a number"))
+        self.number_of(&Spec::parse(spec)?)
+    }
+
+    /// [`Renderer::number`] for a spec read once.
+    pub(crate) fn number_of(&mut self, spec: &Spec) -> Result<serde_json::Number, String> {
+        let digits = self.value_of(spec)?;
+        serde_json::from_str(&digits)
+            .map_err(|_| format!("{{{{{}}}}} did not give a number", spec.written))
     }
 
     /// Replace every placeholder in a piece of text.
@@ -125,16 +131,20 @@ impl<'a> Renderer<'a> {
         self.join_parts(text_parts(text))
     }
 
-    /// [`Renderer::text`] for text already cut into parts (see [`text_parts`]), as compiled
-    /// bodies keep it, so that a long run does not look for the braces again in every delivery.
-    pub(crate) fn text_from_parts<S: AsRef<str>>(
-        &mut self,
-        parts: &[TextPart<S>],
-    ) -> Result<String, String> {
-        if let [TextPart::Placeholder(spec)] = parts {
-            return self.placeholder(spec.as_ref());
+    /// [`Renderer::text`] for text compiled once (see [`compile_text`]), as compiled bodies keep
+    /// it, so that a long run neither looks for the braces nor reads a spec again per delivery.
+    pub(crate) fn text_from_compiled(&mut self, parts: &[CompiledPart]) -> Result<String, String> {
+        if let [CompiledPart::Placeholder(spec)] = parts {
+            return self.value_of(spec);
         }
-        self.join_parts(parts.iter().map(|part| Ok(part.as_str())))
+        let mut out = String::with_capacity(64);
+        for part in parts {
+            match part {
+                CompiledPart::Literal(literal) => out.push_str(literal),
+                CompiledPart::Placeholder(spec) => out.push_str(&self.value_of(spec)?),
+            }
+        }
+        Ok(out)
     }
 
     fn join_parts<'p>(
@@ -153,30 +163,132 @@ impl<'a> Renderer<'a> {
 
     /// The value of one placeholder (`kind` or `kind@tag`, without braces).
     fn placeholder(&mut self, spec: &str) -> Result<String, String> {
-        let (kind, tag) = split_tag(spec);
-        let fresh = |this: &mut Self| this.generate(kind);
-        match tag {
-            None => fresh(self),
+        self.value_of(&Spec::parse(spec)?)
+    }
+
+    /// The value of a placeholder read once.
+    fn value_of(&mut self, spec: &Spec) -> Result<String, String> {
+        match (spec.kind, spec.tagged) {
+            (Some(kind), false) => self.generate(kind),
             // `{{@tag}}`: the value an earlier `{{kind@tag}}` gave.
-            Some(tag) if kind.is_empty() => self
-                .shared
-                .iter()
-                .find(|(defined, _)| split_tag(defined).1 == Some(tag))
-                .map(|(_, value)| value.clone())
-                .ok_or_else(|| format!("{{{{@{tag}}}}} is used before anything defines the tag")),
-            Some(_) => {
-                if let Some(value) = self.shared.get(spec) {
+            (None, _) => {
+                let tag = split_tag(&spec.written).1.unwrap_or_default();
+                self.shared
+                    .iter()
+                    .find(|(defined, _)| split_tag(defined).1 == Some(tag))
+                    .map(|(_, value)| value.clone())
+                    .ok_or_else(|| {
+                        format!("{{{{@{tag}}}}} is used before anything defines the tag")
+                    })
+            }
+            (Some(kind), true) => {
+                let written = &*spec.written;
+                if let Some((_, value)) = self.shared.iter().find(|(key, _)| key == written) {
                     return Ok(value.clone());
                 }
-                let value = fresh(self)?;
-                self.shared.insert(spec.to_string(), value.clone());
+                let value = self.generate(kind)?;
+                self.shared.push((written.to_string(), value.clone()));
                 Ok(value)
             }
         }
     }
 
-    fn generate(&mut self, kind: &str) -> Result<String, String> {
+    fn generate(&mut self, kind: Kind) -> Result<String, String> {
         let now = self.now;
+        let rng = self.random.rng();
+        Ok(match kind {
+            Kind::Id => self.id.to_string(),
+            Kind::Event => self.event.to_string(),
+            Kind::Signature => String::new(),
+            // From the renderer's generator rather than the system's: one system call less per value.
+            Kind::Uuid => uuid::Builder::from_random_bytes(rng.random())
+                .into_uuid()
+                .to_string(),
+            Kind::Digits(n) => {
+                let mut s = String::with_capacity(n);
+                s.push(char::from(b'1' + rng.random_range(0..9u8)));
+                (1..n).for_each(|_| s.push(char::from(b'0' + rng.random_range(0..10u8))));
+                s
+            }
+            Kind::Hex(n) => (0..n)
+                .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+                .collect(),
+            Kind::Alnum(n) => {
+                const ALPHABET: &[u8] =
+                    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+                (0..n)
+                    .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+                    .collect()
+            }
+            Kind::Now(Clock::Iso) => now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            Kind::Now(Clock::IsoMs) => now.to_rfc3339_opts(SecondsFormat::Millis, true),
+            Kind::Now(Clock::Rfc3339) => now.to_rfc3339_opts(SecondsFormat::Secs, false),
+            Kind::Now(Clock::Date) => now.format("%Y-%m-%d").to_string(),
+            Kind::Now(Clock::DateTime) => now.format("%Y-%m-%d %H:%M:%S").to_string(),
+            Kind::Now(Clock::Unix) => now.timestamp().to_string(),
+            Kind::Now(Clock::UnixMs) => now.timestamp_millis().to_string(),
+            // Treezor counts webhook_created_at in units of 10⁻⁴ s.
+            Kind::Now(Clock::Treezor) => (now.timestamp_micros() / 100).to_string(),
+        })
+    }
+}
+
+/// A placeholder's spec, read once: what it makes, and whether a tag shares its value.
+#[derive(Debug, Clone)]
+pub(crate) struct Spec {
+    /// As written, without braces: the key a tagged value is shared under.
+    written: Box<str>,
+    /// `None` for `{{@tag}}`, which repeats a value made earlier.
+    kind: Option<Kind>,
+    tagged: bool,
+}
+
+impl Spec {
+    pub(crate) fn written(&self) -> &str {
+        &self.written
+    }
+
+    pub(crate) fn parse(spec: &str) -> Result<Spec, String> {
+        let (kind, tag) = split_tag(spec);
+        Ok(Spec {
+            written: spec.into(),
+            kind: match tag {
+                Some(_) if kind.is_empty() => None,
+                _ => Some(Kind::parse(kind)?),
+            },
+            tagged: tag.is_some(),
+        })
+    }
+}
+
+/// What a placeholder makes (the table at the top of this module).
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Id,
+    Event,
+    Signature,
+    Uuid,
+    /// `digits:N` and `int:N` (which is a number where it is a whole string).
+    Digits(usize),
+    Hex(usize),
+    Alnum(usize),
+    Now(Clock),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    Iso,
+    IsoMs,
+    Rfc3339,
+    Date,
+    DateTime,
+    Unix,
+    UnixMs,
+    Treezor,
+}
+
+impl Kind {
+    fn parse(kind: &str) -> Result<Kind, String> {
         let (name, arg) = match kind.split_once(':') {
             Some((name, arg)) => (name, Some(arg)),
             None => (kind, None),
@@ -189,41 +301,22 @@ impl<'a> Renderer<'a> {
                 )),
             }
         };
-        let rng = self.random.rng();
         Ok(match (name, arg) {
-            ("id", None) => self.id.to_string(),
-            ("event", None) => self.event.to_string(),
-            ("signature", None) => String::new(),
-            // From the renderer's generator rather than the system's: one system call less per value.
-            ("uuid", None) => uuid::Builder::from_random_bytes(rng.random())
-                .into_uuid()
-                .to_string(),
-            ("digits" | "int", _) => {
-                let n = length()?;
-                let mut s = String::with_capacity(n);
-                s.push(char::from(b'1' + rng.random_range(0..9u8)));
-                (1..n).for_each(|_| s.push(char::from(b'0' + rng.random_range(0..10u8))));
-                s
-            }
-            ("hex", _) => (0..length()?)
-                .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
-                .collect(),
-            ("alnum", _) => {
-                const ALPHABET: &[u8] =
-                    b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-                (0..length()?)
-                    .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-                    .collect()
-            }
-            ("now", Some("iso")) => now.to_rfc3339_opts(SecondsFormat::Secs, true),
-            ("now", Some("iso_ms")) => now.to_rfc3339_opts(SecondsFormat::Millis, true),
-            ("now", Some("rfc3339")) => now.to_rfc3339_opts(SecondsFormat::Secs, false),
-            ("now", Some("date")) => now.format("%Y-%m-%d").to_string(),
-            ("now", Some("datetime")) => now.format("%Y-%m-%d %H:%M:%S").to_string(),
-            ("now", Some("unix")) => now.timestamp().to_string(),
-            ("now", Some("unix_ms")) => now.timestamp_millis().to_string(),
-            // Treezor counts webhook_created_at in units of 10⁻⁴ s.
-            ("now", Some("treezor")) => (now.timestamp_micros() / 100).to_string(),
+            ("id", None) => Kind::Id,
+            ("event", None) => Kind::Event,
+            ("signature", None) => Kind::Signature,
+            ("uuid", None) => Kind::Uuid,
+            ("digits" | "int", _) => Kind::Digits(length()?),
+            ("hex", _) => Kind::Hex(length()?),
+            ("alnum", _) => Kind::Alnum(length()?),
+            ("now", Some("iso")) => Kind::Now(Clock::Iso),
+            ("now", Some("iso_ms")) => Kind::Now(Clock::IsoMs),
+            ("now", Some("rfc3339")) => Kind::Now(Clock::Rfc3339),
+            ("now", Some("date")) => Kind::Now(Clock::Date),
+            ("now", Some("datetime")) => Kind::Now(Clock::DateTime),
+            ("now", Some("unix")) => Kind::Now(Clock::Unix),
+            ("now", Some("unix_ms")) => Kind::Now(Clock::UnixMs),
+            ("now", Some("treezor")) => Kind::Now(Clock::Treezor),
             _ => return Err(format!("unknown placeholder {{{{{kind}}}}}")),
         })
     }
@@ -279,13 +372,23 @@ pub(crate) enum TextPart<S> {
     Placeholder(S),
 }
 
-impl<S: AsRef<str>> TextPart<S> {
-    fn as_str(&self) -> TextPart<&str> {
-        match self {
-            TextPart::Literal(literal) => TextPart::Literal(literal.as_ref()),
-            TextPart::Placeholder(spec) => TextPart::Placeholder(spec.as_ref()),
-        }
-    }
+/// A piece of template text compiled once: as it is, or a placeholder already read.
+#[derive(Debug, Clone)]
+pub(crate) enum CompiledPart {
+    Literal(Box<str>),
+    Placeholder(Spec),
+}
+
+/// Cut template text at its placeholders and read each one.
+pub(crate) fn compile_text(text: &str) -> Result<Vec<CompiledPart>, String> {
+    text_parts(text)
+        .map(|part| {
+            Ok(match part? {
+                TextPart::Literal(literal) => CompiledPart::Literal(literal.into()),
+                TextPart::Placeholder(spec) => CompiledPart::Placeholder(Spec::parse(spec)?),
+            })
+        })
+        .collect()
 }
 
 /// Cut template text at its `{{…}}` placeholders; an unclosed one is an error.

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::path::{self, Segment};
 use crate::catalogue::render::{
-    number_fits_64_bits, numeric_placeholder, text_parts, Renderer, TextPart,
+    compile_text, number_fits_64_bits, numeric_placeholder, CompiledPart, Renderer, Spec,
 };
 use crate::catalogue::{BodyFormat, Event};
 use crate::scheme::InBody;
@@ -37,11 +37,11 @@ pub struct CompiledBody {
 #[derive(Debug)]
 enum Piece {
     Literal(Box<[u8]>),
-    /// A template string with placeholders, cut into its parts once, rendered and written as a
-    /// JSON string.
-    Text(Vec<TextPart<Box<str>>>),
+    /// A template string with placeholders, compiled once, rendered and written as a JSON
+    /// string.
+    Text(Vec<CompiledPart>),
     /// A placeholder that gives a JSON number (`int:N`, `now:unix`, …).
-    Number(String),
+    Number(Spec),
     /// The signed field's value, written from [`CompiledBody::payload`].
     Payload,
     /// The signature field's value.
@@ -83,9 +83,9 @@ impl CompiledBody {
             // from a receiver's decoding (canonical forms read integers beyond 64 bits as floats),
             // can the signature be computed over the bytes as they are filled in.
             let canonical = (in_body.canonical)(&marked_payload);
-            let numbers_fit = slots[first_slot..].iter().all(
-                |slot| !matches!(slot, Some(Piece::Number(spec)) if !number_fits_64_bits(spec)),
-            );
+            let numbers_fit = slots[first_slot..].iter().all(|slot| {
+                !matches!(slot, Some(Piece::Number(spec)) if !number_fits_64_bits(spec.written()))
+            });
             if format.encode(&marked_payload) != canonical || !numbers_fit {
                 return None;
             }
@@ -157,8 +157,10 @@ fn fill_pieces(
     for piece in pieces {
         match piece {
             Piece::Literal(bytes) => out.extend_from_slice(bytes),
-            Piece::Text(template) => format.write_string(out, &renderer.text_from_parts(template)?),
-            Piece::Number(spec) => format.write_number(out, &renderer.number(spec)?),
+            Piece::Text(template) => {
+                format.write_string(out, &renderer.text_from_compiled(template)?)
+            }
+            Piece::Number(spec) => format.write_number(out, &renderer.number_of(spec)?),
             // Only the body holds these, and `fill` handles them itself.
             Piece::Payload | Piece::Signature => {}
         }
@@ -175,16 +177,10 @@ fn marker(index: usize) -> String {
 fn mark(template: &Value, slots: &mut Vec<Option<Piece>>) -> Option<Value> {
     Some(match template {
         Value::String(text) if text.contains("{{") => {
+            // A placeholder that does not read is left to the slow path, which reports it.
             let piece = match numeric_placeholder(text) {
-                Some(spec) => Piece::Number(spec.to_string()),
-                None => Piece::Text(
-                    text_parts(text)
-                        .map(|part| match part.ok()? {
-                            TextPart::Literal(literal) => Some(TextPart::Literal(literal.into())),
-                            TextPart::Placeholder(spec) => Some(TextPart::Placeholder(spec.into())),
-                        })
-                        .collect::<Option<_>>()?,
-                ),
+                Some(spec) => Piece::Number(Spec::parse(spec).ok()?),
+                None => Piece::Text(compile_text(text).ok()?),
             };
             slots.push(Some(piece));
             Value::String(marker(slots.len() - 1))
