@@ -478,11 +478,11 @@ impl FixtureBatch {
         }
         match composed {
             Ok(composed) => Ok(Job {
-                meta: JobMeta {
+                meta: Box::new(JobMeta {
                     id: composed.id,
                     signing: composed.signing,
                     ..meta
-                },
+                }),
                 url: self.url.clone(),
                 expect: plan.expect.clone(),
                 delivery: composed.delivery,
@@ -682,7 +682,7 @@ impl CaptureBatch {
         };
         let url = self.url_for(&target);
         Ok(Job {
-            meta,
+            meta: Box::new(meta),
             url,
             expect,
             delivery: Delivery {

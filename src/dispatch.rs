@@ -20,7 +20,9 @@ use crate::signals::StopSignals;
 /// metadata holds the URL and the expectation.
 #[derive(Clone)]
 pub(crate) struct Job {
-    pub meta: JobMeta,
+    /// Boxed: a job and its outcome are moved several times on their way, and the metadata is
+    /// most of their size (a send moved 600-byte outcomes; `memmove` was 6% of its CPU time).
+    pub meta: Box<JobMeta>,
     pub url: Url,
     pub expect: StatusRule,
     pub delivery: Delivery,
@@ -295,11 +297,9 @@ fn finish(
         delivery,
         ..
     } = job;
-    let meta = JobMeta {
-        url: Some(url),
-        expect: Some(expect),
-        ..meta
-    };
+    let mut meta = meta;
+    meta.url = Some(url);
+    meta.expect = Some(expect);
     Outcome {
         meta,
         fate,
@@ -359,7 +359,7 @@ async fn next_step(shared: &Shared, mut pending: Pending, at: Duration) -> Step 
     let _ = shared
         .events
         .send(Event::Attempt(Box::new((
-            pending.job.meta.clone(),
+            JobMeta::clone(&pending.job.meta),
             attempt.clone(),
         ))))
         .await;

@@ -90,7 +90,8 @@ pub struct Attempt {
 /// One job's outcome.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    pub meta: JobMeta,
+    /// Boxed, as in a job (`dispatch::Job`).
+    pub meta: Box<JobMeta>,
     pub fate: Fate,
     /// The request as sent, kept only when it will be shown (--json --verbose).
     pub request: Option<Delivery>,
@@ -104,7 +105,7 @@ impl Outcome {
     /// A job that could not be made, or whose source could not be read.
     pub fn unsent(meta: JobMeta, fate: Fate) -> Outcome {
         Outcome {
-            meta,
+            meta: Box::new(meta),
             fate,
             request: None,
             attempts: Vec::new(),

@@ -290,7 +290,6 @@ impl fmt::Display for records::ErrorShown<'_> {
     }
 }
 
-
 /// Colour on a stream: `--color always|never` wins; otherwise `NO_COLOR`, `TERM=dumb` or a
 /// stream that is not a terminal turn it off.
 pub fn decide_colour(choice: ColorChoice, is_terminal: bool) -> bool {
