@@ -589,8 +589,11 @@ impl CaptureBatch {
                 Some((path, query)) => (path, Some(query)),
                 None => (target, None),
             };
-            url.set_path(path);
-            url.set_query(query);
+            // Setting either rebuilds the URL's text; most captures of a run share their path.
+            if url.path() != path || url.query() != query {
+                url.set_path(path);
+                url.set_query(query);
+            }
         }
         url
     }
