@@ -74,13 +74,51 @@ impl OpenJournal {
     /// The bytes of `range` into the start of `buffer`, which is left at least that long.
     fn read_range(&self, range: &Range<u64>, buffer: &mut Vec<u8>) -> Result<usize, String> {
         let length = usize::try_from(range.end - range.start).map_err(|e| e.to_string())?;
-        if buffer.len() < length {
-            buffer.resize(length, 0);
-        }
-        read_exact_at(&self.file, &mut buffer[..length], range.start)
-            .map_err(|e| format!("cannot read the journal: {e}"))?;
+        let read = if buffer.capacity() == 0 {
+            read_fresh_at(&self.file, buffer, length, range.start)
+        } else {
+            if buffer.len() < length {
+                buffer.resize(length, 0);
+            }
+            read_exact_at(&self.file, &mut buffer[..length], range.start)
+        };
+        read.map_err(|e| format!("cannot read the journal: {e}"))?;
         Ok(length)
     }
+}
+
+/// Read `length` bytes at `offset` into an empty buffer's room, which is not zeroed first: a
+/// replay reads each run of lines into a fresh buffer of its own, and zeroing it was 5% of a
+/// journal replay's instructions (callgrind).
+#[cfg(target_os = "linux")]
+fn read_fresh_at(
+    file: &std::fs::File,
+    buffer: &mut Vec<u8>,
+    length: usize,
+    mut offset: u64,
+) -> std::io::Result<()> {
+    buffer.reserve_exact(length);
+    while buffer.len() < length {
+        let read = rustix::io::pread(file, rustix::buffer::spare_capacity(buffer), offset)?;
+        if read == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        offset += read as u64;
+    }
+    // The room may be larger than asked for, and a read may have gone on past the range.
+    buffer.truncate(length);
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_fresh_at(
+    file: &std::fs::File,
+    buffer: &mut Vec<u8>,
+    length: usize,
+    offset: u64,
+) -> std::io::Result<()> {
+    buffer.resize(length, 0);
+    read_exact_at(file, buffer, offset)
 }
 
 #[cfg(unix)]
