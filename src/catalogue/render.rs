@@ -492,6 +492,19 @@ mod tests {
     }
 
     #[test]
+    fn a_reference_repeats_the_first_value_made_under_its_tag() {
+        let template = parsed(r#"[ "{{uuid@a}}", "{{hex:8@a}}", "{{@a}}" ]"#);
+        // Several renderings: a hash map's order would differ from one to the next.
+        for _ in 0..8 {
+            let out = Renderer::new(fixed_now(), "x", "e")
+                .value(&template)
+                .unwrap();
+            assert_eq!(out[2], out[0]);
+            assert_eq!(out[1].as_str().unwrap().len(), 8);
+        }
+    }
+
+    #[test]
     fn refuses_unknown_and_malformed_placeholders() {
         assert!(check_text("{{nope}}")
             .unwrap_err()
