@@ -21,7 +21,7 @@ use crate::signals::StopSignals;
 #[derive(Clone)]
 pub(crate) struct Job {
     /// Boxed: a job and its outcome are moved several times on their way, and the metadata is
-    /// most of their size (a send moved 600-byte outcomes; `memmove` was 6% of its CPU time).
+    /// most of their size (`memmove` was a visible share of a send's time: BENCHMARKS.md).
     pub meta: Box<JobMeta>,
     pub url: Url,
     pub expect: StatusRule,

@@ -88,8 +88,8 @@ impl OpenJournal {
 }
 
 /// Read `length` bytes at `offset` into an empty buffer's room, which is not zeroed first: a
-/// replay reads each run of lines into a fresh buffer of its own, and zeroing it was 5% of a
-/// journal replay's instructions (callgrind).
+/// replay reads each run of lines into a fresh buffer of its own, and zeroing it cost a
+/// journal replay a share of its instructions (callgrind, BENCHMARKS.md).
 #[cfg(target_os = "linux")]
 fn read_fresh_at(
     file: &std::fs::File,

@@ -194,7 +194,7 @@ impl Output {
     fn show(&self, shown: &dyn fmt::Display, to_stderr: bool) -> io::Result<()> {
         let stream = if to_stderr { &self.err } else { &self.out };
         // Formatted first, outside the lock, and written with one call: written piece by piece
-        // into the locked buffer, a listener's line cost twice the instructions (callgrind).
+        // into the locked buffer, a listener's line cost more (callgrind, BENCHMARKS.md).
         let mut text = self.formatted(shown);
         if !text.is_empty() {
             text.push('\n');
