@@ -505,6 +505,24 @@ mod tests {
     }
 
     #[test]
+    fn compiled_text_renders_as_the_text_does() {
+        let catalogue = crate::catalogue::Catalogue::load(None).unwrap();
+        let formats = catalogue
+            .providers
+            .iter()
+            .map(|p| p.spec.id_format.as_str());
+        for text in formats.chain(["plain", "a{{uuid@x}}b{{@x}}{{hex:4}}", "{{now:iso_ms}}"]) {
+            let compiled = compile_text(text).unwrap();
+            let seeded = || Renderer::seeded(fixed_now(), "the-id", "e", 7);
+            assert_eq!(
+                seeded().text_from_compiled(&compiled),
+                seeded().text(text),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
     fn refuses_unknown_and_malformed_placeholders() {
         assert!(check_text("{{nope}}")
             .unwrap_err()
