@@ -404,7 +404,6 @@ impl FixtureBatch {
                     &self.sets,
                     in_body,
                 )
-                .map(|body| body.with_id(&plan.provider.spec.id_format))
             })
             .collect();
         self

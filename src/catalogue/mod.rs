@@ -63,6 +63,9 @@ pub struct ProviderSpec {
     /// The template of a fresh delivery id.
     #[serde(default = "default_id_format")]
     pub id_format: String,
+    /// `id_format` compiled once, when the catalogue is loaded: every delivery made gets an id.
+    #[serde(skip)]
+    pub(crate) id_parts: Vec<render::CompiledPart>,
     pub docs: String,
     /// The secret used when none is configured; absent for unsigned providers.
     #[serde(default)]
@@ -555,7 +558,7 @@ fn read_spec(path: &Path) -> Result<ProviderSpec, LoadError> {
 
 fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
     let text = std::str::from_utf8(bytes).map_err(|_| file_error(shown, "is not UTF-8"))?;
-    let spec: ProviderSpec = toml::from_str(text)
+    let mut spec: ProviderSpec = toml::from_str(text)
         .map_err(|e| file_error(shown, e.message().to_string() + &span_hint(text, e.span())))?;
     if let Some(secret) = &spec.test_secret {
         spec.scheme
@@ -583,8 +586,9 @@ fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
     {
         path::parse(path).map_err(|why| file_error(shown, why))?;
     }
-    render::check_text(&spec.id_format)
-        .map_err(|why| file_error(shown, format!("id_format: {why}")))?;
+    let id_format_error = |why| file_error(shown, format!("id_format: {why}"));
+    render::check_text(&spec.id_format).map_err(id_format_error)?;
+    spec.id_parts = render::compile_text(&spec.id_format).map_err(id_format_error)?;
     spec.delivery
         .check()
         .map_err(|why| file_error(shown, format!("[delivery]: {why}")))?;

@@ -506,14 +506,19 @@ mod tests {
 
     #[test]
     fn compiled_text_renders_as_the_text_does() {
+        let seeded = || Renderer::seeded(fixed_now(), "the-id", "e", 7);
+        // Each provider's id format as the catalogue compiled it when it was loaded.
         let catalogue = crate::catalogue::Catalogue::load(None).unwrap();
-        let formats = catalogue
-            .providers
-            .iter()
-            .map(|p| p.spec.id_format.as_str());
-        for text in formats.chain(["plain", "a{{uuid@x}}b{{@x}}{{hex:4}}", "{{now:iso_ms}}"]) {
+        for provider in &catalogue.providers {
+            let (text, compiled) = (&provider.spec.id_format, &provider.spec.id_parts);
+            assert_eq!(
+                seeded().text_from_compiled(compiled),
+                seeded().text(text),
+                "{text}"
+            );
+        }
+        for text in ["plain", "a{{uuid@x}}b{{@x}}{{hex:4}}", "{{now:iso_ms}}"] {
             let compiled = compile_text(text).unwrap();
-            let seeded = || Renderer::seeded(fixed_now(), "the-id", "e", 7);
             assert_eq!(
                 seeded().text_from_compiled(&compiled),
                 seeded().text(text),

@@ -174,7 +174,7 @@ fn rendered(
     sets: &[(Vec<path::Segment>, serde_json::Value)],
 ) -> anyhow::Result<(String, Vec<u8>)> {
     let id = Renderer::new(now, "", &event.name)
-        .text(&provider.spec.id_format)
+        .text_from_compiled(&provider.spec.id_parts)
         .map_err(anyhow::Error::msg)?;
     let body = render_body(
         provider,

@@ -32,8 +32,6 @@ pub struct CompiledBody {
     in_body: Option<&'static InBody>,
     /// The length of the last compiled output, to size each body's buffer once.
     size_hint: usize,
-    /// The provider's delivery id format, compiled too (see [`CompiledBody::with_id`]).
-    id: Option<Vec<CompiledPart>>,
 }
 
 #[derive(Debug)]
@@ -111,23 +109,7 @@ impl CompiledBody {
             payload,
             in_body,
             size_hint,
-            id: None,
         })
-    }
-
-    /// With the provider's `id_format` compiled as well, so that each delivery's id is made
-    /// without reading the format again; a format that does not compile is left to the slow
-    /// path, which reports it.
-    pub fn with_id(self, id_format: &str) -> CompiledBody {
-        CompiledBody {
-            id: compile_text(id_format).ok(),
-            ..self
-        }
-    }
-
-    /// The compiled id format, when there is one.
-    pub(crate) fn id(&self) -> Option<&[CompiledPart]> {
-        self.id.as_deref()
     }
 
     /// Whether [`CompiledBody::fill`] signs the body, so it needs the secret.

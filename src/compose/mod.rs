@@ -150,16 +150,15 @@ pub fn compose(
     options: &ComposeOptions<'_>,
 ) -> Result<Composed, ComposeError> {
     let now = options.now.unwrap_or_else(Utc::now);
-    let mut id_renderer = Renderer::new(now, "", &event.name);
-    let id = match (options.id, options.compiled.and_then(CompiledBody::id)) {
-        (Some(id), _) => Ok(id.to_string()),
-        (None, Some(compiled)) => id_renderer.text_from_compiled(compiled),
-        (None, None) => id_renderer.text(&provider.spec.id_format),
-    }
-    .map_err(|why| ComposeError::Fixture {
-        origin: format!("{}/provider.toml", provider.origin),
-        why,
-    })?;
+    let id = match options.id {
+        Some(id) => id.to_string(),
+        None => Renderer::new(now, "", &event.name)
+            .text_from_compiled(&provider.spec.id_parts)
+            .map_err(|why| ComposeError::Fixture {
+                origin: format!("{}/provider.toml", provider.origin),
+                why,
+            })?,
+    };
     let kind = provider.spec.scheme;
     let mut renderer = Renderer::new(now, &id, &event.name);
     // A signature that is a field of the body is set in the rendered value before it is written
