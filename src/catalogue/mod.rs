@@ -79,6 +79,9 @@ pub struct ProviderSpec {
     /// Headers sent with every delivery; values may hold placeholders.
     #[serde(default)]
     pub headers: toml::Table,
+    /// `headers` with their values compiled once, when the catalogue is loaded, in file order.
+    #[serde(skip)]
+    pub(crate) header_parts: Vec<(String, Vec<render::CompiledPart>)>,
     #[serde(default)]
     pub detect: Detect,
     #[serde(default)]
@@ -191,15 +194,6 @@ impl Provider {
                 .iter()
                 .find(|e| e.name.eq_ignore_ascii_case(name))
         })
-    }
-
-    /// Static headers with their (unrendered) template values, in file order. Loading checked
-    /// that every value is a string, so nothing is allocated per delivery here.
-    pub fn header_templates(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.spec
-            .headers
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str().unwrap_or_default()))
     }
 }
 
@@ -596,8 +590,10 @@ fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
         let text = value
             .as_str()
             .ok_or_else(|| file_error(shown, format!("header {name} must be a string")))?;
-        render::check_text(text)
-            .map_err(|why| file_error(shown, format!("header {name}: {why}")))?;
+        let header_error = |why| file_error(shown, format!("header {name}: {why}"));
+        render::check_text(text).map_err(header_error)?;
+        let parts = render::compile_text(text).map_err(header_error)?;
+        spec.header_parts.push((name.clone(), parts));
     }
     Ok(spec)
 }

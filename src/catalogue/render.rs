@@ -128,7 +128,7 @@ impl<'a> Renderer<'a> {
         if !text.contains("{{") {
             return Ok(text.to_string());
         }
-        self.join_parts(text_parts(text))
+        self.text_from_compiled(&compile_text(text)?)
     }
 
     /// [`Renderer::text`] for text compiled once (see [`compile_text`]), as compiled bodies keep
@@ -145,25 +145,6 @@ impl<'a> Renderer<'a> {
             }
         }
         Ok(out)
-    }
-
-    fn join_parts<'p>(
-        &mut self,
-        parts: impl Iterator<Item = Result<TextPart<&'p str>, String>>,
-    ) -> Result<String, String> {
-        let mut out = String::with_capacity(64);
-        for part in parts {
-            match part? {
-                TextPart::Literal(literal) => out.push_str(literal),
-                TextPart::Placeholder(spec) => out.push_str(&self.placeholder(spec)?),
-            }
-        }
-        Ok(out)
-    }
-
-    /// The value of one placeholder (`kind` or `kind@tag`, without braces).
-    fn placeholder(&mut self, spec: &str) -> Result<String, String> {
-        self.value_of(&Spec::parse(spec)?)
     }
 
     /// The value of a placeholder read once.

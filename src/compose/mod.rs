@@ -196,9 +196,9 @@ pub fn compose(
 
     let mut headers = Headers::new();
     headers.push("Content-Type", provider.spec.content_type.clone());
-    for (name, template) in provider.header_templates() {
+    for (name, template) in &provider.spec.header_parts {
         let value = renderer
-            .text(template)
+            .text_from_compiled(template)
             .map_err(|why| ComposeError::Fixture {
                 origin: format!("{}/provider.toml", provider.origin),
                 why,
