@@ -37,6 +37,14 @@ impl Headers {
         self.ends.push((name_end, self.text.len()));
     }
 
+    /// [`Headers::push`] with the name in lower case, as hyper hands names over.
+    pub fn push_lowercase_name(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
+        self.push(name, value);
+        let (name_end, _) = self.ends[self.ends.len() - 1];
+        self.text[start..name_end].make_ascii_lowercase();
+    }
+
     /// Set a header, replacing every earlier value of the same name in place of the first.
     pub fn set(&mut self, name: &str, value: impl AsRef<str>) {
         let value = value.as_ref();

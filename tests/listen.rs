@@ -1041,3 +1041,130 @@ fn a_second_listener_on_the_same_port_is_refused() {
     assert!(out.status.success(), "{stderr}");
     assert_eq!(first.take("delivery", 20).len(), 20);
 }
+
+/// Read one HTTP/1.1 answer from a kept-alive connection: its status and body.
+fn read_answer(stream: &mut std::net::TcpStream) -> (u16, String) {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let mut byte = [0u8; 1];
+    while !bytes.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).unwrap(),
+            1,
+            "the answer's head: {bytes:?}"
+        );
+        bytes.push(byte[0]);
+    }
+    let head = String::from_utf8(bytes).unwrap();
+    let status = head[9..12].parse().unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_string)
+        })
+        .map_or(0, |n| n.parse().unwrap());
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (status, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn one_connection_carries_requests_of_every_shape_in_order() {
+    use std::io::Write;
+    let listener = Listener::start(&[]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", listener.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let post = |target: &str, body: &str| {
+        format!(
+            "POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    // The usual request, then two in one write (pipelined).
+    stream
+        .write_all(post("/a", r#"{"n":1}"#).as_bytes())
+        .unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+    let two = post("/b", r#"{"n":2}"#) + &post("/c", r#"{"n":3}"#);
+    stream.write_all(two.as_bytes()).unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+    assert_eq!(read_answer(&mut stream).0, 200);
+    // The body written after the head, and a head cut in two.
+    let later = post("/d", r#"{"n":4}"#);
+    let (head, body) = later.split_at(later.find("\r\n\r\n").unwrap() + 4);
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    stream.write_all(body.as_bytes()).unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+    let whole = post("/e", r#"{"n":5}"#);
+    let (first, rest) = whole.split_at(10);
+    stream.write_all(first.as_bytes()).unwrap();
+    stream.flush().unwrap();
+    stream.write_all(rest.as_bytes()).unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+    // Another method, then a chunked body: still answered on the same connection.
+    stream
+        .write_all(b"GET /f HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let (status, why) = read_answer(&mut stream);
+    assert_eq!(status, 405, "{why}");
+    stream
+        .write_all(b"POST /g HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n7\r\n{\"n\":7}\r\n0\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+    stream
+        .write_all(post("/h", r#"{"n":8}"#).as_bytes())
+        .unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+
+    let mut seen = Vec::new();
+    for _ in 0..8 {
+        let record = listener.next();
+        let data = &record["data"];
+        let target = data["target"].as_str().unwrap().to_string();
+        if record["type"] == "delivery" {
+            // /a carries {"n":1}, /b {"n":2}, and so on.
+            let n = target.as_bytes()[1] - b'a' + 1;
+            assert_eq!(data["body"]["text"], format!("{{\"n\":{n}}}"), "{record}");
+            assert_eq!(
+                data["headers"][0][0], "host",
+                "names in lower case: {record}"
+            );
+        }
+        seen.push((record["type"].as_str().unwrap().to_string(), target));
+    }
+    let expected: Vec<(String, String)> = [
+        ("delivery", "/a"),
+        ("delivery", "/b"),
+        ("delivery", "/c"),
+        ("delivery", "/d"),
+        ("delivery", "/e"),
+        ("rejected", "/f"),
+        ("delivery", "/g"),
+        ("delivery", "/h"),
+    ]
+    .iter()
+    .map(|(k, t)| (k.to_string(), t.to_string()))
+    .collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_body_cut_short_is_reported_and_the_listener_keeps_serving() {
+    use std::io::Write;
+    let listener = Listener::start(&[]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", listener.port)).unwrap();
+    stream
+        .write_all(b"POST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"n\":")
+        .unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let record = listener.next();
+    assert_eq!(record["type"], "rejected", "{record}");
+    assert_eq!(record["data"]["status"], 400, "{record}");
+    let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
+    assert!(out.status.success(), "still serving");
+}

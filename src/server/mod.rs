@@ -1,10 +1,10 @@
-//! The listener's HTTP server: a hyper 1 accept loop with HTTP/1.1 keep-alive and HTTP/2 without
-//! TLS, a header read timeout, a body size limit and time limit, and graceful shutdown.
+//! The listener's HTTP server: an accept loop with HTTP/1.1 keep-alive and HTTP/2 without TLS, a
+//! header read timeout, a body size limit and time limit, and graceful shutdown. The usual webhook
+//! request takes a short path ([`http1`]); every other request is served by hyper 1.
 //!
 //! It reads each request into a [`Received`] and hands it to the handler, whose [`Answer`] it sends
 //! back. It never prints: what to say about a request is the handler's business.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -16,14 +16,15 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::delivery::{Delivery, Headers};
+
+mod http1;
 
 /// How the server treats every connection.
 #[derive(Debug, Clone)]
@@ -106,13 +107,22 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
+    let mut hyper = auto::Builder::new(TokioExecutor::new());
+    hyper
         .http1()
         .keep_alive(true)
         .timer(TokioTimer::new())
         .header_read_timeout(config.read_timeout);
-    builder.http2().timer(TokioTimer::new());
+    hyper.http2().timer(TokioTimer::new());
+    let drain_timeout = config.drain_timeout;
+    let connections = Arc::new(http1::Connections {
+        handler,
+        sequence,
+        config,
+        hyper,
+        errors: connection_errors,
+    });
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -126,33 +136,18 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let (handler, sequence, config) = (handler.clone(), sequence.clone(), config.clone());
-                let service = service_fn(move |request: Request<Incoming>| {
-                    let (handler, sequence, config) = (handler.clone(), sequence.clone(), config.clone());
-                    async move {
-                        let received = read(request, peer, &sequence, &config).await;
-                        let answer = handler(received).await;
-                        Ok::<_, Infallible>(respond(answer))
-                    }
-                });
-                let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                let watched = graceful.watch(connection);
-                let connection_errors = connection_errors.clone();
-                tokio::spawn(async move {
-                    // A connection error ends that connection only; the listener goes on.
-                    if let Err(error) = watched.await {
-                        connection_errors(peer, crate::error::error_chain(&*error));
-                    }
-                });
+                let (connections, watcher) = (connections.clone(), graceful.watcher());
+                tokio::spawn(http1::serve(stream, peer, connections, watcher, stopping.clone()));
             }
             _ = &mut shutdown => break,
         }
     }
     drop(listener);
-    let _ = tokio::time::timeout(config.drain_timeout, graceful.shutdown()).await;
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(drain_timeout, graceful.shutdown()).await;
 }
 
-async fn read(
+pub(super) async fn read(
     request: Request<Incoming>,
     peer: SocketAddr,
     sequence: &AtomicU64,
@@ -257,7 +252,7 @@ pub fn copy_headers(map: &hyper::HeaderMap) -> Headers {
     headers
 }
 
-fn respond(answer: Answer) -> Response<Full<Bytes>> {
+pub(super) fn respond(answer: Answer) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(answer.body));
     *response.status_mut() =
         hyper::StatusCode::from_u16(answer.status).unwrap_or(hyper::StatusCode::OK);
