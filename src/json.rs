@@ -83,9 +83,7 @@ impl<'a> TopLevel<'a> {
             // A name with escapes was decoded by serde_json (and may hold a control character it
             // decoded); one without must hold none, which the scan does not look for.
             let key_is_json = matches!(key, Cow::Owned(_)) || !key.bytes().any(|b| b < 0x20);
-            key_is_json
-                && (Some(at) == skipped
-                    || serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok())
+            key_is_json && (Some(at) == skipped || is_json_value(value))
         })
     }
 
@@ -213,6 +211,57 @@ pub(crate) fn unescape(bytes: &[u8], at: usize) -> Option<(char, usize)> {
         _ => return None,
     };
     Some((simple, at + 1))
+}
+
+/// Whether a value the scan cut out is JSON. Strings without escapes, numbers and literals are
+/// checked here (most fields of a body are such); anything else is left to serde_json.
+fn is_json_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    match bytes.first() {
+        // The scan ended the string at its closing quote; without escapes, only control
+        // characters inside would make it not JSON.
+        Some(b'"') if !bytes.contains(&b'\\') => {
+            bytes.len() >= 2 && bytes[1..bytes.len() - 1].iter().all(|&b| b >= 0x20)
+        }
+        Some(b'-' | b'0'..=b'9') => is_json_number(bytes),
+        Some(b't' | b'f' | b'n') => matches!(value, "true" | "false" | "null"),
+        _ => serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok(),
+    }
+}
+
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, the whole of `bytes`.
+fn is_json_number(bytes: &[u8]) -> bool {
+    let digits = |at: usize| {
+        bytes[at.min(bytes.len())..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
+    let mut at = usize::from(bytes.first() == Some(&b'-'));
+    match bytes.get(at) {
+        Some(b'0') => at += 1,
+        Some(b'1'..=b'9') => at += digits(at),
+        _ => return false,
+    }
+    if bytes.get(at) == Some(&b'.') {
+        let fraction = digits(at + 1);
+        if fraction == 0 {
+            return false;
+        }
+        at += 1 + fraction;
+    }
+    if matches!(bytes.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        if matches!(bytes.get(at), Some(b'+' | b'-')) {
+            at += 1;
+        }
+        let exponent = digits(at);
+        if exponent == 0 {
+            return false;
+        }
+        at += exponent;
+    }
+    at == bytes.len()
 }
 
 fn skip_space(bytes: &[u8], mut at: usize) -> usize {
@@ -430,6 +479,68 @@ impl Masks {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_literals_and_strings_are_checked_as_serde_json_checks_them() {
+        for value in [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "01",
+            "-",
+            "1.",
+            "1.5",
+            ".5",
+            "1e5",
+            "1E+5",
+            "1e-5",
+            "1e",
+            "1e+",
+            "-1.25e-3",
+            "1.2.3",
+            "1e999999",
+            "12345678901234567890123",
+            "0x1",
+            "1_000",
+            "+1",
+            "--1",
+            "true",
+            "false",
+            "null",
+            "tru",
+            "nul",
+            "truex",
+            "\"\"",
+            "\"a b\"",
+            "\"\u{1}\"",
+            "\"\\n\"",
+            "\"\\q\"",
+            "{}",
+            "[1,]",
+            "[1, {\"a\": null}]",
+        ] {
+            let serde = serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok();
+            assert_eq!(super::is_json_value(value), serde, "{value:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_value_is_json_exactly_when_serde_json_says_so(
+            value in proptest::collection::vec(
+                proptest::sample::select(&b"\"\\-+.eE0129tru fals\x01{}[]"[..]), 0..12),
+        ) {
+            let Ok(value) = std::str::from_utf8(&value) else { return Ok(()) };
+            let serde = serde_json::from_str::<serde::de::IgnoredAny>(value).is_ok();
+            // A string is only ever handed over whole, its closing quote found by the scan.
+            let whole_string = !value.starts_with('"')
+                || super::string_end(value.as_bytes(), 0) == Some(value.len());
+            if whole_string {
+                proptest::prop_assert_eq!(super::is_json_value(value), serde, "{:?}", value);
+            }
+        }
+    }
+
     use super::*;
 
     #[test]
