@@ -725,7 +725,7 @@ impl JobSource for CaptureBatch {
 
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
         let index = index as usize;
-        let origin = self.captures.sources()[index].to_string();
+        let origin = self.captures.sources()[index].origin();
         match self.captures.take(index) {
             Ok(capture) => self.build(origin, capture),
             Err(why) => {

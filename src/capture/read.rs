@@ -67,6 +67,8 @@ fn parse_from(bytes: &[u8], shared: Option<&Bytes>) -> Result<Capture, String> {
 #[derive(Debug)]
 pub struct OpenJournal {
     pub path: PathBuf,
+    /// The path as shown, made once: every line's origin starts with it.
+    shown: String,
     file: std::fs::File,
 }
 
@@ -203,7 +205,28 @@ impl fmt::Display for Source {
             Source::File(path) => write!(f, "{}", path.display()),
             Source::Line {
                 journal, number, ..
-            } => write!(f, "{}:{number}", journal.path.display()),
+            } => write!(f, "{}:{number}", journal.shown),
+        }
+    }
+}
+
+impl Source {
+    /// What [`Source`]'s `Display` gives, made without the formatting machinery: replay asks it
+    /// of every line.
+    pub fn origin(&self) -> String {
+        match self {
+            Source::File(path) => path.display().to_string(),
+            Source::Line {
+                journal, number, ..
+            } => {
+                let mut digits = itoa::Buffer::new();
+                let number = digits.format(*number);
+                let mut origin = String::with_capacity(journal.shown.len() + 1 + number.len());
+                origin.push_str(&journal.shown);
+                origin.push(':');
+                origin.push_str(number);
+                origin
+            }
         }
     }
 }
@@ -293,6 +316,7 @@ fn list_journal(path: &Path, listing: &mut Listing) {
     };
     let journal = Arc::new(OpenJournal {
         path: path.to_path_buf(),
+        shown: path.display().to_string(),
         file,
     });
     // Lines are found a buffer at a time; memchr finds newlines many bytes at a time.
@@ -528,6 +552,20 @@ mod tests {
     use crate::capture::tests::sample;
     use crate::capture::write;
     use bytes::Bytes;
+
+    #[test]
+    fn an_origin_is_what_a_source_shows() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = dir.path().join("a journal.jsonl");
+        std::fs::write(&journal, "{}\n\n{}\n").unwrap();
+        let file = dir.path().join("one.json");
+        let listing = list(&[journal, file]);
+        assert_eq!(listing.sources.len(), 3);
+        for source in &listing.sources {
+            assert_eq!(source.origin(), source.to_string());
+        }
+        assert!(listing.sources[1].origin().ends_with("a journal.jsonl:3"));
+    }
 
     #[test]
     fn read_ahead_gives_each_capture_in_its_place_whatever_order_it_is_asked_in() {
