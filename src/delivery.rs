@@ -185,9 +185,12 @@ impl Headers {
     /// The same headers without those that describe one hop ([`HOP_BY_HOP`]), for passing a
     /// delivery on or sending it again.
     pub fn without_hop_by_hop(&self) -> Headers {
-        self.iter()
-            .filter(|(name, _)| !is_hop_by_hop(name))
-            .collect()
+        // Sized for all of them: one allocation each for the text and the ends, never a regrowth.
+        let mut kept = Headers::with_capacity(self.ends.len(), self.text.len());
+        for (name, value) in self.iter().filter(|(name, _)| !is_hop_by_hop(name)) {
+            kept.push(name, value);
+        }
+        kept
     }
 }
 
