@@ -302,7 +302,6 @@ pub fn list(paths: &[PathBuf]) -> Listing {
 }
 
 fn list_journal(path: &Path, listing: &mut Listing) {
-    use std::io::Read;
     let unreadable = |listing: &mut Listing, e: std::io::Error| {
         let why = format!("cannot read the journal: {e}");
         listing.unreadable.push(Unreadable {
@@ -319,36 +318,87 @@ fn list_journal(path: &Path, listing: &mut Listing) {
         shown: path.display().to_string(),
         file,
     });
-    // Lines are found a buffer at a time; memchr finds newlines many bytes at a time.
-    let mut buffer = vec![0; 1 << 20];
-    let (mut offset, mut start, mut number) = (0u64, 0u64, 0u64);
-    loop {
-        let read = match (&journal.file).read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return unreadable(listing, e),
-        };
-        for at in memchr::memchr_iter(b'\n', &buffer[..read]) {
-            let end = offset + at as u64;
-            number += 1;
-            if end > start {
-                listing.sources.push(Source::Line {
-                    journal: journal.clone(),
-                    number,
-                    range: start..end,
-                });
-            }
-            start = end + 1;
+    let (length, ends) = match newlines(path, &journal.file) {
+        Ok(found) => found,
+        Err(e) => return unreadable(listing, e),
+    };
+    let mut start = 0;
+    for (number, &end) in (1..).zip(&ends) {
+        if end > start {
+            listing.sources.push(Source::Line {
+                journal: journal.clone(),
+                number,
+                range: start..end,
+            });
         }
-        offset += read as u64;
+        start = end + 1;
     }
-    if start < offset {
+    if start < length {
         listing.warnings.push(format!(
             "{}: the last line, from byte {start}, is torn (a write cut short); it is ignored",
             path.display()
         ));
     }
+}
+
+/// A journal's length and where each of its newlines is. Listing is what a replay does before its
+/// first request, so a large journal is read in parts, one a core, each on its own handle.
+fn newlines(path: &Path, file: &std::fs::File) -> std::io::Result<(u64, Vec<u64>)> {
+    // Below this a part is not worth a thread.
+    newlines_in_parts(path, file, 8 << 20)
+}
+
+fn newlines_in_parts(
+    path: &Path,
+    file: &std::fs::File,
+    smallest_part: u64,
+) -> std::io::Result<(u64, Vec<u64>)> {
+    let length = file.metadata()?.len();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    let parts = cores.min(length / smallest_part).max(1);
+    if parts == 1 {
+        return Ok((length, newlines_in(file, 0..length)?));
+    }
+    let bounds: Vec<u64> = (0..parts)
+        .map(|part| length / parts * part)
+        .chain([length])
+        .collect();
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = bounds
+            .windows(2)
+            .map(|part| {
+                let range = part[0]..part[1];
+                scope.spawn(move || newlines_in(&std::fs::File::open(path)?, range))
+            })
+            .collect();
+        let mut ends = Vec::new();
+        for part in parts {
+            ends.extend(part.join().expect("listing a journal does not panic")?);
+        }
+        Ok((length, ends))
+    })
+}
+
+/// Where the newlines of `range` of a file are, found with memchr a buffer at a time.
+fn newlines_in(mut file: &std::fs::File, range: Range<u64>) -> std::io::Result<Vec<u64>> {
+    use std::io::{Read, Seek};
+    file.seek(std::io::SeekFrom::Start(range.start))?;
+    // Small enough to stay in cache between the kernel's copy and the search.
+    let mut buffer = vec![0; 128 << 10];
+    let (mut ends, mut offset) = (Vec::new(), range.start);
+    while offset < range.end {
+        let wanted =
+            usize::try_from(range.end - offset).map_or(buffer.len(), |n| n.min(buffer.len()));
+        let read = match file.read(&mut buffer[..wanted]) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        ends.extend(memchr::memchr_iter(b'\n', &buffer[..read]).map(|at| offset + at as u64));
+        offset += read as u64;
+    }
+    Ok(ends)
 }
 
 /// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
@@ -552,6 +602,25 @@ mod tests {
     use crate::capture::tests::sample;
     use crate::capture::write;
     use bytes::Bytes;
+
+    #[test]
+    fn a_journal_read_in_parts_has_its_newlines_where_they_are() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let text: String = (0..5000)
+            .map(|n| format!("{}\n", "x".repeat(n % 97)))
+            .collect();
+        std::fs::write(&path, format!("{text}torn")).unwrap();
+        let expected: Vec<u64> = memchr::memchr_iter(b'\n', text.as_bytes())
+            .map(|at| at as u64)
+            .collect();
+        let file = std::fs::File::open(&path).unwrap();
+        for smallest_part in [1 << 30, 1 << 10, 1] {
+            let (length, ends) = newlines_in_parts(&path, &file, smallest_part).unwrap();
+            assert_eq!(length, text.len() as u64 + 4);
+            assert_eq!(ends, expected, "parts of at least {smallest_part} bytes");
+        }
+    }
 
     #[test]
     fn an_origin_is_what_a_source_shows() {
