@@ -581,8 +581,8 @@ fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
         path::parse(path).map_err(|why| file_error(shown, why))?;
     }
     let id_format_error = |why| file_error(shown, format!("id_format: {why}"));
-    render::check_text(&spec.id_format).map_err(id_format_error)?;
     spec.id_parts = render::compile_text(&spec.id_format).map_err(id_format_error)?;
+    render::check_compiled(&spec.id_parts).map_err(id_format_error)?;
     spec.delivery
         .check()
         .map_err(|why| file_error(shown, format!("[delivery]: {why}")))?;
@@ -591,8 +591,8 @@ fn parse_spec(shown: &str, bytes: &[u8]) -> Result<ProviderSpec, LoadError> {
             .as_str()
             .ok_or_else(|| file_error(shown, format!("header {name} must be a string")))?;
         let header_error = |why| file_error(shown, format!("header {name}: {why}"));
-        render::check_text(text).map_err(header_error)?;
         let parts = render::compile_text(text).map_err(header_error)?;
+        render::check_compiled(&parts).map_err(header_error)?;
         spec.header_parts.push((name.clone(), parts));
     }
     Ok(spec)
