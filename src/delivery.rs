@@ -37,10 +37,19 @@ impl Headers {
         self.ends.push((name_end, self.text.len()));
     }
 
-    /// [`Headers::push`] with the name in lower case, as hyper hands names over.
-    pub fn push_lowercase_name(&mut self, name: &str, value: &str) {
+    /// A header as it came off the wire: a value that is not UTF-8 is kept lossily (checked
+    /// first as a whole: `from_utf8_lossy` walks every value in chunks, valid or not).
+    pub fn push_received(&mut self, name: &str, value: &[u8]) {
+        match std::str::from_utf8(value) {
+            Ok(text) => self.push(name, text),
+            Err(_) => self.push(name, String::from_utf8_lossy(value)),
+        }
+    }
+
+    /// [`Headers::push_received`] with the name in lower case, as hyper hands names over.
+    pub fn push_received_lowercase(&mut self, name: &str, value: &[u8]) {
         let start = self.text.len();
-        self.push(name, value);
+        self.push_received(name, value);
         let (name_end, _) = self.ends[self.ends.len() - 1];
         self.text[start..name_end].make_ascii_lowercase();
     }

@@ -222,10 +222,7 @@ impl Head {
             {
                 return None;
             }
-            match std::str::from_utf8(header.value) {
-                Ok(value) => headers.push_lowercase_name(name, value),
-                Err(_) => headers.push_lowercase_name(name, &String::from_utf8_lossy(header.value)),
-            }
+            headers.push_received_lowercase(name, header.value);
         }
         let body_length = body_length.filter(|&n| n <= max_body)?;
         Some(Head {

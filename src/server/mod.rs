@@ -243,11 +243,7 @@ pub fn copy_headers(map: &hyper::HeaderMap) -> Headers {
         .sum();
     let mut headers = Headers::with_capacity(map.len(), bytes);
     for (name, value) in map {
-        // Checked first as a whole: `from_utf8_lossy` walks every value in chunks, valid or not.
-        match std::str::from_utf8(value.as_bytes()) {
-            Ok(text) => headers.push(name, text),
-            Err(_) => headers.push(name, String::from_utf8_lossy(value.as_bytes())),
-        }
+        headers.push_received(name.as_str(), value.as_bytes());
     }
     headers
 }
