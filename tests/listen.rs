@@ -1168,3 +1168,25 @@ fn a_body_cut_short_is_reported_and_the_listener_keeps_serving() {
     let (out, _, _) = run(hookctl().args(["send", "github:ping", "--to", &listener.to("/")]));
     assert!(out.status.success(), "still serving");
 }
+
+#[test]
+fn a_connection_idle_between_requests_is_closed_after_the_read_timeout() {
+    use std::io::{Read, Write};
+    let listener = Listener::start(&["--read-timeout", "1s"]);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", listener.port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let body = r#"{"n":1}"#;
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    assert_eq!(read_answer(&mut stream).0, 200);
+    assert_eq!(listener.next()["type"], "delivery");
+    // Then nothing: the listener closes the connection (end of file, not the test's limit).
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
+}
