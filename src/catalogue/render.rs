@@ -353,9 +353,9 @@ pub(crate) fn check_compiled(parts: &[CompiledPart]) -> Result<(), String> {
 
 /// A piece of template text: as it is, or a placeholder's spec (without braces, trimmed).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum TextPart<S> {
-    Literal(S),
-    Placeholder(S),
+enum TextPart<'a> {
+    Literal(&'a str),
+    Placeholder(&'a str),
 }
 
 /// A piece of template text compiled once: as it is, or a placeholder already read.
@@ -378,7 +378,7 @@ pub(crate) fn compile_text(text: &str) -> Result<Vec<CompiledPart>, String> {
 }
 
 /// Cut template text at its `{{…}}` placeholders; an unclosed one is an error.
-pub(crate) fn text_parts(text: &str) -> impl Iterator<Item = Result<TextPart<&str>, String>> {
+fn text_parts(text: &str) -> impl Iterator<Item = Result<TextPart<'_>, String>> {
     let mut rest = Some(text);
     let mut pending: Option<&str> = None;
     std::iter::from_fn(move || {
