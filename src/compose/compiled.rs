@@ -12,6 +12,8 @@
 //! body are the signed bytes: the signature is computed over that stretch of the output and written
 //! into its own slot.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::{Map, Value};
 
 use crate::catalogue::path::{self, Segment};
@@ -30,8 +32,10 @@ pub struct CompiledBody {
     payload: Vec<Piece>,
     /// How the body is signed in place, when it is.
     in_body: Option<&'static InBody>,
-    /// The length of the last compiled output, to size each body's buffer once.
-    size_hint: usize,
+    /// The longest body filled so far (at first the encoded template's length and a margin), to
+    /// size each body's buffer once: filled values and a signature outgrow the template, and the
+    /// buffer's growth was most of a send's `memmove` (BENCHMARKS.md).
+    size_hint: AtomicUsize,
 }
 
 #[derive(Debug)]
@@ -101,7 +105,7 @@ impl CompiledBody {
         }
         let marked = mark(&template, &mut slots)?;
         let encoded = format.encode(&marked);
-        let size_hint = encoded.len() + 64;
+        let size_hint = AtomicUsize::new(encoded.len() + 64);
         let body = split(&encoded, &mut slots)?;
         Some(CompiledBody {
             format,
@@ -123,7 +127,7 @@ impl CompiledBody {
         renderer: &mut Renderer<'_>,
         secret: Option<&str>,
     ) -> Result<Vec<u8>, String> {
-        let mut out = Vec::with_capacity(self.size_hint);
+        let mut out = Vec::with_capacity(self.size_hint.load(Ordering::Relaxed));
         let mut payload_span = 0..0;
         let mut signature_at = None;
         for piece in &self.body {
@@ -144,6 +148,7 @@ impl CompiledBody {
             (in_body.write_signature)(&mut written, &signature);
             out.splice(at..at, written);
         }
+        self.size_hint.fetch_max(out.len(), Ordering::Relaxed);
         Ok(out)
     }
 }
