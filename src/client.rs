@@ -219,52 +219,50 @@ impl Client {
             },
         })?;
         let started = Instant::now();
-        let exchange = self.exchange(&origin, request);
-        let (response, sender) = match tokio::time::timeout(timeout, exchange).await {
-            Ok(result) => result?,
-            Err(_) => {
-                return Err(SendError::Timeout {
-                    host: origin.label(),
-                    timeout,
-                })
-            }
-        };
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let headers = if self.keep_response_headers {
-            response
+        // One timer for the answer and its body: a timer each cost a registration per request.
+        let answered = async {
+            let (response, sender) = self.exchange(&origin, request).await?;
+            let status = response.status().as_u16();
+            let location = response
                 .headers()
-                .iter()
-                .map(|(n, v)| {
-                    (
-                        n.as_str().to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let headers = if self.keep_response_headers {
+                response
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_string(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let body = response
+                .into_body()
                 .collect()
-        } else {
-            Vec::new()
-        };
-        let remaining = timeout.saturating_sub(started.elapsed());
-        let body = match tokio::time::timeout(remaining, response.into_body().collect()).await {
-            Ok(Ok(collected)) => collected.to_bytes(),
-            Ok(Err(e)) => {
-                return Err(SendError::Other {
+                .await
+                .map_err(|e| SendError::Other {
                     host: origin.label(),
                     detail: error_chain(&e),
-                })
-            }
-            Err(_) => {
-                return Err(SendError::Timeout {
-                    host: origin.label(),
-                    timeout,
-                })
-            }
+                })?
+                .to_bytes();
+            Ok::<_, SendError>((status, location, headers, body, sender))
         };
+        let (status, location, headers, body, sender) =
+            match tokio::time::timeout(timeout, answered).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(SendError::Timeout {
+                        host: origin.label(),
+                        timeout,
+                    })
+                }
+            };
         // Only a connection whose response was read to the end can carry the next request.
         self.give_back(&origin, sender);
         Ok(Response {
