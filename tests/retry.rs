@@ -352,3 +352,49 @@ fn duplicates_and_shuffling_are_reproducible_with_a_seed() {
     sorted.sort();
     assert_ne!(order, sorted, "shuffled");
 }
+
+#[test]
+fn a_dry_run_shows_the_arranged_order_and_each_duplicate() {
+    let args = [
+        "stripe:charge.succeeded",
+        "--to",
+        "http://127.0.0.1:9/",
+        "--count",
+        "12",
+        "--duplicate-rate",
+        "0.5",
+        "--shuffle",
+        "--seed",
+        "42",
+        "--dry-run",
+    ];
+    let (code, records, output) = send(&args);
+    assert_eq!(code, 0, "{output}");
+    let arrangement = records.iter().find(|r| r["type"] == "arrangement").unwrap()["data"].clone();
+    let order = arrangement["order"].as_array().unwrap();
+    let requests: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["type"] == "request")
+        .map(|r| &r["data"])
+        .collect();
+    let duplicates = arrangement["duplicates"].as_u64().unwrap() as usize;
+    assert!(duplicates > 0);
+    assert_eq!(requests.len(), 12 + duplicates, "{output}");
+    // Shown in the order sent: each slot's delivery, a duplicate the bytes of its first copy.
+    let mut firsts: HashMap<u64, &Value> = HashMap::new();
+    for (slot, request) in order.iter().zip(&requests) {
+        let delivery = slot["delivery"].as_u64().unwrap();
+        if slot["duplicate"].as_bool().unwrap() {
+            assert_eq!(request["body"], firsts[&delivery]["body"]);
+            assert_eq!(request["headers"], firsts[&delivery]["headers"]);
+        } else {
+            firsts.insert(delivery, request);
+        }
+    }
+    let ids: Vec<String> = requests
+        .iter()
+        .map(|r| r["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+    assert_eq!(distinct.len(), 12, "{ids:?}");
+}

@@ -70,14 +70,41 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
     Ok(summary.exit_code())
 }
 
+/// Print each request a run would send, in the order it would send them: with `--shuffle` or
+/// `--duplicate-rate` the arranged order, a duplicate the same bytes as its original.
 fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
-    for index in 0..run.deliveries() {
-        let (plan, composed) = run.compose(index);
-        let composed = composed?;
-        let of_scenario = run.scenario_of(index);
+    let order: Vec<(u64, bool)> = match &run.arrangement {
+        Some(arrangement) => arrangement.order.clone(),
+        None => (0..run.deliveries())
+            .map(|sequence| (sequence, false))
+            .collect(),
+    };
+    let twinned: std::collections::HashSet<u64> = order
+        .iter()
+        .filter(|(_, copy)| *copy)
+        .map(|(sequence, _)| *sequence)
+        .collect();
+    // The first copy of a delivery sent twice, kept until its second is shown.
+    let mut firsts = std::collections::HashMap::new();
+    for (sequence, duplicate) in order {
+        let (plan, composed) = match firsts.remove(&sequence) {
+            Some(first) => first,
+            None => {
+                let (plan, composed) = run.compose(sequence);
+                let composed = composed?;
+                if twinned.contains(&sequence) {
+                    firsts.insert(sequence, (plan, composed.clone()));
+                }
+                (plan, composed)
+            }
+        };
+        let of_scenario = run.scenario_of(sequence);
         let mut about = format!("{}:{}", plan.provider.name, plan.event.name);
         if let Some((scenario, run, step, steps)) = &of_scenario {
             about = format!("{scenario} run {run}, step {step}/{steps}: {about}");
+        }
+        if duplicate {
+            about = format!("{about} (duplicate of delivery {})", sequence + 1);
         }
         let scenario = of_scenario
             .as_ref()
@@ -97,6 +124,9 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
             &composed.delivery,
             composed.plaintext.as_deref(),
         )?;
+    }
+    if let Some(arrangement) = &run.arrangement {
+        send_view::arrangement(output, arrangement)?;
     }
     Ok(exit::SUCCESS)
 }
