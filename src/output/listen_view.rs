@@ -391,9 +391,14 @@ impl ListenSummary<'_> {
     pub(super) fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} {} deliveries: {} valid, {} invalid",
+            "{} {} {}: {} valid, {} invalid",
             "Received".bold(),
             self.deliveries,
+            if self.deliveries == 1 {
+                "delivery"
+            } else {
+                "deliveries"
+            },
             self.valid.to_string().green(),
             if self.invalid > 0 {
                 self.invalid.to_string().red().to_string()
@@ -402,7 +407,12 @@ impl ListenSummary<'_> {
             }
         )?;
         if self.rejected > 0 {
-            write!(f, ", {} other requests refused", self.rejected)?;
+            let requests = if self.rejected == 1 {
+                "request"
+            } else {
+                "requests"
+            };
+            write!(f, ", {} other {requests} refused", self.rejected)?;
         }
         if self.not_saved > 0 {
             write!(f, ", {} NOT SAVED", self.not_saved.to_string().red())?;
@@ -423,5 +433,48 @@ impl ListenSummary<'_> {
             write!(f, ". Never arrived: {}", self.missing.join(", ").red())?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn closing_line(deliveries: u64, rejected: u64) -> String {
+        let summary = ListenSummary {
+            deliveries,
+            valid: deliveries,
+            invalid: 0,
+            not_saved: 0,
+            rejected,
+            missing: Vec::new(),
+            timed_out: false,
+            journal: None,
+            elapsed_ms: Millis(Duration::ZERO),
+            elapsed: Duration::ZERO,
+            count: None,
+            satisfied: true,
+        };
+        let shown = Record::Summary(crate::output::records::Summary::Listen(summary)).to_string();
+        // Without colour codes, whether or not colour is on for this process.
+        let mut plain = String::new();
+        let mut in_code = false;
+        for c in shown.chars() {
+            match c {
+                '\u{1b}' => in_code = true,
+                'm' if in_code => in_code = false,
+                _ if !in_code => plain.push(c),
+                _ => {}
+            }
+        }
+        plain
+    }
+
+    #[test]
+    fn the_closing_line_counts_one_delivery_in_the_singular() {
+        assert!(closing_line(1, 1)
+            .starts_with("Received 1 delivery: 1 valid, 0 invalid, 1 other request refused"));
+        assert!(closing_line(2, 3)
+            .starts_with("Received 2 deliveries: 2 valid, 0 invalid, 3 other requests refused"));
     }
 }
