@@ -193,6 +193,17 @@ impl Arrangement {
     }
 }
 
+/// Which delivery a run sends in one of its slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Slot {
+    /// The delivery's number in the plain order.
+    pub sequence: u64,
+    /// It is sent twice (`--duplicate-rate`).
+    pub twice: bool,
+    /// This is its second copy.
+    pub duplicate: bool,
+}
+
 impl FixtureBatch {
     /// The first scenario of every provider that has one, run once, signed with the built-in
     /// test secrets.
@@ -331,6 +342,26 @@ impl FixtureBatch {
     }
 
     /// Send the deliveries in this order, duplicates included.
+    /// What goes in slot `index` of the run (below [`JobSource::total`]): the plain order, or the
+    /// arrangement's.
+    pub(crate) fn slot(&self, index: u64) -> Slot {
+        match &self.arrangement {
+            None => Slot {
+                sequence: index,
+                twice: false,
+                duplicate: false,
+            },
+            Some(arrangement) => {
+                let (sequence, duplicate) = arrangement.order[index as usize];
+                Slot {
+                    sequence,
+                    twice: arrangement.twinned.contains(&sequence),
+                    duplicate,
+                }
+            }
+        }
+    }
+
     pub(crate) fn arranged(mut self, arrangement: Arrangement) -> Self {
         self.arrangement = Some(arrangement);
         self
@@ -502,11 +533,10 @@ impl JobSource for FixtureBatch {
     }
 
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
-        let Some(arrangement) = &self.arrangement else {
-            return self.make(index);
-        };
-        let (sequence, _) = arrangement.order[index as usize];
-        if !arrangement.twinned.contains(&sequence) {
+        let Slot {
+            sequence, twice, ..
+        } = self.slot(index);
+        if !twice {
             return self.make(sequence);
         }
         // The second of two copies sent is the first one's delivery, byte for byte.

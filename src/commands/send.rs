@@ -9,7 +9,7 @@ use bytes::Bytes;
 use colored::Colorize;
 
 use super::Context;
-use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings, ScenarioLayout};
+use crate::batch::{Arrangement, FixtureBatch, Plan, RetrySettings, ScenarioLayout, Slot};
 use crate::catalogue::path;
 use crate::catalogue::{Catalogue, Event, Provider, Scenario};
 use crate::cli::SendArgs;
@@ -73,26 +73,20 @@ pub async fn run(args: SendArgs, ctx: &Context) -> anyhow::Result<u8> {
 /// Print each request a run would send, in the order it would send them: with `--shuffle` or
 /// `--duplicate-rate` the arranged order, a duplicate the same bytes as its original.
 fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
-    let order: Vec<(u64, bool)> = match &run.arrangement {
-        Some(arrangement) => arrangement.order.clone(),
-        None => (0..run.deliveries())
-            .map(|sequence| (sequence, false))
-            .collect(),
-    };
-    let twinned: std::collections::HashSet<u64> = order
-        .iter()
-        .filter(|(_, copy)| *copy)
-        .map(|(sequence, _)| *sequence)
-        .collect();
     // The first copy of a delivery sent twice, kept until its second is shown.
     let mut firsts = std::collections::HashMap::new();
-    for (sequence, duplicate) in order {
+    for index in 0..run.total() {
+        let Slot {
+            sequence,
+            twice,
+            duplicate,
+        } = run.slot(index);
         let (plan, composed) = match firsts.remove(&sequence) {
             Some(first) => first,
             None => {
                 let (plan, composed) = run.compose(sequence);
                 let composed = composed?;
-                if twinned.contains(&sequence) {
+                if twice {
                     firsts.insert(sequence, (plan, composed.clone()));
                 }
                 (plan, composed)
