@@ -297,23 +297,29 @@ fn retries_of_one_delivery_do_not_hold_up_the_others() {
     assert!(ids[1] != ids[0] && ids[2] != ids[0]);
 }
 
+/// Twelve Stripe deliveries to `to`, half of them sent twice, shuffled with `seed`.
+fn send_arranged(to: &str, seed: &str, more: &[&str]) -> (i32, Vec<Value>, String) {
+    let mut args = vec![
+        "stripe:charge.succeeded",
+        "--to",
+        to,
+        "--count",
+        "12",
+        "--duplicate-rate",
+        "0.5",
+        "--shuffle",
+        "--seed",
+        seed,
+    ];
+    args.extend_from_slice(more);
+    send(&args)
+}
+
 #[test]
 fn duplicates_and_shuffling_are_reproducible_with_a_seed() {
     let arrangement = |seed: &str| {
         let server = TestServer::start(200);
-        let args = [
-            "stripe:charge.succeeded",
-            "--to",
-            &server.url("/"),
-            "--count",
-            "12",
-            "--duplicate-rate",
-            "0.5",
-            "--shuffle",
-            "--seed",
-            seed,
-        ];
-        let (code, records, output) = send(&args);
+        let (code, records, output) = send_arranged(&server.url("/"), seed, &[]);
         assert_eq!(code, 0, "{output}");
         let arrangement =
             records.iter().find(|r| r["type"] == "arrangement").unwrap()["data"].clone();
@@ -355,20 +361,7 @@ fn duplicates_and_shuffling_are_reproducible_with_a_seed() {
 
 #[test]
 fn a_dry_run_shows_the_arranged_order_and_each_duplicate() {
-    let args = [
-        "stripe:charge.succeeded",
-        "--to",
-        "http://127.0.0.1:9/",
-        "--count",
-        "12",
-        "--duplicate-rate",
-        "0.5",
-        "--shuffle",
-        "--seed",
-        "42",
-        "--dry-run",
-    ];
-    let (code, records, output) = send(&args);
+    let (code, records, output) = send_arranged("http://127.0.0.1:9/", "42", &["--dry-run"]);
     assert_eq!(code, 0, "{output}");
     let arrangement = records.iter().find(|r| r["type"] == "arrangement").unwrap()["data"].clone();
     let order = arrangement["order"].as_array().unwrap();
