@@ -29,6 +29,9 @@ fn main() -> ExitCode {
 /// kernel zeroes 2 MB at each first touch of fresh memory, again after the allocator returns
 /// memory and takes it back, and in some replays that zeroing was a fifth of the CPU (`perf`,
 /// BENCHMARKS.md). Where the call is refused nothing changes, so its result is not looked at.
+/// It comes after the runtime's first allocations, so mimalloc is also built not to ask for huge
+/// pages (`no_thp`): it asked for them on its first arena, and on a machine whose kernel gives
+/// them only when asked, the first touches of that arena were zeroed 2 MB at a time.
 fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);
