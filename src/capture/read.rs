@@ -61,66 +61,83 @@ fn parse_from(bytes: &[u8], shared: Option<&Bytes>) -> Result<Capture, String> {
     Capture::try_from(stored)
 }
 
-/// A journal, opened once for all its lines, which are read where they are when needed: it is
-/// never held in memory whole (for a large journal, the kernel zeroing a fresh buffer of its size
-/// cost a replay as much as reading it).
+/// A journal, opened once for all its lines. Its whole lines are mapped into memory, not read:
+/// a line is then a slice of the map, and a replay sends its body from the page cache without
+/// a copy. Reading a 20,000-line journal into buffers cost its replay the kernel's copy, the
+/// zeroing of fresh buffers and a second pass at listing, a tenth of its time (`perf`,
+/// BENCHMARKS.md).
 #[derive(Debug)]
 pub struct OpenJournal {
     pub path: PathBuf,
     /// The path as shown, made once: every line's origin starts with it.
     shown: String,
-    file: std::fs::File,
+    /// Its whole lines (up to and with the last newline) as they were when it was opened.
+    lines: Bytes,
 }
 
 impl OpenJournal {
-    /// The bytes of `range` into the start of `buffer`, which is left at least that long.
-    fn read_range(&self, range: &Range<u64>, buffer: &mut Vec<u8>) -> Result<usize, String> {
-        let length = usize::try_from(range.end - range.start).map_err(|e| e.to_string())?;
-        let read = if buffer.capacity() == 0 {
-            read_fresh_at(&self.file, buffer, length, range.start)
-        } else {
-            if buffer.len() < length {
-                buffer.resize(length, 0);
-            }
-            read_exact_at(&self.file, &mut buffer[..length], range.start)
+    /// Open a journal; also its length, which is more than its whole lines' when the last
+    /// line is torn.
+    fn open(path: &Path) -> std::io::Result<(Self, u64)> {
+        let file = std::fs::File::open(path)?;
+        let length = file.metadata()?.len();
+        let whole = whole_lines_length(&file, length)?;
+        let journal = OpenJournal {
+            path: path.to_path_buf(),
+            shown: path.display().to_string(),
+            lines: map_or_read(&file, whole)?,
         };
-        read.map_err(|e| format!("cannot read the journal: {e}"))?;
-        Ok(length)
+        Ok((journal, length))
+    }
+
+    /// A line, by its place in the journal.
+    fn line(&self, range: &Range<u64>) -> Bytes {
+        self.lines.slice(range.start as usize..range.end as usize)
     }
 }
 
-/// Read `length` bytes at `offset` into an empty buffer's room, which is not zeroed first: a
-/// replay reads each run of lines into a fresh buffer of its own, and zeroing it cost a
-/// journal replay a share of its instructions (callgrind, BENCHMARKS.md).
-#[cfg(target_os = "linux")]
-fn read_fresh_at(
-    file: &std::fs::File,
-    buffer: &mut Vec<u8>,
-    length: usize,
-    mut offset: u64,
-) -> std::io::Result<()> {
-    buffer.reserve_exact(length);
-    while buffer.len() < length {
-        let read = rustix::io::pread(file, rustix::buffer::spare_capacity(buffer), offset)?;
-        if read == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
+/// Where a journal's whole lines end: just after its last newline, found from the end (a torn
+/// line is at most one capture long).
+fn whole_lines_length(file: &std::fs::File, length: u64) -> std::io::Result<u64> {
+    const STEP: u64 = 64 << 10;
+    let mut buffer = vec![0; STEP as usize];
+    let mut end = length;
+    while end > 0 {
+        let start = end.saturating_sub(STEP);
+        let part = &mut buffer[..(end - start) as usize];
+        read_exact_at(file, part, start)?;
+        if let Some(at) = memchr::memrchr(b'\n', part) {
+            return Ok(start + at as u64 + 1);
         }
-        offset += read as u64;
+        end = start;
     }
-    // The room may be larger than asked for, and a read may have gone on past the range.
-    buffer.truncate(length);
-    Ok(())
+    Ok(0)
 }
 
-#[cfg(not(target_os = "linux"))]
-fn read_fresh_at(
-    file: &std::fs::File,
-    buffer: &mut Vec<u8>,
-    length: usize,
-    offset: u64,
-) -> std::io::Result<()> {
-    buffer.resize(length, 0);
-    read_exact_at(file, buffer, offset)
+/// The first `length` bytes of a journal, mapped; read into memory where the file cannot be
+/// mapped. The one unsafe block outside the tests: as ripgrep does for large files, a map is
+/// taken for what it saves, with its one risk said where users read it (README, "Journals").
+#[allow(unsafe_code)]
+fn map_or_read(file: &std::fs::File, length: u64) -> std::io::Result<Bytes> {
+    if length == 0 {
+        return Ok(Bytes::new());
+    }
+    let size = usize::try_from(length).map_err(std::io::Error::other)?;
+    // SAFETY: the map holds only whole lines, which nothing changes: a journal is appended to,
+    // and a listener opening it cuts back only a torn last line, past this length. A journal
+    // cut shorter by hand while it is being read would fault the process (SIGBUS).
+    match unsafe { memmap2::MmapOptions::new().len(size).map(file) } {
+        Ok(map) => {
+            #[cfg(unix)]
+            let _ = map.advise(memmap2::Advice::Sequential);
+            Ok(Bytes::from_owner(map))
+        }
+        Err(_) => {
+            let mut text = vec![0; size];
+            read_exact_at(file, &mut text, 0)?;
+            Ok(Bytes::from(text))
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -153,27 +170,21 @@ impl Source {
     fn read_into(&self, buffer: &mut Vec<u8>) -> Result<Capture, String> {
         match self {
             Source::File(path) => read_into(path, buffer),
-            Source::Line { journal, range, .. } => {
-                let length = journal.read_range(range, buffer)?;
-                parse(&buffer[..length])
-            }
+            Source::Line { journal, range, .. } => parse_shared(&journal.line(range)),
         }
     }
 
     /// Its text, unparsed.
     fn read_text(&self) -> Result<Bytes, String> {
-        let mut text = Vec::new();
         match self {
             Source::File(path) => {
                 // A capture file is a few kB: room for one read, without growing.
-                text.reserve(8 * 1024);
+                let mut text = Vec::with_capacity(8 * 1024);
                 read_file(path, &mut text)?;
+                Ok(Bytes::from(text))
             }
-            Source::Line { journal, range, .. } => {
-                journal.read_range(range, &mut text)?;
-            }
+            Source::Line { journal, range, .. } => Ok(journal.line(range)),
         }
-        Ok(Bytes::from(text))
     }
 
     /// The file, or the journal, it is in.
@@ -307,19 +318,12 @@ fn list_journal(path: &Path, listing: &mut Listing) {
             why,
         });
     };
-    let file = match std::fs::File::open(path) {
-        Ok(file) => file,
+    let (journal, length) = match OpenJournal::open(path) {
+        Ok(opened) => opened,
         Err(e) => return unreadable(listing, e),
     };
-    let journal = Arc::new(OpenJournal {
-        path: path.to_path_buf(),
-        shown: path.display().to_string(),
-        file,
-    });
-    let (length, ends) = match newlines(path, &journal.file) {
-        Ok(found) => found,
-        Err(e) => return unreadable(listing, e),
-    };
+    let ends = newlines(&journal.lines);
+    let journal = Arc::new(journal);
     let mut start = 0;
     for (number, &end) in (1..).zip(&ends) {
         if end > start {
@@ -339,64 +343,36 @@ fn list_journal(path: &Path, listing: &mut Listing) {
     }
 }
 
-/// A journal's length and where each of its newlines is. Listing is what a replay does before its
-/// first request, so a large journal is read in parts, one a core, each on its own handle.
-fn newlines(path: &Path, file: &std::fs::File) -> std::io::Result<(u64, Vec<u64>)> {
+/// Where each newline of a journal's whole lines is. Listing is what a replay does before its
+/// first request, so a large journal is searched in parts, one a core.
+fn newlines(lines: &[u8]) -> Vec<u64> {
     // Below this a part is not worth a thread.
-    newlines_in_parts(path, file, 8 << 20)
+    newlines_in_parts(lines, 8 << 20)
 }
 
-fn newlines_in_parts(
-    path: &Path,
-    file: &std::fs::File,
-    smallest_part: u64,
-) -> std::io::Result<(u64, Vec<u64>)> {
-    let length = file.metadata()?.len();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    let parts = cores.min(length / smallest_part).max(1);
+fn newlines_in_parts(lines: &[u8], smallest_part: usize) -> Vec<u64> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parts = cores.min(lines.len() / smallest_part).max(1);
+    let in_part = |start: usize, part: &[u8]| -> Vec<u64> {
+        memchr::memchr_iter(b'\n', part)
+            .map(|at| (start + at) as u64)
+            .collect()
+    };
     if parts == 1 {
-        return Ok((length, newlines_in(file, 0..length)?));
+        return in_part(0, lines);
     }
-    let bounds: Vec<u64> = (0..parts)
-        .map(|part| length / parts * part)
-        .chain([length])
-        .collect();
+    let size = lines.len().div_ceil(parts);
     std::thread::scope(|scope| {
-        let parts: Vec<_> = bounds
-            .windows(2)
-            .map(|part| {
-                let range = part[0]..part[1];
-                scope.spawn(move || newlines_in(&std::fs::File::open(path)?, range))
-            })
+        let found: Vec<_> = lines
+            .chunks(size)
+            .enumerate()
+            .map(|(n, part)| scope.spawn(move || in_part(n * size, part)))
             .collect();
-        let mut ends = Vec::new();
-        for part in parts {
-            ends.extend(part.join().expect("listing a journal does not panic")?);
-        }
-        Ok((length, ends))
+        found
+            .into_iter()
+            .flat_map(|part| part.join().expect("searching for newlines does not panic"))
+            .collect()
     })
-}
-
-/// Where the newlines of `range` of a file are, found with memchr a buffer at a time.
-fn newlines_in(mut file: &std::fs::File, range: Range<u64>) -> std::io::Result<Vec<u64>> {
-    use std::io::{Read, Seek};
-    file.seek(std::io::SeekFrom::Start(range.start))?;
-    // Small enough to stay in cache between the kernel's copy and the search.
-    let mut buffer = vec![0; 128 << 10];
-    let (mut ends, mut offset) = (Vec::new(), range.start);
-    while offset < range.end {
-        let wanted =
-            usize::try_from(range.end - offset).map_or(buffer.len(), |n| n.min(buffer.len()));
-        let read = match file.read(&mut buffer[..wanted]) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        ends.extend(memchr::memchr_iter(b'\n', &buffer[..read]).map(|at| offset + at as u64));
-        offset += read as u64;
-    }
-    Ok(ends)
 }
 
 /// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
@@ -421,7 +397,7 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<(Source, Capture)>, Listing) {
 
 /// Captures are read and handed over in runs of this many consecutive files: one hand-over
 /// (and at most one wake-up) per run rather than per file. 128 rather than 32 halved a replay's
-/// context switches (BENCHMARKS.md); a run of journal lines is then about 256 kB.
+/// context switches (BENCHMARKS.md).
 const RUN: usize = 128;
 /// How many runs each reader may have read ahead of the replay.
 const RUNS_AHEAD: usize = 4;
@@ -450,7 +426,7 @@ pub enum ParseOn {
 /// What a reader hands over for one capture.
 enum Read {
     Parsed(Box<Capture>),
-    /// Its text, a slice of the run's one buffer.
+    /// Its text: a file's contents, or a slice of a journal's map.
     Text(Bytes),
 }
 
@@ -464,67 +440,16 @@ struct Lane {
     runs: std::collections::HashMap<usize, Run>,
 }
 
-/// A run's captures. Consecutive lines of one journal (as a journal's are listed) are read with
-/// one call; what lies between them is only the newlines of empty lines.
+/// A run's captures, read (a journal's lines are slices of its map) and parsed where asked.
 fn read_run(run: &[Source], buffer: &mut Vec<u8>, parse_on: ParseOn) -> Run {
-    let Some((journal, ranges)) = lines_of_one_journal(run) else {
-        return run
-            .iter()
-            .map(|source| {
-                Some(match parse_on {
-                    ParseOn::Readers => source.read_into(buffer).map(|c| Read::Parsed(Box::new(c))),
-                    ParseOn::Taker => source.read_text().map(Read::Text),
-                })
+    run.iter()
+        .map(|source| {
+            Some(match parse_on {
+                ParseOn::Readers => source.read_into(buffer).map(|c| Read::Parsed(Box::new(c))),
+                ParseOn::Taker => source.read_text().map(Read::Text),
             })
-            .collect();
-    };
-    let span = ranges[0].start..ranges[ranges.len() - 1].end;
-    let at =
-        |range: &Range<u64>| (range.start - span.start) as usize..(range.end - span.start) as usize;
-    // Lines parsed here are read into the reader's kept buffer; lines handed over as text into a
-    // buffer of the run's own, which goes with them.
-    let mut own = Vec::new();
-    let into = match parse_on {
-        ParseOn::Readers => &mut *buffer,
-        ParseOn::Taker => &mut own,
-    };
-    if let Err(why) = journal.read_range(&span, into) {
-        return ranges.iter().map(|_| Some(Err(why.clone()))).collect();
-    }
-    match parse_on {
-        ParseOn::Readers => ranges
-            .iter()
-            .map(|range| Some(parse(&buffer[at(range)]).map(|c| Read::Parsed(Box::new(c)))))
-            .collect(),
-        ParseOn::Taker => {
-            let text = Bytes::from(own);
-            ranges
-                .iter()
-                .map(|range| Some(Ok(Read::Text(text.slice(at(range))))))
-                .collect()
-        }
-    }
-}
-
-/// The journal and the place of each line, when a run is all lines of one journal in order.
-fn lines_of_one_journal(run: &[Source]) -> Option<(&OpenJournal, Vec<&Range<u64>>)> {
-    let mut journal: Option<&Arc<OpenJournal>> = None;
-    let mut ranges: Vec<&Range<u64>> = Vec::with_capacity(run.len());
-    for source in run {
-        let Source::Line {
-            journal: of, range, ..
-        } = source
-        else {
-            return None;
-        };
-        let same = Arc::ptr_eq(journal.get_or_insert(of), of);
-        let follows = ranges.last().is_none_or(|last| last.end < range.start);
-        if !(same && follows) {
-            return None;
-        }
-        ranges.push(range);
-    }
-    Some((journal?, ranges))
+        })
+        .collect()
 }
 
 impl ReadAhead {
@@ -612,11 +537,29 @@ mod tests {
         let expected: Vec<u64> = memchr::memchr_iter(b'\n', text.as_bytes())
             .map(|at| at as u64)
             .collect();
-        let file = std::fs::File::open(&path).unwrap();
+        let (journal, length) = OpenJournal::open(&path).unwrap();
+        assert_eq!(length, text.len() as u64 + 4);
+        assert_eq!(&journal.lines[..], text.as_bytes(), "the whole lines, without the torn one");
         for smallest_part in [1 << 30, 1 << 10, 1] {
-            let (length, ends) = newlines_in_parts(&path, &file, smallest_part).unwrap();
-            assert_eq!(length, text.len() as u64 + 4);
+            let ends = newlines_in_parts(&journal.lines, smallest_part);
             assert_eq!(ends, expected, "parts of at least {smallest_part} bytes");
+        }
+    }
+
+    #[test]
+    fn the_whole_lines_of_a_journal_end_at_its_last_newline_however_long_the_torn_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let torn = "y".repeat(200 << 10);
+        for (text, whole) in [
+            (format!("a\n{torn}"), 2),
+            (torn.clone(), 0),
+            (format!("{torn}\n"), torn.len() + 1),
+            (String::new(), 0),
+        ] {
+            std::fs::write(&path, &text).unwrap();
+            let (journal, length) = OpenJournal::open(&path).unwrap();
+            assert_eq!((length, journal.lines.len()), (text.len() as u64, whole));
         }
     }
 
