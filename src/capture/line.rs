@@ -253,12 +253,27 @@ fn timestamp(out: &mut Vec<u8>, at: &DateTime<Utc>) {
 /// it must still be exactly as the writer writes it.
 ///
 /// `shared`, when given, holds the line's bytes: a body stored as JSON is then a slice of it
-/// rather than a copy (replay reads a run of lines into one buffer and sends the bodies from it).
+/// rather than a copy (replay sends the bodies from a journal's map).
 pub(super) fn read(line: &[u8], shared: Option<&Bytes>) -> Option<Capture> {
+    read_located(line, shared, stored_json_body(line))
+}
+
+/// [`read`], with the body already located by [`stored_json_body`] on these same bytes (listing
+/// a journal does it while each line is still in the cache).
+pub(super) fn read_located(
+    line: &[u8],
+    shared: Option<&Bytes>,
+    body_at: Option<std::ops::Range<usize>>,
+) -> Option<Capture> {
     let shared = shared.filter(|b| b.as_ptr() == line.as_ptr() && b.len() == line.len());
     // A body stored as JSON is not read at all, not even checked as UTF-8: only the text before
     // it and after it are (that check was a tenth of a line's reading).
-    let body_at = stored_json_body(line);
+    if body_at
+        .as_ref()
+        .is_some_and(|body| body.start > body.end || body.end > line.len())
+    {
+        return None;
+    }
     let head = match &body_at {
         Some(body) => &line[..body.start],
         None => line,
@@ -392,7 +407,7 @@ pub(super) fn read(line: &[u8], shared: Option<&Bytes>) -> Option<Capture> {
 /// escaped): so those two occurrences bound the body whatever the body holds. Both are found
 /// without reading the body, the second from the line's end. The fields around the body are
 /// then read as usual and must be the writer's. `None` for a body stored as text or base64.
-fn stored_json_body(line: &[u8]) -> Option<std::ops::Range<usize>> {
+pub(super) fn stored_json_body(line: &[u8]) -> Option<std::ops::Range<usize>> {
     const BEFORE: &[u8] = b",\"body\":{\"json\":";
     const AFTER: &[u8] = b"},\"provider\":";
     let start = memchr::memmem::find(line, BEFORE)? + BEFORE.len();

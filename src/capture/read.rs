@@ -43,10 +43,23 @@ fn parse_shared(text: &Bytes) -> Result<Capture, String> {
     parse_from(text, Some(text))
 }
 
-fn parse_from(bytes: &[u8], shared: Option<&Bytes>) -> Result<Capture, String> {
-    if let Some(capture) = super::line::read(bytes, shared) {
-        return Ok(capture);
+/// [`parse_shared`] for a journal's line whose body listing located.
+fn parse_line(text: &Bytes, body: &Option<Range<u32>>) -> Result<Capture, String> {
+    let body_at = body.as_ref().map(|b| b.start as usize..b.end as usize);
+    match super::line::read_located(text, Some(text), body_at) {
+        Some(capture) => Ok(capture),
+        None => parse_by_serde(text),
     }
+}
+
+fn parse_from(bytes: &[u8], shared: Option<&Bytes>) -> Result<Capture, String> {
+    match super::line::read(bytes, shared) {
+        Some(capture) => Ok(capture),
+        None => parse_by_serde(bytes),
+    }
+}
+
+fn parse_by_serde(bytes: &[u8]) -> Result<Capture, String> {
     // Checked as UTF-8 once, whole: parsing bytes checks every string and raw value again.
     let text = std::str::from_utf8(bytes)
         .map_err(|e| format!("not a capture file: it is not UTF-8 ({e})"))?;
@@ -163,6 +176,8 @@ pub enum Source {
         number: u64,
         /// Where the line is in the journal, without its newline.
         range: Range<u64>,
+        /// Where in the line its body is, when it is stored as JSON.
+        body: Option<Range<u32>>,
     },
 }
 
@@ -170,7 +185,12 @@ impl Source {
     fn read_into(&self, buffer: &mut Vec<u8>) -> Result<Capture, String> {
         match self {
             Source::File(path) => read_into(path, buffer),
-            Source::Line { journal, range, .. } => parse_shared(&journal.line(range)),
+            Source::Line {
+                journal,
+                range,
+                body,
+                ..
+            } => parse_line(&journal.line(range), body),
         }
     }
 
@@ -322,18 +342,19 @@ fn list_journal(path: &Path, listing: &mut Listing) {
         Ok(opened) => opened,
         Err(e) => return unreadable(listing, e),
     };
-    let ends = newlines(&journal.lines);
+    let found = lines_in_parts(&journal.lines, 8 << 20);
     let journal = Arc::new(journal);
     let mut start = 0;
-    for (number, &end) in (1..).zip(&ends) {
-        if end > start {
+    for (number, line) in (1..).zip(found) {
+        if line.end > start {
             listing.sources.push(Source::Line {
                 journal: journal.clone(),
                 number,
-                range: start..end,
+                range: start..line.end,
+                body: line.body,
             });
         }
-        start = end + 1;
+        start = line.end + 1;
     }
     if start < length {
         listing.warnings.push(format!(
@@ -343,36 +364,65 @@ fn list_journal(path: &Path, listing: &mut Listing) {
     }
 }
 
-/// Where each newline of a journal's whole lines is. Listing is what a replay does before its
-/// first request, so a large journal is searched in parts, one a core.
-fn newlines(lines: &[u8]) -> Vec<u64> {
-    // Below this a part is not worth a thread.
-    newlines_in_parts(lines, 8 << 20)
+/// A line of a journal, as listing finds it.
+#[derive(Debug, PartialEq)]
+struct Found {
+    /// Where its newline is.
+    end: u64,
+    /// Where its body is, when stored as JSON: located here, while the line is still in the
+    /// cache from the search for its newline. Located when it was parsed, a replay's later and
+    /// cold pass over the journal, it was a twentieth of the replay (`perf`, BENCHMARKS.md).
+    body: Option<Range<u32>>,
 }
 
-fn newlines_in_parts(lines: &[u8], smallest_part: usize) -> Vec<u64> {
+/// The lines of a journal's whole lines. Listing is what a replay does before its first
+/// request, so a large journal is searched in parts, one a core, each starting at a line's
+/// start. Below `smallest_part` bytes a part is not worth a thread.
+fn lines_in_parts(lines: &[u8], smallest_part: usize) -> Vec<Found> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = cores.min(lines.len() / smallest_part).max(1);
-    let in_part = |start: usize, part: &[u8]| -> Vec<u64> {
-        memchr::memchr_iter(b'\n', part)
-            .map(|at| (start + at) as u64)
-            .collect()
-    };
-    if parts == 1 {
-        return in_part(0, lines);
+    let mut bounds = vec![0];
+    for part in 1..parts {
+        let rough = lines.len() / parts * part;
+        let start = memchr::memchr(b'\n', &lines[rough..]).map_or(lines.len(), |at| rough + at + 1);
+        if start > bounds[bounds.len() - 1] && start < lines.len() {
+            bounds.push(start);
+        }
     }
-    let size = lines.len().div_ceil(parts);
+    bounds.push(lines.len());
+    if bounds.len() == 2 {
+        return lines_in(lines, 0..lines.len());
+    }
     std::thread::scope(|scope| {
-        let found: Vec<_> = lines
-            .chunks(size)
-            .enumerate()
-            .map(|(n, part)| scope.spawn(move || in_part(n * size, part)))
+        let found: Vec<_> = bounds
+            .windows(2)
+            .map(|part| {
+                let part = part[0]..part[1];
+                scope.spawn(move || lines_in(lines, part))
+            })
             .collect();
         found
             .into_iter()
-            .flat_map(|part| part.join().expect("searching for newlines does not panic"))
+            .flat_map(|part| part.join().expect("listing a journal does not panic"))
             .collect()
     })
+}
+
+/// The lines that end in `part`, which starts where a line does.
+fn lines_in(lines: &[u8], part: Range<usize>) -> Vec<Found> {
+    let mut start = part.start;
+    memchr::memchr_iter(b'\n', &lines[part.clone()])
+        .map(|at| {
+            let end = part.start + at;
+            let body = super::line::stored_json_body(&lines[start..end])
+                .and_then(|b| Some(u32::try_from(b.start).ok()?..u32::try_from(b.end).ok()?));
+            start = end + 1;
+            Found {
+                end: end as u64,
+                body,
+            }
+        })
+        .collect()
 }
 
 /// [`list`], with every capture read and parsed (on every core, through [`ReadAhead`]).
@@ -512,7 +562,10 @@ impl ReadAhead {
         drop(lane);
         match taken {
             Some(Ok(Read::Parsed(capture))) => Ok(*capture),
-            Some(Ok(Read::Text(text))) => parse_shared(&text),
+            Some(Ok(Read::Text(text))) => match &self.files[index] {
+                Source::Line { body, .. } => parse_line(&text, body),
+                Source::File(_) => parse_shared(&text),
+            },
             Some(Err(why)) => Err(why),
             None => self.files[index].read_into(&mut Vec::new()),
         }
@@ -541,8 +594,38 @@ mod tests {
         assert_eq!(length, text.len() as u64 + 4);
         assert_eq!(&journal.lines[..], text.as_bytes(), "the whole lines, without the torn one");
         for smallest_part in [1 << 30, 1 << 10, 1] {
-            let ends = newlines_in_parts(&journal.lines, smallest_part);
+            let found = lines_in_parts(&journal.lines, smallest_part);
+            let ends: Vec<u64> = found.iter().map(|line| line.end).collect();
             assert_eq!(ends, expected, "parts of at least {smallest_part} bytes");
+        }
+    }
+
+    #[test]
+    fn listing_locates_each_json_body_as_reading_a_line_would() {
+        let mut text = Vec::new();
+        for n in 0..300 {
+            let mut capture = Capture {
+                id: format!("line-{n}"),
+                ..sample()
+            };
+            capture.delivery.body = Bytes::from(match n % 3 {
+                0 => format!("not json {n}"),
+                _ => format!("{{\"n\":{n},\"s\":\"}},\\\"provider\\\":\"}}"),
+            });
+            text.extend(capture.to_line());
+        }
+        for smallest_part in [1 << 30, 4096] {
+            let found = lines_in_parts(&text, smallest_part);
+            assert_eq!(found.len(), 300);
+            let mut start = 0;
+            for (n, line) in found.iter().enumerate() {
+                let bytes = &text[start..line.end as usize];
+                let expected = crate::capture::line::stored_json_body(bytes)
+                    .map(|b| b.start as u32..b.end as u32);
+                assert_eq!(line.body, expected, "line {n}");
+                assert_eq!(line.body.is_none(), n % 3 == 0, "line {n}");
+                start = line.end as usize + 1;
+            }
         }
     }
 
