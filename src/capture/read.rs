@@ -344,6 +344,7 @@ fn list_journal(path: &Path, listing: &mut Listing) {
     };
     let found = lines_in_parts(&journal.lines, 8 << 20);
     let journal = Arc::new(journal);
+    listing.sources.reserve(found.len());
     let mut start = 0;
     for (number, line) in (1..).zip(found) {
         if line.end > start {
