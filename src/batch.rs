@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use url::Url;
 
-use crate::capture::{Capture, ParseOn, ReadAhead, Source};
+use crate::capture::{Capture, ParseOn, ReadAhead, Source, StreamedJournal};
 use crate::catalogue::path::Segment;
 use crate::catalogue::render::Renderer;
 use crate::catalogue::scenario::RunSets;
@@ -573,7 +573,7 @@ impl JobSource for Chain {
 
 /// Captured deliveries to send again, read from their files as the replay goes.
 pub(crate) struct CaptureBatch {
-    captures: ReadAhead,
+    captures: Captures,
     pub to: Url,
     /// Whether `to` names its own path (else each capture's path and query are used).
     pub own_path: bool,
@@ -588,8 +588,17 @@ pub(crate) struct CaptureBatch {
 impl CaptureBatch {
     /// Replay these captures, in this order; reading them starts at once.
     pub(crate) fn new(files: Vec<Source>, to: Url, catalogue: Catalogue) -> Self {
+        let captures = Captures::Listed(ReadAhead::start(files.into(), ParseOn::Taker));
+        Self::of(captures, to, catalogue)
+    }
+
+    /// Replay a journal's lines as they are listed.
+    pub(crate) fn streamed(journal: Arc<StreamedJournal>, to: Url, catalogue: Catalogue) -> Self {
+        Self::of(Captures::Streamed(journal), to, catalogue)
+    }
+
+    fn of(captures: Captures, to: Url, catalogue: Catalogue) -> Self {
         let own_path = to.path() != "/" || to.query().is_some();
-        let captures = ReadAhead::start(files.into(), ParseOn::Taker);
         CaptureBatch {
             captures,
             to,
@@ -748,15 +757,46 @@ fn stale_warning(
     })
 }
 
+/// Where a replay's captures come from: listed before it starts, or a large journal listed as
+/// it goes.
+enum Captures {
+    Listed(ReadAhead),
+    Streamed(Arc<StreamedJournal>),
+}
+
 impl JobSource for CaptureBatch {
     fn total(&self) -> u64 {
-        self.captures.sources().len() as u64
+        match &self.captures {
+            Captures::Listed(captures) => captures.sources().len() as u64,
+            Captures::Streamed(journal) => journal.total(),
+        }
+    }
+
+    fn known_total(&self) -> Option<u64> {
+        match &self.captures {
+            Captures::Listed(captures) => Some(captures.sources().len() as u64),
+            Captures::Streamed(journal) => journal.known_total(),
+        }
+    }
+
+    fn has(&self, index: u64) -> bool {
+        match &self.captures {
+            Captures::Listed(captures) => index < captures.sources().len() as u64,
+            Captures::Streamed(journal) => journal.has(index),
+        }
     }
 
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>> {
-        let index = index as usize;
-        let origin = self.captures.sources()[index].origin();
-        match self.captures.take(index) {
+        let (origin, taken) = match &self.captures {
+            Captures::Listed(captures) => {
+                let index = index as usize;
+                (captures.sources()[index].origin(), captures.take(index))
+            }
+            Captures::Streamed(journal) => journal
+                .take(index)
+                .unwrap_or_else(|| (String::new(), Err("past the journal's last line".into()))),
+        };
+        match taken {
             Ok(capture) => self.build(origin, capture),
             Err(why) => {
                 let meta = JobMeta {

@@ -34,7 +34,18 @@ pub(crate) struct Job {
 
 /// Where jobs come from: made on demand, so a long run holds only what is in flight.
 pub(crate) trait JobSource: Send + Sync + 'static {
+    /// How many jobs there are; a source still being listed waits until it knows.
     fn total(&self) -> u64;
+    /// The total when it is known without waiting: `None` from a source still being listed
+    /// (a large journal), whose workers then ask [`JobSource::has`] job by job.
+    fn known_total(&self) -> Option<u64> {
+        Some(self.total())
+    }
+    /// Whether job `index` exists, waiting until the source knows; listing runs far ahead of
+    /// sending, so a wait is short and comes only at the start.
+    fn has(&self, index: u64) -> bool {
+        index < self.total()
+    }
     /// Job `index`, or the outcome of a job that could not be made (failed, or skipped when its
     /// source could not be read).
     fn job(&self, index: u64) -> Result<Job, Box<Outcome>>;
@@ -121,7 +132,7 @@ pub(crate) async fn run_spread(
     options: &Options,
     mut report: impl Report,
 ) -> anyhow::Result<Summary> {
-    let total = source.total();
+    let known = source.known_total();
     let concurrency = options.concurrency.max(1);
     let next = Arc::new(AtomicU64::new(0));
     let pace = options.rate.filter(|r| *r > 0.0).map(|rate| {
@@ -148,10 +159,10 @@ pub(crate) async fn run_spread(
             halt: halt.clone(),
             keep_requests: options.keep_requests,
         });
-        let workers = per_thread.min(total.max(1) as usize);
+        let workers = known.map_or(per_thread, |total| per_thread.min(total.max(1) as usize));
         if thread == 0 {
             for _ in 0..workers {
-                tokio::spawn(work(shared.clone(), next.clone(), pace.clone(), total));
+                tokio::spawn(work(shared.clone(), next.clone(), pace.clone(), known));
             }
             continue;
         }
@@ -163,7 +174,7 @@ pub(crate) async fn run_spread(
             runtime.block_on(async move {
                 let mut set = tokio::task::JoinSet::new();
                 for _ in 0..workers {
-                    set.spawn(work(shared.clone(), next.clone(), None, total));
+                    set.spawn(work(shared.clone(), next.clone(), None, known));
                 }
                 while set.join_next().await.is_some() {}
             })
@@ -175,7 +186,7 @@ pub(crate) async fn run_spread(
     // a thread of its own for every request.
     let reporter = tokio::spawn(async move {
         let mut summary = Summary {
-            planned: total,
+            planned: known.unwrap_or(0),
             ..Summary::default()
         };
         // Kept from batch to batch: a fresh one grew into fresh pages of memory every time, and
@@ -213,6 +224,9 @@ pub(crate) async fn run_spread(
         Ok::<_, std::io::Error>(summary)
     });
     let mut summary = reporter.await??;
+    if known.is_none() {
+        summary.planned = source.total();
+    }
     for other in others {
         let _ = tokio::task::spawn_blocking(move || other.join()).await;
     }
@@ -226,11 +240,15 @@ async fn work(
     shared: Arc<Shared>,
     next: Arc<AtomicU64>,
     pace: Option<Arc<Mutex<tokio::time::Interval>>>,
-    total: u64,
+    known: Option<u64>,
 ) {
     while !shared.halt.stopped() {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        if index >= total {
+        let exists = match known {
+            Some(total) => index < total,
+            None => shared.source.has(index),
+        };
+        if !exists {
             break;
         }
         if let Some(pace) = &pace {

@@ -266,3 +266,40 @@ fn a_stored_body_edited_out_of_json_is_replayed_as_written_and_judged_by_verify(
         String::from_utf8_lossy(&sent[0].body)
     );
 }
+
+#[test]
+fn a_large_journal_is_replayed_whole_while_it_is_still_being_listed() {
+    // Over 8 MB, a journal is replayed while a thread lists it: the summary and the requests
+    // must be those of the whole journal, and the torn last line is still reported.
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.jsonl");
+    save(&one, &[], "treezor:payin.update", 1);
+    let line = lines(&one).pop().unwrap();
+    let count = (9 << 20) / line.len() + 1;
+    let journal = dir.path().join("large.jsonl");
+    let mut text = format!("{line}\n").repeat(count);
+    text.push_str("{\"format\":2,\"id\":\"torn");
+    std::fs::write(&journal, text).unwrap();
+
+    let server = TestServer::start(200);
+    let (out, stdout, stderr) = run(hookctl().args([
+        "replay",
+        journal.to_str().unwrap(),
+        "--to",
+        &server.url("/"),
+        "--json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(server.requests().len(), count);
+    let records = records(&stdout);
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "warning"
+                && r["data"]["message"].as_str().unwrap().contains("torn")),
+        "{records:?}"
+    );
+    let summary = records.last().unwrap();
+    assert_eq!(summary["data"]["planned"], count);
+    assert_eq!(summary["data"]["delivered"], count);
+}

@@ -25,7 +25,8 @@ use crate::server::Received;
 pub use journal::{create_parent, Counts, JournalWriter};
 pub use name::file_name;
 pub use read::{
-    collect, is_journal, list, parse, read, Listing, ParseOn, ReadAhead, Source, Unreadable,
+    collect, is_journal, list, parse, read, Listing, ParseOn, ReadAhead, Source, StreamedJournal,
+    Unreadable,
 };
 pub use write::{clean_leftovers, create_dir, write, Writer};
 

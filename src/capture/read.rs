@@ -260,6 +260,154 @@ impl Source {
     }
 }
 
+/// A large journal, its lines listed on a thread of their own while they are replayed: the
+/// first requests go out while the search for the last newlines goes on. Listing 40 MB before
+/// the first request was 6–11 ms, all of what a replay took beyond a send (BENCHMARKS.md).
+/// Lines are listed in order, a part of about a megabyte at a time.
+pub struct StreamedJournal {
+    journal: Arc<OpenJournal>,
+    listed: std::sync::Mutex<Listed>,
+    grown: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct Listed {
+    lines: Vec<ListedLine>,
+    done: bool,
+}
+
+#[derive(Clone)]
+struct ListedLine {
+    number: u64,
+    range: Range<u64>,
+    body: Option<Range<u32>>,
+}
+
+/// Below this a journal is listed before the replay starts, as other captures are.
+const STREAM_FROM: u64 = 8 << 20;
+/// How much of a journal is listed before its lines are handed over.
+const STREAM_PART: usize = 1 << 20;
+
+impl StreamedJournal {
+    /// Start listing a journal, when it is large enough for that to pay: `None` for a small one,
+    /// or one that cannot be opened (listing it the usual way then says why). Also the warning
+    /// for a torn last line, which is known at once.
+    pub fn start(path: &Path) -> Option<(Arc<Self>, Option<String>)> {
+        Self::start_from(path, STREAM_FROM)
+    }
+
+    fn start_from(path: &Path, smallest: u64) -> Option<(Arc<Self>, Option<String>)> {
+        let (journal, length) = OpenJournal::open(path).ok()?;
+        if (journal.lines.len() as u64) < smallest.max(1) {
+            return None;
+        }
+        let whole = journal.lines.len() as u64;
+        let torn = (whole < length).then(|| torn_warning(path, whole));
+        let streamed = Arc::new(StreamedJournal {
+            journal: Arc::new(journal),
+            listed: Default::default(),
+            grown: Default::default(),
+        });
+        let lister = streamed.clone();
+        let spawned = std::thread::Builder::new()
+            .name("journal-lister".into())
+            .spawn(move || lister.list());
+        if spawned.is_err() {
+            streamed.list();
+        }
+        Some((streamed, torn))
+    }
+
+    fn list(&self) {
+        let lines = &self.journal.lines[..];
+        let (mut start, mut number) = (0, 0);
+        while start < lines.len() {
+            let rough = (start + STREAM_PART).min(lines.len());
+            let end =
+                memchr::memchr(b'\n', &lines[rough..]).map_or(lines.len(), |at| rough + at + 1);
+            let mut line_start = start as u64;
+            let part: Vec<ListedLine> = lines_in(lines, start..end)
+                .into_iter()
+                .filter_map(|found| {
+                    number += 1;
+                    let range = line_start..found.end;
+                    line_start = found.end + 1;
+                    (!range.is_empty()).then_some(ListedLine {
+                        number,
+                        range,
+                        body: found.body,
+                    })
+                })
+                .collect();
+            self.lock().lines.extend(part);
+            self.grown.notify_all();
+            start = end;
+        }
+        self.lock().done = true;
+        self.grown.notify_all();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Listed> {
+        self.listed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Capture `index` (empty lines not counted) and where it is, once listed; `None` past the
+    /// last line.
+    pub fn take(&self, index: u64) -> Option<(String, Result<Capture, String>)> {
+        let source = self.source(index)?;
+        let capture = source.read_into(&mut Vec::new());
+        Some((source.origin(), capture))
+    }
+
+    /// Whether line `index` exists, waiting until it is listed or the listing has ended.
+    pub fn has(&self, index: u64) -> bool {
+        let mut listed = self.lock();
+        loop {
+            if (index as usize) < listed.lines.len() {
+                return true;
+            }
+            if listed.done {
+                return false;
+            }
+            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn source(&self, index: u64) -> Option<Source> {
+        let mut listed = self.lock();
+        loop {
+            if let Some(line) = listed.lines.get(index as usize) {
+                let line = line.clone();
+                return Some(Source::Line {
+                    journal: self.journal.clone(),
+                    number: line.number,
+                    range: line.range,
+                    body: line.body,
+                });
+            }
+            if listed.done {
+                return None;
+            }
+            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// How many lines it has, waiting for the listing to end.
+    pub fn total(&self) -> u64 {
+        let mut listed = self.lock();
+        while !listed.done {
+            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
+        }
+        listed.lines.len() as u64
+    }
+
+    /// How many lines it has, if the listing has ended.
+    pub fn known_total(&self) -> Option<u64> {
+        let listed = self.lock();
+        listed.done.then_some(listed.lines.len() as u64)
+    }
+}
+
 /// A capture file, folder or journal that could not be used, and why.
 #[derive(Debug, Clone)]
 pub struct Unreadable {
@@ -358,11 +506,15 @@ fn list_journal(path: &Path, listing: &mut Listing) {
         start = line.end + 1;
     }
     if start < length {
-        listing.warnings.push(format!(
-            "{}: the last line, from byte {start}, is torn (a write cut short); it is ignored",
-            path.display()
-        ));
+        listing.warnings.push(torn_warning(path, start));
     }
+}
+
+fn torn_warning(path: &Path, start: u64) -> String {
+    format!(
+        "{}: the last line, from byte {start}, is torn (a write cut short); it is ignored",
+        path.display()
+    )
 }
 
 /// A line of a journal, as listing finds it.
@@ -593,7 +745,11 @@ mod tests {
             .collect();
         let (journal, length) = OpenJournal::open(&path).unwrap();
         assert_eq!(length, text.len() as u64 + 4);
-        assert_eq!(&journal.lines[..], text.as_bytes(), "the whole lines, without the torn one");
+        assert_eq!(
+            &journal.lines[..],
+            text.as_bytes(),
+            "the whole lines, without the torn one"
+        );
         for smallest_part in [1 << 30, 1 << 10, 1] {
             let found = lines_in_parts(&journal.lines, smallest_part);
             let ends: Vec<u64> = found.iter().map(|line| line.end).collect();
@@ -628,6 +784,67 @@ mod tests {
                 start = line.end as usize + 1;
             }
         }
+    }
+
+    #[test]
+    fn a_streamed_journal_gives_the_lines_listing_gives_as_they_are_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("long.jsonl");
+        let mut text = Vec::new();
+        // Several parts of STREAM_PART, empty lines here and there, a broken line and a torn one.
+        for n in 0..1500 {
+            if n % 211 == 0 {
+                text.extend_from_slice(b"\n\n");
+            }
+            if n == 700 {
+                text.extend_from_slice(b"{\"not\": \"a capture\"}\n");
+            }
+            let mut capture = Capture {
+                id: format!("line-{n}"),
+                ..sample()
+            };
+            capture.delivery.body =
+                Bytes::from(format!("{{\"n\":{n},\"pad\":\"{}\"}}", "x".repeat(2000)));
+            text.extend(capture.to_line());
+        }
+        text.extend_from_slice(b"{\"format\":2,\"id\":\"torn");
+        assert!(text.len() > 2 * STREAM_PART);
+        std::fs::write(&path, &text).unwrap();
+        assert!(
+            StreamedJournal::start(&path).is_none(),
+            "small journals are listed first"
+        );
+
+        let (streamed, torn) = StreamedJournal::start_from(&path, 0).unwrap();
+        let listing = list(std::slice::from_ref(&path));
+        assert_eq!(
+            torn.as_deref(),
+            listing.warnings.first().map(String::as_str)
+        );
+        assert!(torn.unwrap().contains("is torn"));
+        // Asked from the far end first: it waits for the listing rather than saying no.
+        let last = listing.sources.len() as u64 - 1;
+        assert!(streamed.has(last));
+        assert!(!streamed.has(last + 1));
+        assert_eq!(streamed.total(), listing.sources.len() as u64);
+        assert_eq!(streamed.known_total(), Some(last + 1));
+        for (index, source) in listing.sources.iter().enumerate() {
+            let (origin, capture) = streamed.take(index as u64).unwrap();
+            assert_eq!(origin, source.origin());
+            match (capture, source.read_into(&mut Vec::new())) {
+                (Ok(streamed), Ok(listed)) => {
+                    assert_eq!(streamed.id, listed.id);
+                    assert_eq!(streamed.delivery.body, listed.delivery.body);
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b),
+                (a, b) => panic!(
+                    "line {index}: {:?} against {:?}",
+                    a.map(|c| c.id),
+                    b.map(|c| c.id)
+                ),
+            }
+        }
+        assert!(streamed.take(last + 1).is_none());
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::Context;
 use crate::batch::CaptureBatch;
-use crate::capture::{self, Capture};
+use crate::capture::{self, Capture, StreamedJournal};
 use crate::cli::ReplayArgs;
 use crate::client::{Client, ClientOptions};
 use crate::dispatch::{self, JobSource};
@@ -19,19 +19,23 @@ use crate::units::Filter;
 
 pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let output = &ctx.output;
-    let listing = if args.filter.is_empty() {
-        // Captures are read while the replay goes, a window ahead of it.
-        capture::list(&args.paths)
-    } else {
-        // Filtering needs each capture's provider and event, so these are read twice: once here
-        // to choose, and again as they are replayed.
-        let (items, mut listing) = capture::collect(&args.paths);
-        listing.sources = items
-            .into_iter()
-            .filter(|(_, c)| matches_filters(c, &args.filter))
-            .map(|(s, _)| s)
-            .collect();
-        listing
+    // One large journal, unfiltered (`hookctl replay captures.jsonl`): its lines go out while
+    // the rest of it is still being listed.
+    let streamed = match args.paths.as_slice() {
+        [path] if args.filter.is_empty() && capture::is_journal(path) && !path.is_dir() => {
+            StreamedJournal::start(path)
+        }
+        _ => None,
+    };
+    let (streamed, listing) = match streamed {
+        Some((journal, torn)) => {
+            let listing = capture::Listing {
+                warnings: torn.into_iter().collect(),
+                ..Default::default()
+            };
+            (Some(journal), listing)
+        }
+        None => (None, list_captures(&args)),
     };
     for warning in &listing.warnings {
         send_view::warning(output, "", warning)?;
@@ -44,7 +48,10 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
         .unwrap_or_else(|| target::DEFAULT_TARGET.into());
     let to = target::parse(&to_text).map_err(|e| UsageError::new(format!("--to: {e}")))?;
     let expect = args.expect_status.clone();
-    let mut batch = CaptureBatch::new(files, to, ctx.catalogue.clone());
+    let mut batch = match streamed {
+        Some(journal) => CaptureBatch::streamed(journal, to, ctx.catalogue.clone()),
+        None => CaptureBatch::new(files, to, ctx.catalogue.clone()),
+    };
     batch.expect = expect;
     batch = batch.with_secrets(args.secret.as_deref(), &ctx.config);
     batch.resign = args.resign;
@@ -57,9 +64,9 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     let concurrency = args.concurrency.max(1);
     let client_options = ClientOptions::sending(timeout, args.insecure, concurrency);
     // As `send`: a long run without --rate goes out on a thread per core, taking the captures in
-    // order from one counter.
+    // order from one counter. A journal still being listed is a long one.
     let threads = if rate.is_none() {
-        super::send::threads_for(replay.total())
+        super::send::threads_for(replay.known_total().unwrap_or(u64::MAX))
     } else {
         1
     };
@@ -71,7 +78,12 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
         rate,
         keep_requests: output.shows_requests(),
     };
-    let progress = send_view::Progress::new(output, replay.total());
+    // Only a bar that is drawn waits for a journal's listing to know its length.
+    let planned = match output.draws_progress() {
+        true => replay.total(),
+        false => replay.known_total().unwrap_or(0),
+    };
+    let progress = send_view::Progress::new(output, planned);
     let summary = dispatch::run_spread(replay, clients, &options, progress).await?;
     send_view::summary(output, &summary, true, unreadable.len() as u64)?;
     let code = summary.exit_code();
@@ -80,6 +92,24 @@ pub async fn run(args: ReplayArgs, ctx: &Context) -> anyhow::Result<u8> {
     } else {
         code
     })
+}
+
+/// Every capture named, listed before the replay starts (and read once more to filter them).
+fn list_captures(args: &ReplayArgs) -> capture::Listing {
+    if args.filter.is_empty() {
+        // Captures are read while the replay goes, a window ahead of it.
+        capture::list(&args.paths)
+    } else {
+        // Filtering needs each capture's provider and event, so these are read twice: once here
+        // to choose, and again as they are replayed.
+        let (items, mut listing) = capture::collect(&args.paths);
+        listing.sources = items
+            .into_iter()
+            .filter(|(_, c)| matches_filters(c, &args.filter))
+            .map(|(s, _)| s)
+            .collect();
+        listing
+    }
 }
 
 /// `--filter` patterns: a capture is chosen when any of them matches it.

@@ -241,8 +241,13 @@ impl Output {
     }
 
     /// A progress bar on stderr, shown only on a terminal and never with --json or --quiet.
+    /// Whether a progress bar is drawn at all (on a terminal, without --json).
+    pub fn draws_progress(&self) -> bool {
+        self.stderr_is_terminal && !self.json
+    }
+
     pub fn progress(&self, total: u64) -> ProgressBar {
-        if !self.stderr_is_terminal || self.json || total < 2 {
+        if !self.draws_progress() || total < 2 {
             return ProgressBar::hidden();
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
