@@ -732,6 +732,32 @@ mod tests {
     use crate::capture::write;
     use bytes::Bytes;
 
+    /// `count` captures `line-0`… with these bodies, two empty lines before every `empty_every`th
+    /// and a line that is not a capture before the `broken_at`th.
+    fn journal_of(
+        count: usize,
+        empty_every: usize,
+        broken_at: usize,
+        body: impl Fn(usize) -> String,
+    ) -> Vec<u8> {
+        let mut text = Vec::new();
+        for n in 0..count {
+            if n % empty_every == 0 {
+                text.extend_from_slice(b"\n\n");
+            }
+            if n == broken_at {
+                text.extend_from_slice(b"{\"not\": \"a capture\"}\n");
+            }
+            let mut capture = Capture {
+                id: format!("line-{n}"),
+                ..sample()
+            };
+            capture.delivery.body = Bytes::from(body(n));
+            text.extend(capture.to_line());
+        }
+        text
+    }
+
     #[test]
     fn a_journal_read_in_parts_has_its_newlines_where_they_are() {
         let dir = tempfile::tempdir().unwrap();
@@ -790,23 +816,10 @@ mod tests {
     fn a_streamed_journal_gives_the_lines_listing_gives_as_they_are_listed() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("long.jsonl");
-        let mut text = Vec::new();
         // Several parts of STREAM_PART, empty lines here and there, a broken line and a torn one.
-        for n in 0..1500 {
-            if n % 211 == 0 {
-                text.extend_from_slice(b"\n\n");
-            }
-            if n == 700 {
-                text.extend_from_slice(b"{\"not\": \"a capture\"}\n");
-            }
-            let mut capture = Capture {
-                id: format!("line-{n}"),
-                ..sample()
-            };
-            capture.delivery.body =
-                Bytes::from(format!("{{\"n\":{n},\"pad\":\"{}\"}}", "x".repeat(2000)));
-            text.extend(capture.to_line());
-        }
+        let mut text = journal_of(1500, 211, 700, |n| {
+            format!("{{\"n\":{n},\"pad\":\"{}\"}}", "x".repeat(2000))
+        });
         text.extend_from_slice(b"{\"format\":2,\"id\":\"torn");
         assert!(text.len() > 2 * STREAM_PART);
         std::fs::write(&path, &text).unwrap();
@@ -973,24 +986,10 @@ mod tests {
     fn a_long_journal_is_read_in_runs_across_its_buffers_and_empty_lines() {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("long.jsonl");
-        let mut text = Vec::new();
         // Over a megabyte (more than one listing buffer), with empty lines here and there, and a
         // broken line, which is reported in its place.
         let count = 700;
-        for n in 0..count {
-            if n % 97 == 0 {
-                text.extend_from_slice(b"\n\n");
-            }
-            if n == 350 {
-                text.extend_from_slice(b"{\"not\": \"a capture\"}\n");
-            }
-            let mut capture = Capture {
-                id: format!("line-{n}"),
-                ..sample()
-            };
-            capture.delivery.body = Bytes::from(vec![b'x'; 1500 + n]);
-            text.extend(capture.to_line());
-        }
+        let text = journal_of(count, 97, 350, |n| "x".repeat(1500 + n));
         assert!(text.len() > 1 << 20);
         std::fs::write(&journal, &text).unwrap();
         let (read, listing) = collect(std::slice::from_ref(&journal));
