@@ -76,8 +76,8 @@ fn parse_by_serde(bytes: &[u8]) -> Result<Capture, String> {
 
 /// A journal, opened once for all its lines. Its whole lines are mapped into memory, not read:
 /// a line is then a slice of the map, and a replay sends its body from the page cache without
-/// a copy. Reading a 20,000-line journal into buffers cost its replay the kernel's copy, the
-/// zeroing of fresh buffers and a second pass at listing, a tenth of its time (`perf`,
+/// a copy. Reading a 20,000-line journal into buffers cost its replay the kernel's copies, the
+/// zeroing of fresh buffers and the page-cache look-ups, 8% of its samples (`perf`,
 /// BENCHMARKS.md).
 #[derive(Debug)]
 pub struct OpenJournal {
@@ -247,17 +247,20 @@ impl Source {
             Source::File(path) => path.display().to_string(),
             Source::Line {
                 journal, number, ..
-            } => {
-                let mut digits = itoa::Buffer::new();
-                let number = digits.format(*number);
-                let mut origin = String::with_capacity(journal.shown.len() + 1 + number.len());
-                origin.push_str(&journal.shown);
-                origin.push(':');
-                origin.push_str(number);
-                origin
-            }
+            } => line_origin(journal, *number),
         }
     }
+}
+
+/// `captures.jsonl:17`, for the 17th line of a journal.
+fn line_origin(journal: &OpenJournal, number: u64) -> String {
+    let mut digits = itoa::Buffer::new();
+    let number = digits.format(number);
+    let mut origin = String::with_capacity(journal.shown.len() + 1 + number.len());
+    origin.push_str(&journal.shown);
+    origin.push(':');
+    origin.push_str(number);
+    origin
 }
 
 /// A large journal, its lines listed on a thread of their own while they are replayed: the
@@ -276,11 +279,37 @@ struct Listed {
     done: bool,
 }
 
+/// A journal's line as listed: its number (empty lines count, and are not listed), where it is
+/// without its newline, and where its body is when stored as JSON.
 #[derive(Clone)]
 struct ListedLine {
     number: u64,
     range: Range<u64>,
     body: Option<Range<u32>>,
+}
+
+impl ListedLine {
+    fn in_journal(self, journal: &Arc<OpenJournal>) -> Source {
+        Source::Line {
+            journal: journal.clone(),
+            number: self.number,
+            range: self.range,
+            body: self.body,
+        }
+    }
+}
+
+/// The lines found, numbered on from `numbered` (the lines before them, empty ones too), without
+/// the empty ones.
+fn numbered(found: Vec<Found>, numbered: &mut u64) -> impl Iterator<Item = ListedLine> + '_ {
+    found.into_iter().filter_map(move |line| {
+        *numbered += 1;
+        (!line.range.is_empty()).then_some(ListedLine {
+            number: *numbered,
+            range: line.range,
+            body: line.body,
+        })
+    })
 }
 
 /// Below this a journal is listed before the replay starts, as other captures are.
@@ -320,25 +349,10 @@ impl StreamedJournal {
 
     fn list(&self) {
         let lines = &self.journal.lines[..];
-        let (mut start, mut number) = (0, 0);
+        let (mut start, mut count) = (0, 0);
         while start < lines.len() {
-            let rough = (start + STREAM_PART).min(lines.len());
-            let end =
-                memchr::memchr(b'\n', &lines[rough..]).map_or(lines.len(), |at| rough + at + 1);
-            let mut line_start = start as u64;
-            let part: Vec<ListedLine> = lines_in(lines, start..end)
-                .into_iter()
-                .filter_map(|found| {
-                    number += 1;
-                    let range = line_start..found.end;
-                    line_start = found.end + 1;
-                    (!range.is_empty()).then_some(ListedLine {
-                        number,
-                        range,
-                        body: found.body,
-                    })
-                })
-                .collect();
+            let end = line_start_after(lines, start + STREAM_PART);
+            let part: Vec<ListedLine> = numbered(lines_in(lines, start..end), &mut count).collect();
             self.lock().lines.extend(part);
             self.grown.notify_all();
             start = end;
@@ -351,54 +365,30 @@ impl StreamedJournal {
         self.listed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Capture `index` (empty lines not counted) and where it is, once listed; `None` past the
-    /// last line.
+    /// The listing, once it holds line `index` (empty lines not counted) or has ended.
+    fn listed_past(&self, index: u64) -> std::sync::MutexGuard<'_, Listed> {
+        let mut listed = self.lock();
+        while listed.lines.len() as u64 <= index && !listed.done {
+            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
+        }
+        listed
+    }
+
+    /// Capture `index` and where it is, once listed; `None` past the last line.
     pub fn take(&self, index: u64) -> Option<(String, Result<Capture, String>)> {
-        let source = self.source(index)?;
-        let capture = source.read_into(&mut Vec::new());
-        Some((source.origin(), capture))
+        let line = self.listed_past(index).lines.get(index as usize)?.clone();
+        let capture = parse_line(&self.journal.line(&line.range), &line.body);
+        Some((line_origin(&self.journal, line.number), capture))
     }
 
     /// Whether line `index` exists, waiting until it is listed or the listing has ended.
     pub fn has(&self, index: u64) -> bool {
-        let mut listed = self.lock();
-        loop {
-            if (index as usize) < listed.lines.len() {
-                return true;
-            }
-            if listed.done {
-                return false;
-            }
-            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
-        }
-    }
-
-    fn source(&self, index: u64) -> Option<Source> {
-        let mut listed = self.lock();
-        loop {
-            if let Some(line) = listed.lines.get(index as usize) {
-                let line = line.clone();
-                return Some(Source::Line {
-                    journal: self.journal.clone(),
-                    number: line.number,
-                    range: line.range,
-                    body: line.body,
-                });
-            }
-            if listed.done {
-                return None;
-            }
-            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
-        }
+        (index as usize) < self.listed_past(index).lines.len()
     }
 
     /// How many lines it has, waiting for the listing to end.
     pub fn total(&self) -> u64 {
-        let mut listed = self.lock();
-        while !listed.done {
-            listed = self.grown.wait(listed).unwrap_or_else(|e| e.into_inner());
-        }
-        listed.lines.len() as u64
+        self.listed_past(u64::MAX).lines.len() as u64
     }
 
     /// How many lines it has, if the listing has ended.
@@ -490,23 +480,15 @@ fn list_journal(path: &Path, listing: &mut Listing) {
         Ok(opened) => opened,
         Err(e) => return unreadable(listing, e),
     };
-    let found = lines_in_parts(&journal.lines, 8 << 20);
+    let found = lines_in_parts(&journal.lines, SMALLEST_PART);
     let journal = Arc::new(journal);
     listing.sources.reserve(found.len());
-    let mut start = 0;
-    for (number, line) in (1..).zip(found) {
-        if line.end > start {
-            listing.sources.push(Source::Line {
-                journal: journal.clone(),
-                number,
-                range: start..line.end,
-                body: line.body,
-            });
-        }
-        start = line.end + 1;
-    }
-    if start < length {
-        listing.warnings.push(torn_warning(path, start));
+    listing
+        .sources
+        .extend(numbered(found, &mut 0).map(|line| line.in_journal(&journal)));
+    let whole = journal.lines.len() as u64;
+    if whole < length {
+        listing.warnings.push(torn_warning(path, whole));
     }
 }
 
@@ -520,24 +502,33 @@ fn torn_warning(path: &Path, start: u64) -> String {
 /// A line of a journal, as listing finds it.
 #[derive(Debug, PartialEq)]
 struct Found {
-    /// Where its newline is.
-    end: u64,
+    /// Where it is, without its newline.
+    range: Range<u64>,
     /// Where its body is, when stored as JSON: located here, while the line is still in the
     /// cache from the search for its newline. Located when it was parsed, a replay's later and
-    /// cold pass over the journal, it was a twentieth of the replay (`perf`, BENCHMARKS.md).
+    /// cold pass over the journal, the two searches were 4% of its samples (`perf`,
+    /// BENCHMARKS.md).
     body: Option<Range<u32>>,
+}
+
+/// Below this a part of a journal is not worth a thread of its own when listing it.
+const SMALLEST_PART: usize = 8 << 20;
+
+/// Where the first line that starts at or after `at` starts (the end, if none does).
+fn line_start_after(lines: &[u8], at: usize) -> usize {
+    let at = at.min(lines.len());
+    memchr::memchr(b'\n', &lines[at..]).map_or(lines.len(), |found| at + found + 1)
 }
 
 /// The lines of a journal's whole lines. Listing is what a replay does before its first
 /// request, so a large journal is searched in parts, one a core, each starting at a line's
-/// start. Below `smallest_part` bytes a part is not worth a thread.
+/// start, none smaller than `smallest_part` bytes.
 fn lines_in_parts(lines: &[u8], smallest_part: usize) -> Vec<Found> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let parts = cores.min(lines.len() / smallest_part).max(1);
     let mut bounds = vec![0];
     for part in 1..parts {
-        let rough = lines.len() / parts * part;
-        let start = memchr::memchr(b'\n', &lines[rough..]).map_or(lines.len(), |at| rough + at + 1);
+        let start = line_start_after(lines, lines.len() / parts * part);
         if start > bounds[bounds.len() - 1] && start < lines.len() {
             bounds.push(start);
         }
@@ -569,11 +560,9 @@ fn lines_in(lines: &[u8], part: Range<usize>) -> Vec<Found> {
             let end = part.start + at;
             let body = super::line::stored_json_body(&lines[start..end])
                 .and_then(|b| Some(u32::try_from(b.start).ok()?..u32::try_from(b.end).ok()?));
+            let range = start as u64..end as u64;
             start = end + 1;
-            Found {
-                end: end as u64,
-                body,
-            }
+            Found { range, body }
         })
         .collect()
 }
@@ -778,7 +767,7 @@ mod tests {
         );
         for smallest_part in [1 << 30, 1 << 10, 1] {
             let found = lines_in_parts(&journal.lines, smallest_part);
-            let ends: Vec<u64> = found.iter().map(|line| line.end).collect();
+            let ends: Vec<u64> = found.iter().map(|line| line.range.end).collect();
             assert_eq!(ends, expected, "parts of at least {smallest_part} bytes");
         }
     }
@@ -800,14 +789,12 @@ mod tests {
         for smallest_part in [1 << 30, 4096] {
             let found = lines_in_parts(&text, smallest_part);
             assert_eq!(found.len(), 300);
-            let mut start = 0;
             for (n, line) in found.iter().enumerate() {
-                let bytes = &text[start..line.end as usize];
+                let bytes = &text[line.range.start as usize..line.range.end as usize];
                 let expected = crate::capture::line::stored_json_body(bytes)
                     .map(|b| b.start as u32..b.end as u32);
                 assert_eq!(line.body, expected, "line {n}");
                 assert_eq!(line.body.is_none(), n % 3 == 0, "line {n}");
-                start = line.end as usize + 1;
             }
         }
     }
