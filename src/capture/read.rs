@@ -848,6 +848,27 @@ mod tests {
     }
 
     #[test]
+    fn an_open_journal_keeps_its_lines_while_a_listener_cuts_its_torn_tail_and_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let whole = "x".repeat(10_000) + "\n" + &"y".repeat(9_000) + "\n";
+        std::fs::write(&path, format!("{whole}{{\"torn")).unwrap();
+        let (journal, _) = OpenJournal::open(&path).unwrap();
+        // What a listener does to it: cut the torn line, then append whole lines.
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.set_len(whole.len() as u64).unwrap();
+        std::io::Write::write_all(&mut &file, "z\n".repeat(50_000).as_bytes()).unwrap();
+        assert_eq!(&journal.lines[..], whole.as_bytes());
+        assert_eq!(
+            journal.line(&(10_001..19_001)),
+            "y".repeat(9_000).as_bytes()
+        );
+    }
+
+    #[test]
     fn the_whole_lines_of_a_journal_end_at_its_last_newline_however_long_the_torn_one() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("j.jsonl");
