@@ -185,10 +185,8 @@ pub(crate) async fn run_spread(
     // The reporter runs as a task on the runtime's workers, so handing it an outcome does not wake
     // a thread of its own for every request.
     let reporter = tokio::spawn(async move {
-        let mut summary = Summary {
-            planned: known.unwrap_or(0),
-            ..Summary::default()
-        };
+        // What was planned is filled in at the end, when a source still being listed knows.
+        let mut summary = Summary::default();
         // Kept from batch to batch: a fresh one grew into fresh pages of memory every time, and
         // the kernel zeroing them was a replay's largest cost in the kernel.
         let mut waiting = Vec::new();
@@ -224,9 +222,7 @@ pub(crate) async fn run_spread(
         Ok::<_, std::io::Error>(summary)
     });
     let mut summary = reporter.await??;
-    if known.is_none() {
-        summary.planned = source.total();
-    }
+    summary.planned = source.total();
     for other in others {
         let _ = tokio::task::spawn_blocking(move || other.join()).await;
     }
