@@ -326,10 +326,11 @@ impl StreamedJournal {
     }
 
     fn start_from(path: &Path, smallest: u64) -> Option<(Arc<Self>, Option<String>)> {
-        let (journal, length) = OpenJournal::open(path).ok()?;
-        if (journal.lines.len() as u64) < smallest.max(1) {
+        // Told by its size alone, so that a small journal is opened once, by the listing.
+        if std::fs::metadata(path).ok()?.len() < smallest.max(1) {
             return None;
         }
+        let (journal, length) = OpenJournal::open(path).ok()?;
         let whole = journal.lines.len() as u64;
         let torn = (whole < length).then(|| torn_warning(path, whole));
         let streamed = Arc::new(StreamedJournal {
