@@ -4,6 +4,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -271,6 +272,9 @@ pub struct StreamedJournal {
     journal: Arc<OpenJournal>,
     listed: std::sync::Mutex<Listed>,
     grown: std::sync::Condvar,
+    /// How many lines are listed, read without the lock: a worker asks for every line whether
+    /// it exists, and after the first ones the answer is yes.
+    count: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -337,6 +341,7 @@ impl StreamedJournal {
             journal: Arc::new(journal),
             listed: Default::default(),
             grown: Default::default(),
+            count: Default::default(),
         });
         let lister = streamed.clone();
         let spawned = std::thread::Builder::new()
@@ -354,7 +359,11 @@ impl StreamedJournal {
         while start < lines.len() {
             let end = line_start_after(lines, start + STREAM_PART);
             let part: Vec<ListedLine> = numbered(lines_in(lines, start..end), &mut count).collect();
-            self.lock().lines.extend(part);
+            let mut listed = self.lock();
+            listed.lines.extend(part);
+            self.count
+                .store(listed.lines.len() as u64, Ordering::Release);
+            drop(listed);
             self.grown.notify_all();
             start = end;
         }
@@ -384,7 +393,8 @@ impl StreamedJournal {
 
     /// Whether line `index` exists, waiting until it is listed or the listing has ended.
     pub fn has(&self, index: u64) -> bool {
-        (index as usize) < self.listed_past(index).lines.len()
+        index < self.count.load(Ordering::Acquire)
+            || (index as usize) < self.listed_past(index).lines.len()
     }
 
     /// How many lines it has, waiting for the listing to end.
