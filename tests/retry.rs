@@ -380,8 +380,10 @@ fn a_dry_run_shows_the_arranged_order_and_each_duplicate() {
         if slot["duplicate"].as_bool().unwrap() {
             assert_eq!(request["body"], firsts[&delivery]["body"]);
             assert_eq!(request["headers"], firsts[&delivery]["headers"]);
+            assert_eq!(request["duplicate_of"], delivery, "{request}");
         } else {
             firsts.insert(delivery, request);
+            assert!(request.get("duplicate_of").is_none(), "{request}");
         }
     }
     let ids: Vec<String> = requests

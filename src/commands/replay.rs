@@ -137,6 +137,7 @@ fn dry_run(replay: &CaptureBatch, output: &Output, unreadable: usize) -> anyhow:
                     id: None,
                     signed: &meta.signing,
                     scenario: None,
+                    duplicate_of: None,
                 };
                 send_view::request(output, about, &job.url, &job.delivery, None)?;
             }

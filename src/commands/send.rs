@@ -113,6 +113,7 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
                 id: Some(&composed.id),
                 signed: &composed.signing,
                 scenario,
+                duplicate_of: duplicate.then_some(sequence + 1),
             },
             &run.url,
             &composed.delivery,

@@ -244,6 +244,9 @@ pub struct RequestShown<'a> {
     pub run: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<usize>,
+    /// The number of the delivery this one repeats (`--duplicate-rate`), as in `delivery`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<u64>,
     pub method: &'a str,
     pub url: &'a str,
     /// The headers in order; a header that carries the secret itself shows only its length.

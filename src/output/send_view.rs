@@ -465,6 +465,8 @@ pub struct RequestAbout<'a> {
     pub signed: &'a str,
     /// The scenario, its run and the step.
     pub scenario: Option<(&'a str, u64, usize)>,
+    /// The number of the delivery this one repeats.
+    pub duplicate_of: Option<u64>,
 }
 
 /// One request as it would go on the wire (`--dry-run`): a `request` record.
@@ -484,6 +486,7 @@ pub fn request(
         scenario: about.scenario.map(|(s, _, _)| s),
         run: about.scenario.map(|(_, run, _)| run),
         step: about.scenario.map(|(_, _, step)| step),
+        duplicate_of: about.duplicate_of,
         method: &delivery.method,
         url: url.as_str(),
         headers: HeaderPairs {
