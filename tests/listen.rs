@@ -259,7 +259,10 @@ fn count_timeout_and_expect_drive_ci_runs() {
 
 #[test]
 fn forward_to_passes_bytes_and_answers_through() {
-    let app = TestServer::start(201);
+    let app = TestServer::answering(std::sync::Arc::new(|_| {
+        let headers = vec![("x-app-note".to_string(), "reçu ✓".to_string())];
+        (201, headers, bytes::Bytes::from_static(b"{\"ok\":true}"))
+    }));
     let listener = Listener::start(&["--forward-to", &app.url("/app/webhooks")]);
     let (out, stdout, stderr) = run(hookctl().args([
         "send",
@@ -296,6 +299,14 @@ fn forward_to_passes_bytes_and_answers_through() {
     let delivery = &listener.take("delivery", 1)[0];
     assert_eq!(delivery["forwarded"]["status"], 201);
     assert_eq!(delivery["response"]["status"], 201);
+    // The app's own headers go back too, a UTF-8 one included.
+    let answer = raw_exchange(
+        listener.port,
+        b"POST /hooks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+        Duration::from_secs(60),
+    );
+    assert!(answer.starts_with("HTTP/1.1 201 "), "{answer}");
+    assert!(answer.contains("x-app-note: reçu ✓\r\n"), "{answer}");
 
     // An app that is not there: the sender gets 502 and the listener says so.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
