@@ -29,7 +29,8 @@ pub(crate) struct ClientOptions {
     pub insecure: bool,
     /// How many idle connections to keep per origin: the concurrency, so none is closed and reopened.
     pub pool_size: usize,
-    /// Copy the response headers into each [`Response`] (only `--forward-to` passes them on).
+    /// Copy the response headers into each [`Response`] (`--forward-to` passes them on, `probe`
+    /// looks in them for the secret).
     pub keep_response_headers: bool,
 }
 
