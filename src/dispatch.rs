@@ -37,12 +37,13 @@ pub(crate) trait JobSource: Send + Sync + 'static {
     /// How many jobs there are; a source still being listed waits until it knows.
     fn total(&self) -> u64;
     /// The total when it is known without waiting: `None` from a source still being listed
-    /// (a large journal), whose workers then ask [`JobSource::has`] job by job.
+    /// (a large journal).
     fn known_total(&self) -> Option<u64> {
         Some(self.total())
     }
-    /// Whether job `index` exists, waiting until the source knows; listing runs far ahead of
-    /// sending, so a wait is short and comes only at the start.
+    /// Whether job `index` exists, asked by the workers before each job; a source still being
+    /// listed waits until it knows (listing runs far ahead of sending, so a wait is short and
+    /// comes only at the start).
     fn has(&self, index: u64) -> bool {
         index < self.total()
     }
@@ -162,7 +163,7 @@ pub(crate) async fn run_spread(
         let workers = known.map_or(per_thread, |total| per_thread.min(total.max(1) as usize));
         if thread == 0 {
             for _ in 0..workers {
-                tokio::spawn(work(shared.clone(), next.clone(), pace.clone(), known));
+                tokio::spawn(work(shared.clone(), next.clone(), pace.clone()));
             }
             continue;
         }
@@ -174,7 +175,7 @@ pub(crate) async fn run_spread(
             runtime.block_on(async move {
                 let mut set = tokio::task::JoinSet::new();
                 for _ in 0..workers {
-                    set.spawn(work(shared.clone(), next.clone(), None, known));
+                    set.spawn(work(shared.clone(), next.clone(), None));
                 }
                 while set.join_next().await.is_some() {}
             })
@@ -236,15 +237,10 @@ async fn work(
     shared: Arc<Shared>,
     next: Arc<AtomicU64>,
     pace: Option<Arc<Mutex<tokio::time::Interval>>>,
-    known: Option<u64>,
 ) {
     while !shared.halt.stopped() {
         let index = next.fetch_add(1, Ordering::Relaxed);
-        let exists = match known {
-            Some(total) => index < total,
-            None => shared.source.has(index),
-        };
-        if !exists {
+        if !shared.source.has(index) {
             break;
         }
         if let Some(pace) = &pace {
