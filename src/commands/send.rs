@@ -97,8 +97,9 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
         if let Some((scenario, run, step, steps)) = &of_scenario {
             about = format!("{scenario} run {run}, step {step}/{steps}: {about}");
         }
-        if duplicate {
-            about = format!("{about} (duplicate of delivery {})", sequence + 1);
+        let duplicate_of = duplicate.then_some(sequence + 1);
+        if let Some(first) = duplicate_of {
+            about = format!("{about} (duplicate of delivery {first})");
         }
         let scenario = of_scenario
             .as_ref()
@@ -113,7 +114,7 @@ fn dry_run(run: &FixtureBatch, output: &Output) -> anyhow::Result<u8> {
                 id: Some(&composed.id),
                 signed: &composed.signing,
                 scenario,
-                duplicate_of: duplicate.then_some(sequence + 1),
+                duplicate_of,
             },
             &run.url,
             &composed.delivery,
