@@ -303,13 +303,12 @@ impl ListedLine {
     }
 }
 
-/// The lines found, numbered on from `numbered` (the lines before them, empty ones too), without
-/// the empty ones.
-fn numbered(found: Vec<Found>, numbered: &mut u64) -> impl Iterator<Item = ListedLine> + '_ {
+/// The lines found, numbered on after `lines_before` (empty ones count, and are not kept).
+fn numbered(found: Vec<Found>, lines_before: &mut u64) -> impl Iterator<Item = ListedLine> + '_ {
     found.into_iter().filter_map(move |line| {
-        *numbered += 1;
+        *lines_before += 1;
         (!line.range.is_empty()).then_some(ListedLine {
-            number: *numbered,
+            number: *lines_before,
             range: line.range,
             body: line.body,
         })
@@ -355,10 +354,11 @@ impl StreamedJournal {
 
     fn list(&self) {
         let lines = &self.journal.lines[..];
-        let (mut start, mut count) = (0, 0);
+        let (mut start, mut lines_before) = (0, 0);
         while start < lines.len() {
             let end = line_start_after(lines, start + STREAM_PART);
-            let part: Vec<ListedLine> = numbered(lines_in(lines, start..end), &mut count).collect();
+            let found = lines_in(lines, start..end);
+            let part: Vec<ListedLine> = numbered(found, &mut lines_before).collect();
             let mut listed = self.lock();
             listed.lines.extend(part);
             self.count
